@@ -1,0 +1,165 @@
+"""The expression IR: SymPy matrix expressions plus the few nodes SymPy lacks.
+
+Variables are ``MatrixSymbol`` (a vector of length m is ``m x 1``) or, for scalars, a real
+``Symbol``.  The extra nodes are
+
+* ``SymmetricSymbol``: a matrix variable declared ``symmetric: true`` (``M^T = M``);
+* ``DiffSymbol`` / ``DiffScalar``: the differential ``dX`` of a variable ``X``;
+* ``MatD`` / ``ScalarD``: an unevaluated differential ``d(E)``, removed by the rules;
+* ``Elementwise``: a function applied entrywise, ``sigma(X)``, ``e^{X}``, or its k-th
+  derivative ``sigma'(X)``;
+* ``ScalarFunc``: a declared function applied to a scalar, ``g(t)``;
+* ``AsScalar``: a ``1 x 1`` matrix used as a scalar, ``(a^T x) b``.
+"""
+
+from __future__ import annotations
+
+from sympy import Basic, Expr, Integer, MatrixExpr, MatrixSymbol, Symbol
+from sympy.core.symbol import Str
+
+
+class SymmetricSymbol(MatrixSymbol):
+    """A square matrix variable with ``M^T = M``."""
+
+    def _eval_transpose(self):
+        return self
+
+
+class DiffSymbol(MatrixSymbol):
+    """``dX``: the differential of the matrix (or vector) variable ``X``."""
+
+    @property
+    def base_name(self) -> str:
+        return self.name[1:]
+
+
+class DiffScalar(Symbol):
+    """``dt``: the differential of the scalar variable ``t``."""
+
+    @property
+    def base_name(self) -> str:
+        return self.name[1:]
+
+
+def differential_symbol(var):
+    """The differential ``dX`` of a variable symbol ``X`` (matrix or scalar)."""
+    if isinstance(var, MatrixSymbol):
+        return DiffSymbol("d" + var.name, *var.shape)
+    return DiffScalar("d" + var.name, real=True)
+
+
+class MatD(MatrixExpr):
+    """Unevaluated differential ``d(E)`` of a matrix expression ``E``."""
+
+    def __new__(cls, arg):
+        return Basic.__new__(cls, arg)
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return self.arg.shape
+
+    def _eval_transpose(self):
+        return None
+
+
+class ScalarD(Expr):
+    """Unevaluated differential ``d(s)`` of a scalar expression ``s``."""
+
+    is_commutative = True
+
+    def __new__(cls, arg):
+        return Expr.__new__(cls, arg)
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+
+def D(expr):
+    """``d(expr)``, unevaluated, as a matrix or a scalar node to match ``expr``."""
+    return MatD(expr) if isinstance(expr, MatrixExpr) else ScalarD(expr)
+
+
+class Elementwise(MatrixExpr):
+    """``f^{(order)}`` applied entrywise to a matrix: ``sigma(X)``, ``sigma'(X)``, ``e^{X}``.
+
+    ``name`` is how the problem calls the function (``sigma``), ``kind`` what it is
+    (``sigmoid``, ``exp``, ``generic``, ...; see ``derivgen.functions``).
+    """
+
+    def __new__(cls, name, kind, arg, order=0):
+        return Basic.__new__(cls, _str(name), _str(kind), arg, Integer(order))
+
+    name = property(lambda self: self.args[0].name)
+    kind = property(lambda self: self.args[1].name)
+    arg = property(lambda self: self.args[2])
+    order = property(lambda self: int(self.args[3]))
+
+    @property
+    def shape(self):
+        return self.arg.shape
+
+    def _eval_transpose(self):
+        return Elementwise(self.name, self.kind, self.arg.T, self.order)
+
+    def with_arg(self, arg):
+        return Elementwise(self.name, self.kind, arg, self.order)
+
+
+class ScalarFunc(Expr):
+    """A declared function (or its derivative) applied to a scalar: ``g(t)``, ``g'(t)``."""
+
+    is_commutative = True
+
+    def __new__(cls, name, kind, arg, order=0):
+        return Expr.__new__(cls, _str(name), _str(kind), arg, Integer(order))
+
+    name = property(lambda self: self.args[0].name)
+    kind = property(lambda self: self.args[1].name)
+    arg = property(lambda self: self.args[2])
+    order = property(lambda self: int(self.args[3]))
+
+
+class AsScalar(Expr):
+    """A ``1 x 1`` matrix expression used as a scalar; printed as the matrix itself."""
+
+    is_commutative = True
+
+    def __new__(cls, arg):
+        if not isinstance(arg, MatrixExpr):
+            return arg
+        return Expr.__new__(cls, arg)
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    def _eval_conjugate(self):
+        return None
+
+
+def _str(value):
+    return value if isinstance(value, Str) else Str(value)
+
+
+def is_matrix(expr) -> bool:
+    return isinstance(expr, MatrixExpr)
+
+
+def shape_of(expr) -> tuple:
+    """The shape of an expression; a scalar has shape ``()``."""
+    return tuple(expr.shape) if isinstance(expr, MatrixExpr) else ()
+
+
+def is_one_by_one(expr) -> bool:
+    return isinstance(expr, MatrixExpr) and expr.shape == (1, 1)
+
+
+def depends_on(expr, symbols) -> bool:
+    """True when ``expr`` contains any of ``symbols`` (variables or differentials)."""
+    atoms = expr.atoms(MatrixSymbol, Symbol)
+    return any(s in atoms for s in symbols)

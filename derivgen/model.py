@@ -1,0 +1,98 @@
+"""Plain data passed between the pipeline's stages: problem in, derivation out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class VarSpec:
+    """One entry of ``variables:``; ``shape`` holds dimension names or positive ints."""
+
+    name: str
+    shape: tuple
+    latex: str | None = None
+    symmetric: bool = False
+    complex: bool = False
+    onehot: bool = False
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Intermediate:
+    """One entry of ``where:``: ``name = latex``."""
+
+    name: str
+    latex: str
+    line: int | None = None
+
+
+@dataclass
+class Problem:
+    """A validated problem file. ``lines`` maps a key (``function``, ``variables.X``) to its line."""
+
+    path: str
+    id: str
+    title: str
+    function: str
+    wrt: list[str]
+    variables: dict[str, VarSpec]
+    statement: str | None = None
+    functions: dict[str, str] = field(default_factory=dict)
+    where: list[Intermediate] = field(default_factory=list)
+    hessian: bool = False
+    answer: str | None = None
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, key: str) -> int | None:
+        return self.lines.get(key)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One rewrite: ``before = after`` by ``rule``; ``identity`` is its LaTeX statement."""
+
+    rule: str
+    identity: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class Section:
+    """A chain of equalities ``lhs = start = steps[0].after = ...`` with a heading."""
+
+    title: str
+    lhs: Any
+    start: Any
+    steps: tuple[Step, ...]
+    conclusion: str = ""
+
+    @property
+    def end(self):
+        return self.steps[-1].after if self.steps else self.start
+
+
+@dataclass(frozen=True)
+class Result:
+    """A derivative: ``order`` 1 is the gradient (shape of the variable), 2 the Hessian."""
+
+    wrt: str
+    order: int
+    conjugate: bool
+    expr: Any
+    verified: bool = False
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """Everything a renderer needs; renderers never derive anything themselves."""
+
+    problem: Problem
+    scope: Any
+    function: Any
+    sections: tuple[Section, ...]
+    results: tuple[Result, ...]
+    verified: bool
+    remarks: tuple[str, ...] = ()

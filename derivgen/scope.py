@@ -1,0 +1,59 @@
+"""The symbols of one problem: dimensions, variables and declared functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sympy import Integer, MatrixSymbol, Symbol
+
+from .ir import SymmetricSymbol
+from .model import Problem, VarSpec
+
+
+@dataclass
+class Scope:
+    """Name -> SymPy object for everything a problem's LaTeX may mention.
+
+    ``symbols[name]`` is a ``MatrixSymbol`` (vectors are ``m x 1``), a ``SymmetricSymbol``,
+    or a real ``Symbol`` for a scalar. ``intermediates`` holds ``where:`` names once parsed.
+    """
+
+    dims: dict[str, object] = field(default_factory=dict)
+    symbols: dict[str, object] = field(default_factory=dict)
+    specs: dict[str, VarSpec] = field(default_factory=dict)
+    functions: dict[str, str] = field(default_factory=dict)
+    intermediates: dict[str, object] = field(default_factory=dict)
+
+    def dim(self, value):
+        if isinstance(value, int):
+            return Integer(value)
+        if value not in self.dims:
+            self.dims[value] = Symbol(value, integer=True, positive=True)
+        return self.dims[value]
+
+    def add_variable(self, spec: VarSpec):
+        shape = [self.dim(v) for v in spec.shape]
+        if not shape:
+            sym = Symbol(spec.name) if spec.complex else Symbol(spec.name, real=True)
+        else:
+            rows, cols = (shape + [Integer(1)])[:2]
+            cls = SymmetricSymbol if spec.symmetric else MatrixSymbol
+            sym = cls(spec.name, rows, cols)
+        self.symbols[spec.name] = sym
+        self.specs[spec.name] = spec
+        return sym
+
+    def latex_name(self, name: str) -> str | None:
+        spec = self.specs.get(name)
+        return spec.latex if spec else None
+
+    def is_vector(self, name: str) -> bool:
+        spec = self.specs.get(name)
+        return spec is not None and len(spec.shape) == 1
+
+
+def scope_of(problem: Problem) -> Scope:
+    scope = Scope(functions=dict(problem.functions))
+    for spec in problem.variables.values():
+        scope.add_variable(spec)
+    return scope
