@@ -1,0 +1,8 @@
+"""``python -m derivgen ...`` runs the command line, same as the ``derivgen`` script."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,270 @@
+"""The ``derivgen`` command: build, solve, check, new.
+
+    $ derivgen check problems
+    problems/01-bilinear-form.yaml: ok
+    ...
+    14 ok, 0 failed
+
+``main(argv)`` returns the exit status (0 all good, 1 some problem failed, 2 usage error)
+instead of exiting, so tests can call it in-process. The pipeline is imported inside the
+commands so that ``--help`` and ``new`` work even when a stage is broken.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import DerivgenError
+from .problem import PathError, expand_paths, load_problem
+from .report import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Report, debug_enabled, internal_error
+
+DEFAULT_TITLE = "Matrix calculus problems"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:         # --help (0) or a usage error (2): return, don't exit
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return args.run(args)
+    except PathError as exc:
+        print(f"derivgen {args.command}: error: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("derivgen: interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="derivgen",
+        description="Turn matrix-calculus problems (YAML + LaTeX) into verified step-by-step "
+                    "derivations, typeset as worksheet, solutions and answers PDFs.",
+        epilog="Exit status: 0 all good, 1 some problem failed, 2 usage error. "
+               "Problem format: see README.md.")
+    parser.add_argument("--version", action="version", version=f"derivgen {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    build = commands.add_parser(
+        "build", help="write worksheet, solutions and answers PDFs",
+        description="Derive every problem and write DIR/worksheet.pdf, DIR/solutions.pdf, "
+                    "DIR/answers.pdf and their .tex. A folder may hold a set.yaml with the "
+                    "set's title and order. Broken problems are reported and left out.")
+    build.add_argument("paths", nargs="+", metavar="PATH", help="problem files and/or folders")
+    build.add_argument("-o", "--output", default="build", metavar="DIR",
+                       help="output folder (default: build)")
+    build.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    build.set_defaults(run=run_build)
+
+    solve = commands.add_parser("solve", help="derive one problem and print the derivation",
+                                description="Derive one problem and print its derivation.")
+    solve.add_argument("file", metavar="FILE", help="a problem file")
+    solve.add_argument("--json", action="store_true",
+                       help="print one JSON object (id, title, function, results, steps, "
+                            "verified) instead of text")
+    solve.set_defaults(run=run_solve)
+
+    check = commands.add_parser(
+        "check", help="validate and derive, without writing PDFs",
+        description="Validate and derive every problem; print `FILE: ok` or "
+                    "`FILE:LINE: message` for each.")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="problem files and/or folders")
+    check.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    check.set_defaults(run=run_check)
+
+    new = commands.add_parser("new", help="write a commented problem file to start from",
+                              description="Write NAME.yaml, a commented example problem. "
+                                          "Never overwrites an existing file.")
+    new.add_argument("name", metavar="NAME", help="file to create (.yaml is added if missing)")
+    new.set_defaults(run=run_new)
+    return parser
+
+
+# ---------------------------------------------------------------------------------------------
+# commands
+
+
+def run_check(args) -> int:
+    report = Report(verb="ok", quiet=args.quiet)
+    _meta, files = _problem_files(args.paths, report)
+    for path in files:
+        if derive_file(path, report) is not None:
+            report.ok(path)
+    report.summary()
+    return report.exit_code
+
+
+def run_build(args) -> int:
+    report = Report(verb="built", quiet=args.quiet)
+    meta, files = _problem_files(args.paths, report)
+    derivations = []
+    for path in files:
+        derivation = derive_file(path, report)
+        if derivation is not None:
+            derivations.append(derivation)
+            report.ok(path)
+    if derivations:
+        _write_documents(derivations, Path(args.output), meta, report)
+    elif files:
+        report.info("nothing to build: every problem failed")
+    report.summary()
+    return report.exit_code
+
+
+def run_solve(args) -> int:
+    path = Path(args.file)
+    if path.is_dir():
+        raise PathError(f"{args.file} is a folder; solve takes one problem file "
+                        "(use check or build for folders)")
+    if not path.is_file():
+        raise PathError(f"no such file: {args.file}")
+    report = Report(quiet=True)
+    derivation = derive_file(path, report)
+    if derivation is None:
+        return report.exit_code
+    try:
+        if args.json:
+            from .render.json import derivation_json
+            print(json.dumps(derivation_json(derivation), indent=2, ensure_ascii=False))
+        else:
+            from .render.text import derivation_text
+            print(derivation_text(derivation))
+    except DerivgenError as exc:
+        report.fail(exc, path)
+    except Exception as exc:  # noqa: BLE001 -- a renderer bug must not become a traceback
+        report.internal(exc, path)
+    return report.exit_code
+
+
+def run_new(args) -> int:
+    path = Path(args.name)
+    if path.suffix not in (".yaml", ".yml"):
+        path = path.with_name(path.name + ".yaml")
+    if path.exists():
+        print(f"{path}: already exists; not overwriting it (choose another name)",
+              file=sys.stderr)
+        return EXIT_FAILED
+    if not path.parent.is_dir():
+        raise PathError(f"no such folder: {path.parent}")
+    path.write_text(new_problem_text(path.stem), encoding="utf-8")
+    print(f"wrote {path}; edit it, then run: derivgen solve {path}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
+# pipeline glue
+
+
+def derive_file(path: Path, report: Report):
+    """Load and derive one file; on failure report it and return None (never raise)."""
+    problem = None
+    try:
+        problem = load_problem(path)
+        from .engine import derive
+        return derive(problem)
+    except DerivgenError as exc:
+        if problem is not None and exc.line is None:
+            # The engine did not know the line: the function is the likeliest culprit.
+            exc.located(line=problem.line_of("function"))
+        report.fail(exc, path)
+    except Exception as exc:  # noqa: BLE001 -- one problem's bug must not stop the batch
+        report.internal(exc, path)
+    return None
+
+
+def _problem_files(paths, report: Report):
+    try:
+        meta, files = expand_paths(paths)
+    except PathError:
+        raise
+    except DerivgenError as exc:   # a broken set.yaml: say so, then do its folder's files
+        report.fail_other(exc)
+        meta, files = {}, _fallback_files(paths)
+    if not files:
+        raise PathError("no problem files (*.yaml) in " + ", ".join(map(str, paths)))
+    return meta, files
+
+
+def _fallback_files(paths) -> list[Path]:
+    files = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files += sorted(p for p in path.glob("*.y*ml") if p.stem != "set")
+        else:
+            files.append(path)
+    return files
+
+
+def _write_documents(derivations, out_dir: Path, meta: dict, report: Report):
+    try:
+        from .render.documents import build_documents
+        written = build_documents(derivations, out_dir, title=meta.get("title", DEFAULT_TITLE),
+                                  meta=meta)
+    except DerivgenError as exc:
+        report.fail_other(exc.located(file=str(out_dir)))
+        return
+    except Exception as exc:  # noqa: BLE001
+        if debug_enabled():
+            import traceback
+            traceback.print_exception(exc, file=sys.stderr)
+        report.fail_other(internal_error(exc, out_dir))
+        return
+    for path in written.values():
+        report.info(f"wrote {path}")
+
+
+# ---------------------------------------------------------------------------------------------
+# the `new` template
+
+
+def new_problem_text(name: str) -> str:
+    """A complete, valid problem file with every key explained; ``name`` gives the title."""
+    title = name.replace("-", " ").replace("_", " ").strip().capitalize() or "New problem"
+    return NEW_TEMPLATE.replace("@TITLE@", title)
+
+
+NEW_TEMPLATE = r"""# A derivgen problem. Check it with `derivgen solve THIS-FILE`.
+# Write LaTeX in single quotes ('...') or after >- on the next lines: in double quotes
+# YAML would read the backslashes of \top, \frac, \nabla as escapes.
+
+title: @TITLE@                  # required: shown as the problem's heading
+
+# optional: the text students see, with LaTeX math in $...$;
+# without it, one is generated from `function` and `wrt`
+statement: >-
+  Calculate the derivative of $f(\mathbf{X}) = \mathbf{a}^T \mathbf{X} \mathbf{b}$
+  with respect to $\mathbf{X}$.
+
+# required: every symbol used in `function` (and `where`).
+# shape: [m, n] matrix, [m] column vector, [] scalar; dimensions are names or numbers.
+# optional flags: symmetric: true (square only), complex: true, onehot: true (vectors),
+# latex: '\lambda' (how the name is written; default: the name, in bold if not a scalar)
+variables:
+  a: {shape: [m]}
+  X: {shape: [m, n]}
+  b: {shape: [n]}
+
+# optional: elementwise functions used by name, e.g. sigma: sigmoid, g: generic
+# (known: sigmoid, tanh, exp, log, sin, cos, softplus, sqrt, square, generic)
+# functions:
+#   sigma: sigmoid
+
+# optional, ordered: named intermediates the solution goes through
+# where:
+#   Y: '\mathbf{X}\mathbf{b}'
+
+function: '\mathbf{a}^T \mathbf{X} \mathbf{b}'   # required: a scalar-valued expression
+wrt: X                                           # required: a variable or a list [X, b]
+hessian: false                                   # optional: also the second derivative
+answer: '\mathbf{a}\mathbf{b}^T'                 # optional: your expected result, checked
+"""

@@ -1,0 +1,507 @@
+"""Problem files in, validated ``Problem`` objects out; folders of them in, ordered file lists out.
+
+Every mistake in a file becomes a ``DerivgenError`` that names the file and the line of the
+offending key, so the CLI can print ``problems/05-x.yaml:7: ...`` and never a traceback::
+
+    >>> problem = load_problem("problems/01-bilinear-form.yaml")   # doctest: +SKIP
+    >>> problem.id, problem.wrt, problem.line_of("function")        # doctest: +SKIP
+    ('01-bilinear-form', ['X'], 8)
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+from pathlib import Path
+
+from .errors import DerivgenError
+from .functions import KINDS
+from .model import Intermediate, Problem, VarSpec
+import yaml
+
+TOP_LEVEL_KEYS = ("title", "statement", "variables", "functions", "where", "function",
+                  "wrt", "hessian", "answer")
+REQUIRED_KEYS = ("title", "variables", "function", "wrt")
+VARIABLE_KEYS = ("shape", "latex", "symmetric", "complex", "onehot")
+SET_KEYS = ("title", "course", "date", "author", "instructions", "order")
+
+#: A variable, dimension, function or intermediate name: ``X``, ``lam``, ``W_1``, ``a_2i``.
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*\Z")
+
+#: Characters that a double-quoted YAML string produces from LaTeX commands it reads as
+#: escapes: "\top" -> tab, "\frac" -> form feed, "\nabla" -> newline, "\alpha" -> bell ...
+ESCAPE_DAMAGE = set("\t\n\r\a\b\v\f\x1b\x00\x85\xa0\u2028\u2029")
+
+
+class PathError(DerivgenError):
+    """A path on the command line that does not exist: a usage error (exit 2), not a bad problem."""
+
+
+# ---------------------------------------------------------------------------------------------
+# one problem file
+
+
+def load_problem(path) -> Problem:
+    """Read and validate one problem file.
+
+    >>> p = load_problem("problems/04-least-squares.yaml")            # doctest: +SKIP
+    >>> p.variables["x"].shape
+    ('n',)
+    """
+    path = str(path)
+    data = _load_mapping(path, what="a problem")
+    check = _Checker(path, data)
+    check.keys(data, TOP_LEVEL_KEYS, where="at the top level", prefix="")
+    for key in REQUIRED_KEYS:
+        if key not in data:
+            raise DerivgenError(_missing_message(key), file=path, line=_first_line(data))
+
+    lines = {key: data.line(key) for key in data}
+    variables = _variables(check, data)
+    functions = _functions(check, data, variables)
+    where = _where(check, data, variables, functions)
+    lines.update({f"variables.{name}": spec.line for name, spec in variables.items()})
+    lines.update({f"functions.{name}": data["functions"].line(name) for name in functions})
+    lines.update({f"where.{item.name}": item.line for item in where})
+
+    return Problem(
+        path=path,
+        id=Path(path).stem,
+        title=check.text(data, "title", latex=False),
+        statement=check.text(data, "statement", latex=True) if "statement" in data else None,
+        function=check.text(data, "function", latex=True),
+        wrt=_wrt(check, data, variables),
+        variables=variables,
+        functions=functions,
+        where=where,
+        hessian=check.flag(data, "hessian") if "hessian" in data else False,
+        answer=check.text(data, "answer", latex=True) if "answer" in data else None,
+        lines=lines,
+    )
+
+
+def _missing_message(key: str) -> str:
+    examples = {
+        "title": "title: Derivative of a bilinear form",
+        "variables": "variables: {X: {shape: [m, n]}}",
+        "function": r"function: '\mathbf{a}^T \mathbf{X} \mathbf{b}'",
+        "wrt": "wrt: X",
+    }
+    return f"missing required key '{key}': add a line such as `{examples[key]}`"
+
+
+def _first_line(data: Located) -> int:
+    return min(data.lines.values(), default=data.start_line)
+
+
+class _Checker:
+    """Type checks that raise errors located at a key of one file."""
+
+    def __init__(self, path: str, root: Located):
+        self.path = path
+        self.root = root
+
+    def error(self, message: str, line: int | None) -> DerivgenError:
+        return DerivgenError(message, file=self.path, line=line)
+
+    def keys(self, mapping: Located, known, *, where: str, prefix: str):
+        for key in mapping:
+            if not isinstance(key, str) or key not in known:
+                raise self.error(f"unknown key '{key}' {where}{_did_you_mean(key, known)}; "
+                                 f"known keys: {', '.join(known)}", mapping.line(key))
+
+    def text(self, mapping: Located, key: str, *, latex: bool, label: str | None = None) -> str:
+        """A string value; numbers are accepted as text (``answer: 0``)."""
+        value = mapping[key]
+        label = label or key
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise self.error(f"'{label}' must be a string, not {_kind(value)}"
+                             + (r"; write LaTeX in single quotes: '\mathbf{a}^T \mathbf{x}'"
+                                if latex else ""), mapping.line(key))
+        text = str(value).strip()
+        if not text:
+            raise self.error(f"'{label}' is empty", mapping.line(key))
+        if latex and mapping.style(key) == '"' and ESCAPE_DAMAGE & set(text):
+            raise self.error(
+                f"'{label}' is in double quotes, where YAML reads backslashes as escapes "
+                r"(\t in \top, \f in \frac, \n in \nabla); use single quotes: '\frac{1}{2}' "
+                "or a block scalar (>-)", mapping.line(key))
+        return text
+
+    def flag(self, mapping: Located, key: str, label: str | None = None) -> bool:
+        value = mapping[key]
+        if not isinstance(value, bool):
+            raise self.error(f"'{label or key}' must be true or false, not {value!r}",
+                             mapping.line(key))
+        return value
+
+    def mapping(self, mapping: Located, key: str, example: str) -> Located:
+        value = mapping[key]
+        if not isinstance(value, Located):
+            raise self.error(f"'{key}' must be a mapping such as `{example}`, "
+                             f"not {_kind(value)}", mapping.line(key))
+        return value
+
+    def name(self, name, line: int | None, what: str) -> str:
+        if not isinstance(name, str) or not NAME.match(name):
+            raise self.error(f"{what} name '{name}' is not a valid name: use letters and digits, "
+                             "starting with a letter, optionally with _ (X, lam, W_1)", line)
+        return name
+
+
+def _variables(check: _Checker, data: Located) -> dict[str, VarSpec]:
+    table = check.mapping(data, "variables", "{X: {shape: [m, n]}, b: {shape: [n]}}")
+    if not table:
+        raise check.error("'variables' is empty: declare every symbol, e.g. "
+                          "`X: {shape: [m, n]}`", data.line("variables"))
+    specs = {}
+    for name, entry in table.items():
+        line = table.line(name)
+        check.name(name, line, "variable")
+        specs[name] = _variable(check, name, entry, line)
+    return specs
+
+
+def _variable(check: _Checker, name: str, entry, line: int) -> VarSpec:
+    if isinstance(entry, list):             # shorthand: ``X: [m, n]``
+        return VarSpec(name=name, shape=_shape(check, name, entry, line), line=line)
+    if not isinstance(entry, Located):
+        raise check.error(f"variable '{name}' must be a mapping such as "
+                          f"`{name}: {{shape: [m, n]}}`, not {_kind(entry)}", line)
+    check.keys(entry, VARIABLE_KEYS, where=f"in variable '{name}'", prefix=name)
+    if "shape" not in entry:
+        raise check.error(f"variable '{name}' has no shape: add `shape: [m, n]` (matrix), "
+                          "`shape: [m]` (vector) or `shape: []` (scalar)", line)
+    shape = _shape(check, name, entry["shape"], entry.line("shape"))
+    flags = {key: check.flag(entry, key, f"{name}.{key}")
+             for key in ("symmetric", "complex", "onehot") if key in entry}
+    if flags.get("symmetric") and (len(shape) != 2 or shape[0] != shape[1]):
+        raise check.error(f"variable '{name}' is symmetric, so it must be square: "
+                          f"give it a shape like [n, n], not {_shape_text(shape)}",
+                          entry.line("symmetric"))
+    if flags.get("onehot") and len(shape) != 1:
+        raise check.error(f"variable '{name}' is onehot, so it must be a vector (shape [m]), "
+                          f"not {_shape_text(shape)}", entry.line("onehot"))
+    latex = check.text(entry, "latex", latex=True, label=f"{name}.latex") if "latex" in entry \
+        else None
+    return VarSpec(name=name, shape=shape, latex=latex, line=line, **flags)
+
+
+def _shape(check: _Checker, name: str, shape, line: int) -> tuple:
+    hint = "use [m, n] for a matrix, [m] for a vector, [] for a scalar"
+    if not isinstance(shape, list):
+        raise check.error(f"shape of '{name}' must be a list, not {_kind(shape)}: {hint}", line)
+    if len(shape) > 2:
+        raise check.error(f"shape of '{name}' has {len(shape)} dimensions; at most 2 are "
+                          f"supported: {hint}", line)
+    dims = []
+    for dim in shape:
+        if isinstance(dim, bool) or not (isinstance(dim, (int, str))):
+            raise check.error(f"dimension {dim!r} of '{name}' must be a name (m) "
+                              "or a positive integer", line)
+        if isinstance(dim, int) and dim <= 0:
+            raise check.error(f"dimension {dim} of '{name}' must be positive", line)
+        if isinstance(dim, str) and not NAME.match(dim):
+            raise check.error(f"dimension '{dim}' of '{name}' is not a valid name: use a letter "
+                              "such as m, n, or a positive integer", line)
+        dims.append(dim)
+    return tuple(dims)
+
+
+def _shape_text(shape: tuple) -> str:
+    return "[" + ", ".join(str(d) for d in shape) + "]"
+
+
+def _functions(check: _Checker, data: Located, variables) -> dict[str, str]:
+    if "functions" not in data:
+        return {}
+    table = check.mapping(data, "functions", "{sigma: sigmoid, g: generic}")
+    functions = {}
+    for name, kind in table.items():
+        line = table.line(name)
+        check.name(name, line, "function")
+        if name in variables:
+            raise check.error(f"'{name}' is declared both as a variable and as a function: "
+                              "rename one of them", line)
+        if not isinstance(kind, str) or kind not in KINDS:
+            raise check.error(f"function '{name}' has unknown kind {kind!r}"
+                              f"{_did_you_mean(kind, KINDS)}; known kinds: {', '.join(KINDS)} "
+                              "(generic: any function, its derivative written g')", line)
+        functions[name] = kind
+    return functions
+
+
+def _where(check: _Checker, data: Located, variables, functions) -> list[Intermediate]:
+    if "where" not in data:
+        return []
+    items = _where_items(check, data)
+    where, seen = [], set()
+    for name, parent in items:
+        line = parent.line(name)
+        check.name(name, line, "intermediate")
+        if name in variables or name in functions:
+            kind = "variable" if name in variables else "function"
+            raise check.error(f"intermediate '{name}' is already declared as a {kind}: "
+                              "give it another name", line)
+        if name in seen:
+            raise check.error(f"intermediate '{name}' is defined twice", line)
+        seen.add(name)
+        latex = check.text(parent, name, latex=True, label=f"where.{name}")
+        where.append(Intermediate(name=name, latex=latex, line=line))
+    return where
+
+
+def _where_items(check: _Checker, data: Located) -> list[tuple[str, Located]]:
+    """``where`` as (name, mapping holding it) pairs: a mapping, or a list of one-key mappings."""
+    value = data["where"]
+    example = r"{Y: '\sigma(\mathbf{W}\mathbf{X})'}"
+    if isinstance(value, Located):
+        return [(name, value) for name in value]
+    if isinstance(value, list):
+        items = []
+        for entry in value:
+            if not isinstance(entry, Located) or len(entry) != 1:
+                raise check.error("each entry of the 'where' list must be one `name: latex` "
+                                  f"pair such as `- {example[1:-1]}`", data.line("where"))
+            items.append((next(iter(entry)), entry))
+        return items
+    raise check.error(f"'where' must be a mapping such as `{example}`, not {_kind(value)}",
+                      data.line("where"))
+
+
+def _wrt(check: _Checker, data: Located, variables) -> list[str]:
+    value = data["wrt"]
+    line = data.line("wrt")
+    names = value if isinstance(value, list) else [value]
+    if not names:
+        raise check.error("'wrt' is empty: name the variable to differentiate by, e.g. wrt: X",
+                          line)
+    result = []
+    for name in names:
+        if not isinstance(name, str):
+            raise check.error(f"'wrt' must name variables, not {_kind(name)} {name!r}", line)
+        if name not in variables:
+            raise check.error(f"'wrt' names '{name}', which is not a declared variable"
+                              f"{_did_you_mean(name, list(variables))}; declared: "
+                              f"{', '.join(variables)}", line)
+        if name in result:
+            raise check.error(f"'wrt' names '{name}' twice", line)
+        result.append(name)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# folders and sets
+
+
+def load_set(folder) -> tuple[dict, list[Path]]:
+    """The problem files of a folder, in the order of its ``set.yaml`` (if any), and its meta.
+
+    Files that ``order`` does not list follow alphabetically.
+
+    >>> meta, files = load_set("problems")                           # doctest: +SKIP
+    >>> meta["title"], files[0].name
+    ('Matrix calculus', '01-bilinear-form.yaml')
+    """
+    folder = Path(folder)
+    files = sorted((p for p in folder.iterdir() if p.is_file() and _is_problem_file(p)),
+                   key=lambda p: p.name)
+    set_file = next((folder / n for n in ("set.yaml", "set.yml") if (folder / n).is_file()), None)
+    if set_file is None:
+        return {}, files
+    path = str(set_file)
+    data = _load_mapping(path, what="a problem set")
+    check = _Checker(path, data)
+    check.keys(data, SET_KEYS, where="in set.yaml", prefix="")
+    meta = {}
+    for key in SET_KEYS:
+        if key == "order" or key not in data:
+            continue
+        value = data[key]
+        if isinstance(value, (datetime.date, datetime.datetime)):   # YAML reads 2024-03-01
+            value = value.isoformat()
+        meta[key] = check.text(data, key, latex=False) if not isinstance(value, str) else value
+    ordered = _ordered(check, data, files) if "order" in data else []
+    rest = [p for p in files if p not in ordered]
+    return meta, ordered + rest
+
+
+def _is_problem_file(path: Path) -> bool:
+    return path.suffix in (".yaml", ".yml") and path.stem != "set"
+
+
+def _ordered(check: _Checker, data: Located, files: list[Path]) -> list[Path]:
+    order = data["order"]
+    line = data.line("order")
+    if not isinstance(order, list):
+        raise check.error("'order' must be a list of problem files, e.g. "
+                          "[01-bilinear-form, 02-exp]", line)
+    by_name = {p.stem: p for p in files} | {p.name: p for p in files}
+    result = []
+    for entry in order:
+        entry = str(entry)
+        if entry not in by_name:
+            raise check.error(f"'order' lists '{entry}', but there is no {entry}"
+                              f"{'' if entry.endswith(('.yaml', '.yml')) else '.yaml'} "
+                              f"in this folder{_did_you_mean(entry, list(by_name))}", line)
+        if by_name[entry] in result:
+            raise check.error(f"'order' lists '{entry}' twice", line)
+        result.append(by_name[entry])
+    return result
+
+
+def expand_paths(paths) -> tuple[dict, list[Path]]:
+    """Files and folders from the command line -> (set meta, problem files in build order).
+
+    Meta comes from the first folder that has a ``set.yaml``; a file named twice counts once.
+    Raises ``PathError`` for a path that does not exist.
+    """
+    meta: dict = {}
+    files: list[Path] = []
+    seen = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            folder_meta, found = load_set(path)
+            meta = meta or folder_meta
+        elif path.is_file():
+            found = [path]
+        else:
+            raise PathError(f"no such file or folder: {raw}", file=str(raw))
+        for file in found:
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                files.append(file)
+    return meta, files
+
+
+# ---------------------------------------------------------------------------------------------
+# YAML with line numbers
+
+
+class Located(dict):
+    """A YAML mapping that remembers the 1-based line of each key and how its value was quoted."""
+
+    def __init__(self, start_line: int = 1):
+        super().__init__()
+        self.start_line = start_line
+        self.lines: dict = {}
+        self.styles: dict = {}
+
+    def line(self, key) -> int:
+        return self.lines.get(key, self.start_line)
+
+    def style(self, key) -> str | None:
+        return self.styles.get(key)
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader whose mappings are ``Located``: safe tags only, plus key positions."""
+
+
+def _construct_located(loader: _LineLoader, node: yaml.MappingNode):
+    data = Located(node.start_mark.line + 1)
+    yield data                                  # first, so that aliases and recursion work
+    loader.flatten_mapping(node)                # merge keys (<<: *base)
+    for key_node, value_node in node.value:
+        # A plain scalar key stays text: a variable named `on` or `1` is not a bool or an int.
+        if isinstance(key_node, yaml.ScalarNode):
+            key = key_node.value
+        else:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)):
+                raise _KeyProblem("a key must be a plain name, not a list or mapping",
+                                  key_node.start_mark.line + 1)
+        line = key_node.start_mark.line + 1
+        if key in data.lines:
+            raise _KeyProblem(f"duplicate key '{key}' (first at line {data.lines[key]}): "
+                              "remove one of them", line)
+        data.lines[key] = line
+        if isinstance(value_node, yaml.ScalarNode):
+            data.styles[key] = value_node.style
+        data[key] = loader.construct_object(value_node, deep=True)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_located)
+
+
+class _KeyProblem(Exception):
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.message, self.line = message, line
+
+
+def load_yaml(path: str):
+    """Parse a YAML file safely; mappings come back as ``Located``. Errors -> DerivgenError."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DerivgenError(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})",
+                            file=path, line=1) from None
+    except OSError as exc:
+        raise DerivgenError(f"cannot read the file: {exc.strerror}", file=path, line=1) from None
+    if text.startswith("\ufeff"):               # a BOM from some Windows editors
+        text = text[1:]
+    try:
+        return yaml.load(text, Loader=_LineLoader)   # noqa: S506 -- _LineLoader is a SafeLoader
+    except _KeyProblem as exc:
+        raise DerivgenError(exc.message, file=path, line=exc.line) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark and "<stream end>" in (exc.problem or ""):
+            mark = exc.context_mark         # an unclosed [ or {: point at where it opened
+        line = mark.line + 1 if mark else 1
+        raise DerivgenError(_yaml_message(exc), file=path, line=line) from None
+    except yaml.YAMLError as exc:
+        raise DerivgenError(f"invalid YAML: {exc}", file=path, line=1) from None
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
+    problem = exc.problem or str(exc)
+    message = f"invalid YAML: {problem}"
+    if exc.context:
+        message += f" ({exc.context})"
+    if "escape character" in problem:
+        message += (r"; LaTeX in double quotes breaks on backslashes: use single quotes, "
+                    r"'\mathbf{x}', or a block scalar (>-)")
+    elif "'\\t'" in problem or "tab" in problem.lower():
+        message += "; indent with spaces, not tabs"
+    elif "mapping values are not allowed" in problem:
+        message += "; a value containing ': ' must be quoted"
+    elif "found character '`'" in problem or "found character '@'" in problem:
+        message += "; quote the value"
+    return message
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def _load_mapping(path: str, *, what: str) -> Located:
+    data = load_yaml(path)
+    if data is None:
+        raise DerivgenError(f"the file is empty; {what} file needs at least the keys "
+                            "title, variables, function and wrt" if what == "a problem"
+                            else "the file is empty", file=path, line=1)
+    if not isinstance(data, Located):
+        raise DerivgenError(f"the top level must be a mapping of keys (title: ..., "
+                            f"variables: ...), not {_kind(data)}", file=path, line=1)
+    return data
+
+
+def _did_you_mean(word, choices) -> str:
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _kind(value) -> str:
+    if value is None:
+        return "nothing (the value is empty)"
+    if isinstance(value, Located):
+        return "a mapping"
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string",
+            list: "a list"}.get(type(value), type(value).__name__)
