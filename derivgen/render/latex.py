@@ -1,0 +1,465 @@
+"""LaTeX for IR expressions, in the lecture's notation.
+
+    >>> from sympy import MatrixSymbol, symbols
+    >>> m, n = symbols("m n", integer=True, positive=True)
+    >>> a, X, b = MatrixSymbol("a", m, 1), MatrixSymbol("X", m, n), MatrixSymbol("b", n, 1)
+    >>> to_latex(a.T * X * b)
+    '\\\\mathbf{a}^T\\\\mathbf{X}\\\\mathbf{b}'
+
+Spacing is pinned: matrix products are juxtaposed without spaces (``\\mathbf{A}\\mathbf{x}``),
+binary operators have one space each side (``\\mathbf{A}\\mathbf{x} - \\mathbf{y}``,
+``\\mathbf{a} \\odot \\mathbf{b}``), and a differential is set off by ``\\,`` from its
+neighbours in a product (``d\\mathbf{X}\\,\\mathbf{b}``).
+
+Every ``print`` returns the text together with its precedence so the caller can decide on
+parentheses; parentheses are added only where reading the text would be ambiguous.
+"""
+
+from __future__ import annotations
+
+
+from sympy import (Abs, Add, Determinant, Float, HadamardPower, HadamardProduct, Identity,
+                   Inverse, KroneckerProduct, MatAdd, MatMul, MatPow, MatrixExpr, MatrixSymbol,
+                   Mul, Number, OneMatrix, Pow, S, Sum, Symbol, Trace, Transpose, ZeroMatrix,
+                   exp, fraction, log)
+from sympy import conjugate as Conjugate
+from sympy import im, re as Re
+from sympy.matrices.expressions.adjoint import Adjoint
+from sympy.printing.latex import LatexPrinter
+
+from ..ir import (AsScalar, DiffScalar, DiffSymbol, Elementwise, MatD, ScalarD, ScalarFunc)
+
+# Precedence, loosest first. A sub-expression is parenthesized when its precedence is lower
+# than what its position requires.
+ADD = 10        # a + b, a - b
+NEG = 15        # -a: needs parentheses as a factor or operand, not as a term
+HADAMARD = 20   # a \odot b, a \otimes b
+MUL = 30        # juxtaposition: matrix and scalar products, \frac
+DIFF = 35       # d\mathbf{X}: fine as a factor, parenthesized under ^T
+POSTFIX = 40    # x^T, x^{-1}, x^2
+ATOM = 50       # symbols, f(...), \operatorname{tr}(...)
+
+GREEK = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
+    "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "varpi", "rho", "varrho",
+    "sigma", "varsigma", "tau", "upsilon", "phi", "varphi", "chi", "psi", "omega",
+    "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega",
+}
+
+# Functions LaTeX has an operator for; the rest are \operatorname{name}.
+OPERATOR_NAMES = {"log", "exp", "sin", "cos", "tan", "tanh", "sinh", "cosh", "arctan"}
+
+# An exponent longer than this (in characters of LaTeX) is printed as \exp(...).
+LONG_EXPONENT = 40
+
+
+def to_latex(expr, scope=None) -> str:
+    """LaTeX for an IR expression; ``scope`` supplies ``latex:`` overrides of variable names.
+
+        >>> from sympy import MatrixSymbol
+        >>> X = MatrixSymbol("X", 3, 3)
+        >>> to_latex(X.I.T)
+        '\\\\mathbf{X}^{-T}'
+    """
+    return LectureLatexPrinter(scope).text(expr)
+
+
+def name_latex(name: str, *, bold: bool) -> str:
+    """``W_1`` -> ``\\mathbf{W}_1``, ``lambda`` -> ``\\lambda``, ``Sigma`` -> ``\\boldsymbol{\\Sigma}``.
+
+        >>> name_latex("a_12", bold=True)
+        '\\\\mathbf{a}_{12}'
+    """
+    base, _, sub = name.partition("_")
+    if base in GREEK:
+        core = "\\" + base
+        core = f"\\boldsymbol{{{core}}}" if bold else core
+    elif bold:
+        core = f"\\mathbf{{{base}}}"
+    else:
+        core = base
+    if not sub:
+        return core
+    sub_latex = ",".join(_subscript_part(part) for part in sub.split("_"))
+    return f"{core}_{{{sub_latex}}}" if len(sub_latex) > 1 else f"{core}_{sub_latex}"
+
+
+def _subscript_part(part: str) -> str:
+    return "\\" + part if part in GREEK else part
+
+
+def function_name_latex(name: str) -> str:
+    """How a declared function's name is written: ``sigma`` -> ``\\sigma``, ``g`` -> ``g``."""
+    if name in GREEK:
+        return "\\" + name
+    if name in OPERATOR_NAMES:
+        return "\\" + name
+    if len(name) == 1:
+        return name
+    return f"\\operatorname{{{name}}}"
+
+
+def primes(order: int) -> str:
+    if order <= 0:
+        return ""
+    if order <= 3:
+        return "'" * order
+    return f"^{{({order})}}"
+
+
+class LectureLatexPrinter:
+    """Prints IR expressions; ``print_`` returns ``(text, precedence)``."""
+
+    def __init__(self, scope=None):
+        self.scope = scope
+        self._fallback = LatexPrinter()
+
+    def text(self, expr) -> str:
+        return self.print_(expr)[0]
+
+    def wrap(self, expr, min_prec: int) -> str:
+        """The text of ``expr``, parenthesized when it binds looser than ``min_prec``."""
+        text, prec = self.print_(expr)
+        return f"({text})" if prec < min_prec else text
+
+    # Dispatch: most specific classes first (DiffSymbol is a MatrixSymbol, ...).
+    def print_(self, expr):
+        for cls, method in self._dispatch:
+            if isinstance(expr, cls):
+                return method(self, expr)
+        return self._print_fallback(expr)
+
+    # --- symbols -------------------------------------------------------------------------
+
+    def _override(self, name: str):
+        if self.scope is None:
+            return None
+        latex_name = getattr(self.scope, "latex_name", None)
+        return latex_name(name) if latex_name else None
+
+    def _print_matrix_symbol(self, expr):
+        return self.symbol_name(expr.name, bold=True), ATOM
+
+    def symbol_name(self, name: str, *, bold: bool) -> str:
+        override = self._override(name)
+        return override if override else name_latex(name, bold=bold)
+
+    def _print_diff_symbol(self, expr):
+        return "d" + self.symbol_name(expr.base_name, bold=True), DIFF
+
+    def _print_diff_scalar(self, expr):
+        return "d" + self.symbol_name(expr.base_name, bold=False), DIFF
+
+    def _print_symbol(self, expr):
+        return self.symbol_name(expr.name, bold=False), ATOM
+
+    def _print_identity(self, expr):
+        return "\\mathbf{I}", ATOM
+
+    def _print_ones(self, expr):
+        return "\\mathbf{1}", ATOM
+
+    def _print_zeros(self, expr):
+        return "\\mathbf{0}", ATOM
+
+    # --- differentials -------------------------------------------------------------------
+
+    def _print_d(self, expr):
+        arg = expr.arg
+        if isinstance(arg, (MatrixSymbol, Symbol)) and not isinstance(arg, (DiffSymbol, DiffScalar)):
+            return "d" + self.text(arg), DIFF
+        return f"d({self.text(arg)})", DIFF
+
+    # --- postfix operators ---------------------------------------------------------------
+
+    def _print_transpose(self, expr):
+        arg = expr.arg
+        if isinstance(arg, Inverse):
+            return self.wrap(arg.arg, ATOM) + "^{-T}", POSTFIX
+        return self.wrap(arg, ATOM) + "^T", POSTFIX
+
+    def _print_inverse(self, expr):
+        arg = expr.arg
+        if isinstance(arg, Transpose):
+            return self.wrap(arg.arg, ATOM) + "^{-T}", POSTFIX
+        if isinstance(arg, Adjoint):
+            return self.wrap(arg.arg, ATOM) + "^{-H}", POSTFIX
+        return self.wrap(arg, ATOM) + "^{-1}", POSTFIX
+
+    def _print_adjoint(self, expr):
+        arg = expr.arg
+        if isinstance(arg, Transpose):
+            # SymPy writes the entrywise conjugate of X as Adjoint(Transpose(X)).
+            return self.wrap(arg.arg, ATOM) + "^*", POSTFIX
+        if isinstance(arg, Inverse):
+            return self.wrap(arg.arg, ATOM) + "^{-H}", POSTFIX
+        return self.wrap(arg, ATOM) + "^H", POSTFIX
+
+    def _print_conjugate(self, expr):
+        return self.wrap(expr.args[0], ATOM) + "^*", POSTFIX
+
+    def _print_matpow(self, expr):
+        base, power = expr.args
+        if power == -1:
+            return self._print_inverse(Inverse(base))
+        return f"{self.wrap(base, ATOM)}^{{{self.text(power)}}}", POSTFIX
+
+    def _print_hadamard_power(self, expr):
+        base, power = expr.args
+        return f"{self.wrap(base, ATOM)}^{{\\odot {self.text(power)}}}", POSTFIX
+
+    # --- functions -----------------------------------------------------------------------
+
+    def _print_trace(self, expr):
+        return f"\\operatorname{{tr}}({self.text(expr.arg)})", ATOM
+
+    def _print_det(self, expr):
+        return f"\\det({self.text(expr.arg)})", ATOM
+
+    def _print_applied(self, name: str, kind: str, arg, order: int):
+        inner = self.text(arg)
+        if kind == "exp" or (name == "exp" and kind != "generic"):
+            return self._exp_text(inner)
+        if kind == "sqrt" and order == 0:
+            return f"\\sqrt{{{inner}}}", ATOM
+        return f"{function_name_latex(name)}{primes(order)}({inner})", ATOM
+
+    def _exp_text(self, inner: str):
+        if len(inner) > LONG_EXPONENT or "\\frac" in inner:
+            return f"\\exp({inner})", ATOM
+        return f"e^{{{inner}}}", POSTFIX
+
+    def _print_elementwise(self, expr):
+        return self._print_applied(expr.name, expr.kind, expr.arg, expr.order)
+
+    def _print_scalar_func(self, expr):
+        return self._print_applied(expr.name, expr.kind, expr.arg, expr.order)
+
+    def _print_exp(self, expr):
+        return self._exp_text(self.text(expr.args[0]))
+
+    def _print_log(self, expr):
+        return f"\\log({self.text(expr.args[0])})", ATOM
+
+    def _print_abs(self, expr):
+        return f"|{self.text(expr.args[0])}|", ATOM
+
+    def _print_re(self, expr):
+        return f"\\operatorname{{Re}}\\{{{self.text(expr.args[0])}\\}}", ATOM
+
+    def _print_im(self, expr):
+        return f"\\operatorname{{Im}}\\{{{self.text(expr.args[0])}\\}}", ATOM
+
+    def _print_as_scalar(self, expr):
+        return self.print_(expr.arg)
+
+    def _print_sum(self, expr):
+        body = self.wrap(expr.function, MUL)
+        limits = []
+        for var, low, high in expr.limits:
+            limits.append(f"\\sum_{{{self.text(var)}={self.text(low)}}}^{{{self.text(high)}}}")
+        return " ".join(limits) + " " + body, MUL
+
+    # --- numbers -------------------------------------------------------------------------
+
+    def _print_number(self, expr):
+        if expr.is_Rational and expr.q != 1:
+            sign = "-" if expr < 0 else ""
+            return f"{sign}\\frac{{{abs(expr.p)}}}{{{expr.q}}}", NEG if sign else MUL
+        if isinstance(expr, Float):
+            text = f"{float(expr):g}"
+        else:
+            text = str(expr)
+        if expr.is_number and expr.is_real and expr < 0:
+            return text, NEG
+        return text, ATOM
+
+    def _print_imaginary_unit(self, expr):
+        return "j", ATOM
+
+    # --- sums ----------------------------------------------------------------------------
+
+    def _print_add(self, expr):
+        terms = list(expr.as_ordered_terms()) if isinstance(expr, Add) else list(expr.args)
+        # A sum that starts with a minus reads better with a positive term first.
+        positives = [t for t in terms if not is_negative(t)]
+        if positives and is_negative(terms[0]):
+            terms = positives + [t for t in terms if is_negative(t)]
+        parts = []
+        for i, term in enumerate(terms):
+            if is_negative(term):
+                body = self.wrap(negate(term), NEG + 1)
+                parts.append(f" - {body}" if i else f"-{body}")
+            else:
+                parts.append(f" + {self.wrap(term, ADD + 1)}" if i else self.wrap(term, ADD + 1))
+        return "".join(parts), ADD
+
+    # --- products ------------------------------------------------------------------------
+
+    def _print_hadamard(self, expr):
+        if isinstance(expr, KroneckerProduct):  # not commutative: keep the order
+            return " \\otimes ".join(self._hadamard_operand(a) for a in expr.args), HADAMARD
+        operands = sorted(expr.args, key=hadamard_order)
+        return " \\odot ".join(self._hadamard_operand(a) for a in operands), HADAMARD
+
+    def _hadamard_operand(self, arg):
+        # A scaled product is parenthesized: 2\mathbf{M}\mathbf{Y} \odot \mathbf{Z} could be
+        # misread as 2 times a Hadamard product.
+        if isinstance(arg, MatMul) and arg.as_coeff_mmul()[0] != 1:
+            return f"({self.text(arg)})"
+        return self.wrap(arg, HADAMARD + 1)
+
+    def _print_matmul(self, expr):
+        scalars = [a for a in expr.args if not isinstance(a, MatrixExpr)]
+        matrices = [a for a in expr.args if isinstance(a, MatrixExpr)]
+        coeff = Mul(*scalars)
+        if is_negative(coeff):
+            text, _ = self._product_text(negate(coeff), matrices)
+            return "-" + text, NEG
+        return self._product_text(coeff, matrices)
+
+    def _product_text(self, coeff, matrices):
+        factors = []
+        if coeff != 1:
+            factors.extend(self._scalar_factors(coeff, in_matrix_product=True))
+        for m in matrices:
+            factors.append((self.wrap(m, MUL + 1), is_differential(m)))
+        return join_factors(factors), MUL
+
+    def _scalar_factors(self, coeff, *, in_matrix_product: bool):
+        """Texts of a (positive) scalar coefficient's factors, with differential flags."""
+        num, den = fraction(coeff)
+        if den != 1:
+            return [(f"\\frac{{{self.text(num)}}}{{{self.text(den)}}}", False)]
+        result = []
+        factors = coeff.as_ordered_factors() if isinstance(coeff, Mul) else [coeff]
+        # (a^T x)(b^T y) and (a^T x)b need parentheses, 2a^T x does not.
+        many = in_matrix_product or sum(not f.is_Number for f in factors) > 1
+        for f in factors:
+            if isinstance(f, AsScalar) and many and isinstance(f.arg, (MatMul, MatAdd,
+                                                                        HadamardProduct)):
+                result.append((f"({self.text(f)})", False))
+            else:
+                # Scalar products associate, so a factor a^T y needs no parentheses in 2a^T y;
+                # next to matrices, a product or sum of scalars does.
+                min_prec = MUL + 1 if in_matrix_product else MUL
+                result.append((self.wrap(f, min_prec), is_differential(f)))
+        return result
+
+    def _print_mul(self, expr):
+        if is_negative(expr):
+            text, prec = self.print_(negate(expr))
+            return "-" + (f"({text})" if prec < MUL else text), NEG
+        return join_factors(self._scalar_factors(expr, in_matrix_product=False)), MUL
+
+    def _print_pow(self, expr):
+        base, power = expr.args
+        if power == S.Half:
+            return f"\\sqrt{{{self.text(base)}}}", ATOM
+        if power.is_Number and power < 0:
+            return f"\\frac{{1}}{{{self.text(1 / expr)}}}", MUL
+        if isinstance(base, exp):
+            return self._exp_text(self.text(base.args[0] * power))
+        return f"{self.wrap(base, ATOM)}^{{{self.text(power)}}}", POSTFIX
+
+    def _print_fallback(self, expr):
+        return self._fallback.doprint(expr), ATOM
+
+    _dispatch = ()
+
+
+def hadamard_order(expr):
+    """Sort key putting Hadamard operands in the lecture's order.
+
+    SymPy sorts the operands of a (commutative) Hadamard product its own way; the lecture
+    writes plain factors first, then elementwise functions by derivative order, and the
+    differential last: ``\\mathbf{a} \\odot e^{\\mathbf{X}\\mathbf{b}}``,
+    ``\\sigma'(\\mathbf{A}) \\odot d\\mathbf{A}``.
+    """
+    has_diff = bool(expr.atoms(DiffSymbol, DiffScalar, MatD, ScalarD))
+    is_function = isinstance(expr, Elementwise)
+    order = expr.order if is_function else 0
+    return (has_diff, is_function, order)
+
+
+def is_differential(expr) -> bool:
+    """True for ``dX``, ``d(E)`` and their transposes: factors set off by ``\\,``."""
+    while isinstance(expr, (Transpose, Adjoint)):
+        expr = expr.arg
+    return isinstance(expr, (DiffSymbol, DiffScalar, MatD, ScalarD))
+
+
+def join_factors(factors) -> str:
+    """Juxtapose factor texts, with ``\\,`` next to differentials and between digits."""
+    out = ""
+    prev_diff = False
+    for text, diff in factors:
+        if out and (diff or prev_diff):
+            out += "\\,"
+        elif out and out[-1].isdigit() and text[:1].isdigit():
+            out += " \\cdot "
+        elif out and out[-1].isalnum() and text[:1].isalnum():
+            out += " "  # \lambda x, not \lambdax
+        out += text
+        prev_diff = diff
+    return out
+
+
+def is_negative(expr) -> bool:
+    """True when ``expr`` prints with a leading minus sign."""
+    if isinstance(expr, Number):
+        return bool(expr.is_real and expr < 0)
+    if isinstance(expr, MatMul):
+        scalars = [a for a in expr.args if not isinstance(a, MatrixExpr)]
+        return is_negative(Mul(*scalars)) if scalars else False
+    if isinstance(expr, Mul):
+        coeff = expr.as_coeff_Mul()[0]
+        return bool(coeff.is_real and coeff < 0)
+    return False
+
+
+def negate(expr):
+    """``-expr`` without the sign: for MatMul, keep the matrices' order."""
+    if isinstance(expr, MatMul):
+        scalars = [a for a in expr.args if not isinstance(a, MatrixExpr)]
+        matrices = [a for a in expr.args if isinstance(a, MatrixExpr)]
+        coeff = -Mul(*scalars)
+        args = ([coeff] if coeff != 1 else []) + matrices
+        return MatMul(*args) if len(args) > 1 else args[0]
+    return -expr
+
+
+LectureLatexPrinter._dispatch = (
+    (DiffSymbol, LectureLatexPrinter._print_diff_symbol),
+    (DiffScalar, LectureLatexPrinter._print_diff_scalar),
+    ((MatD, ScalarD), LectureLatexPrinter._print_d),
+    (Identity, LectureLatexPrinter._print_identity),
+    (OneMatrix, LectureLatexPrinter._print_ones),
+    (ZeroMatrix, LectureLatexPrinter._print_zeros),
+    (MatrixSymbol, LectureLatexPrinter._print_matrix_symbol),
+    (Symbol, LectureLatexPrinter._print_symbol),
+    (Transpose, LectureLatexPrinter._print_transpose),
+    (Inverse, LectureLatexPrinter._print_inverse),
+    (Adjoint, LectureLatexPrinter._print_adjoint),
+    (Conjugate, LectureLatexPrinter._print_conjugate),
+    (MatPow, LectureLatexPrinter._print_matpow),
+    (HadamardPower, LectureLatexPrinter._print_hadamard_power),
+    (Trace, LectureLatexPrinter._print_trace),
+    (Determinant, LectureLatexPrinter._print_det),
+    (Elementwise, LectureLatexPrinter._print_elementwise),
+    (ScalarFunc, LectureLatexPrinter._print_scalar_func),
+    (exp, LectureLatexPrinter._print_exp),
+    (log, LectureLatexPrinter._print_log),
+    (Abs, LectureLatexPrinter._print_abs),
+    (Re, LectureLatexPrinter._print_re),
+    (im, LectureLatexPrinter._print_im),
+    (AsScalar, LectureLatexPrinter._print_as_scalar),
+    (Sum, LectureLatexPrinter._print_sum),
+    (type(S.ImaginaryUnit), LectureLatexPrinter._print_imaginary_unit),
+    (Number, LectureLatexPrinter._print_number),
+    ((Add, MatAdd), LectureLatexPrinter._print_add),
+    ((HadamardProduct, KroneckerProduct), LectureLatexPrinter._print_hadamard),
+    (MatMul, LectureLatexPrinter._print_matmul),
+    (Mul, LectureLatexPrinter._print_mul),
+    (Pow, LectureLatexPrinter._print_pow),
+)

@@ -1,0 +1,198 @@
+"""NumPy code for IR expressions: the contract's ``numpy`` strings and the verifier's evaluator.
+
+SymPy's NumPy printer knows neither ``Trace`` nor ``Determinant`` nor elementwise functions
+of matrices, so this is a small printer of its own: one ``singledispatch`` case per node.
+
+>>> from sympy import MatrixSymbol, symbols
+>>> m, n = symbols('m n')
+>>> a, X, b = MatrixSymbol('a', m, 1), MatrixSymbol('X', m, n), MatrixSymbol('b', n, 1)
+>>> to_numpy(a.T * X * b)
+'(a.T @ X @ b)'
+"""
+
+from __future__ import annotations
+
+from functools import singledispatch
+
+from sympy import (Abs, Add, Determinant, Expr, HadamardPower, HadamardProduct, Identity,
+                   Inverse, KroneckerProduct, MatAdd, MatMul, MatPow, MatrixSymbol, Mul,
+                   Number, OneMatrix, Pow, Rational, Symbol, Trace, Transpose, ZeroMatrix,
+                   conjugate, cos, exp, im, log, re, sin, tanh)
+from sympy.matrices.expressions.adjoint import Adjoint
+
+from ..functions import numpy_code
+from ..ir import AsScalar, Elementwise, ScalarFunc
+
+
+def to_numpy(expr, dims: dict | None = None) -> str:
+    """One Python expression in ``np`` and the variables' names.
+
+    ``dims`` maps a dimension symbol to code that computes it from the variables
+    (``{n: 'X.shape[1]'}``); it is needed for ``\\mathbf{I}`` and ``\\mathbf{1}``.
+    """
+    return _code(expr, dims or {})
+
+
+def dims_code(symbols) -> dict:
+    """``{dimension: 'X.shape[k]'}`` from the first variable that has each dimension."""
+    found: dict = {}
+    for sym in symbols:
+        if isinstance(sym, MatrixSymbol):
+            for axis, size in enumerate(sym.shape):
+                if not size.is_number:
+                    found.setdefault(size, f"{sym.name}.shape[{axis}]")
+    return found
+
+
+def _dim(size, dims) -> str:
+    if size.is_number:
+        return str(int(size))
+    if size in dims:
+        return dims[size]
+    raise ValueError(f"no variable has the dimension {size}")
+
+
+@singledispatch
+def _code(expr, dims) -> str:
+    raise TypeError(f"no NumPy code for {type(expr).__name__}: {expr}")
+
+
+@_code.register
+def _(expr: MatrixSymbol, dims):
+    return expr.name
+
+
+@_code.register
+def _(expr: Symbol, dims):
+    return expr.name
+
+
+@_code.register
+def _(expr: Number, dims):
+    if isinstance(expr, Rational) and not expr.is_Integer:
+        return f"({expr.p}/{expr.q})"
+    if expr.is_Float:
+        return repr(float(expr))
+    return f"({expr})" if expr < 0 else str(expr)
+
+
+def _join(parts, op):
+    return "(" + f" {op} ".join(parts) + ")"
+
+
+@_code.register
+def _(expr: MatMul, dims):
+    scalars = [a for a in expr.args if not a.is_Matrix]
+    matrices = [a for a in expr.args if a.is_Matrix]
+    product = _join([_code(m, dims) for m in matrices], "@") if len(matrices) > 1 \
+        else _code(matrices[0], dims)
+    if not scalars:
+        return product
+    return _join([_code(s, dims) for s in scalars] + [product], "*")
+
+
+@_code.register(MatAdd)
+@_code.register(Add)
+def _(expr, dims):
+    return _join([_code(a, dims) for a in expr.args], "+")
+
+
+@_code.register
+def _(expr: Mul, dims):
+    return _join([_code(a, dims) for a in expr.args], "*")
+
+
+@_code.register
+def _(expr: Pow, dims):
+    base, power = _code(expr.base, dims), expr.exp
+    if power == Rational(1, 2):
+        return f"np.sqrt({base})"
+    if power == -1:
+        return f"(1 / {base})"
+    return f"({base} ** {_code(power, dims)})"
+
+
+@_code.register
+def _(expr: Transpose, dims):
+    return f"{_code(expr.arg, dims)}.T"
+
+
+@_code.register
+def _(expr: Adjoint, dims):
+    return f"{_code(expr.arg, dims)}.conj().T"
+
+
+@_code.register
+def _(expr: Inverse, dims):
+    return f"np.linalg.inv({_code(expr.arg, dims)})"
+
+
+@_code.register
+def _(expr: Determinant, dims):
+    return f"np.linalg.det({_code(expr.arg, dims)})"
+
+
+@_code.register
+def _(expr: Trace, dims):
+    return f"np.trace({_code(expr.arg, dims)})"
+
+
+@_code.register
+def _(expr: HadamardProduct, dims):
+    return _join([_code(a, dims) for a in expr.args], "*")
+
+
+@_code.register
+def _(expr: HadamardPower, dims):
+    return f"({_code(expr.base, dims)} ** {_code(expr.exp, dims)})"
+
+
+@_code.register
+def _(expr: KroneckerProduct, dims):
+    code = _code(expr.args[0], dims)
+    for arg in expr.args[1:]:
+        code = f"np.kron({code}, {_code(arg, dims)})"
+    return code
+
+
+@_code.register
+def _(expr: MatPow, dims):
+    return f"np.linalg.matrix_power({_code(expr.base, dims)}, {int(expr.exp)})"
+
+
+@_code.register
+def _(expr: Identity, dims):
+    return f"np.eye({_dim(expr.rows, dims)})"
+
+
+@_code.register
+def _(expr: OneMatrix, dims):
+    return f"np.ones(({_dim(expr.rows, dims)}, {_dim(expr.cols, dims)}))"
+
+
+@_code.register
+def _(expr: ZeroMatrix, dims):
+    return f"np.zeros(({_dim(expr.rows, dims)}, {_dim(expr.cols, dims)}))"
+
+
+@_code.register
+def _(expr: Elementwise, dims):
+    return numpy_code(expr.kind, expr.order, _code(expr.arg, dims), expr.name)
+
+
+@_code.register
+def _(expr: ScalarFunc, dims):
+    return numpy_code(expr.kind, expr.order, _code(expr.arg, dims), expr.name)
+
+
+@_code.register
+def _(expr: AsScalar, dims):
+    return f"{_code(expr.arg, dims)}.item()"
+
+
+_SCALAR_FUNCTIONS = {log: "np.log", exp: "np.exp", Abs: "np.abs", sin: "np.sin",
+                     cos: "np.cos", tanh: "np.tanh", conjugate: "np.conj", re: "np.real",
+                     im: "np.imag"}
+
+for _function, _name in _SCALAR_FUNCTIONS.items():
+    _code.register(_function)(lambda expr, dims, _name=_name: f"{_name}({_code(expr.args[0], dims)})")

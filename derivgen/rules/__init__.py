@@ -1,0 +1,1 @@
+"""Rewrite rules, one module per family; each rule states its identity in its docstring."""

@@ -1,0 +1,228 @@
+"""Trace rules: rewrite ``df`` term by term until each term reads ``tr(L dX)``.
+
+A term is ``coeff * tr(left @ inner)`` where ``inner`` holds the differential. Each rule
+moves one layer out of ``inner`` into ``left`` (or ``coeff``) by a true identity, and
+returns the new terms, or ``None`` when it does not apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sympy import (Add, HadamardProduct, Identity, MatAdd, MatMul, Mul, S, Trace,
+                   Transpose)
+
+from ..ir import AsScalar, DiffScalar, DiffSymbol
+from .differential import Rule
+from .transpose import push_transposes
+
+TRACE_OF_SCALAR = Rule("a scalar is its own trace", r"x = \operatorname{tr}(x)")
+LINEARITY = Rule("linearity of the trace",
+                 r"\operatorname{tr}(\mathbf{X} \pm \mathbf{Y}) = "
+                 r"\operatorname{tr}(\mathbf{X}) \pm \operatorname{tr}(\mathbf{Y})")
+CYCLIC = Rule("cyclic property of the trace",
+              r"\operatorname{tr}(\mathbf{A}\mathbf{B}\mathbf{C}) = "
+              r"\operatorname{tr}(\mathbf{C}\mathbf{A}\mathbf{B})")
+TRANSPOSE = Rule("trace of a transpose",
+                 r"\operatorname{tr}(\mathbf{A}^T) = \operatorname{tr}(\mathbf{A})")
+HADAMARD = Rule("trace of a Hadamard product",
+                r"\operatorname{tr}(\mathbf{A}^T(\mathbf{B} \odot \mathbf{C})) = "
+                r"\operatorname{tr}((\mathbf{A} \odot \mathbf{B})^T \mathbf{C})")
+SCALAR_OUT = Rule("a scalar factor leaves the trace",
+                  r"\operatorname{tr}(\mathbf{A}\,s\,\mathbf{B}) = "
+                  r"s\operatorname{tr}(\mathbf{A}\mathbf{B})")
+COLLECT = Rule("collect terms", r"\operatorname{tr}(\mathbf{A}\,d\mathbf{X}) + "
+               r"\operatorname{tr}(\mathbf{B}\,d\mathbf{X}) = "
+               r"\operatorname{tr}((\mathbf{A} + \mathbf{B})\,d\mathbf{X})")
+GRADIENT_FORM = Rule("gradient form",
+                     r"df = \operatorname{tr}\left(\left(\frac{\partial f}{\partial "
+                     r"\mathbf{X}}\right)^T d\mathbf{X}\right)")
+
+
+@dataclass(frozen=True)
+class TraceTerm:
+    """``coeff * tr(left @ inner)``; ``left`` is None for the identity."""
+
+    coeff: object
+    left: object
+    inner: object
+
+    @property
+    def done(self) -> bool:
+        return isinstance(self.inner, (DiffSymbol, DiffScalar))
+
+    def expr(self):
+        """The term as an expression, for display and for numerical checks."""
+        if not self.inner.is_Matrix:
+            return Mul(self.coeff, self.inner)
+        body = self.inner if self.left is None else MatMul(self.left, self.inner)
+        return Mul(self.coeff, Trace(body))
+
+    def replace(self, **changes) -> "TraceTerm":
+        values = {"coeff": self.coeff, "left": self.left, "inner": self.inner, **changes}
+        return TraceTerm(**values)
+
+
+def has_differential(expr) -> bool:
+    return bool(expr.atoms(DiffSymbol, DiffScalar))
+
+
+def _split_sum(expr):
+    if isinstance(expr, (Add, MatAdd)):
+        return [t for a in expr.args for t in _split_sum(a)]
+    if isinstance(expr, Mul):
+        sums = [a for a in expr.args if isinstance(a, Add) and has_differential(a)]
+        if sums:
+            rest = [a for a in expr.args if a is not sums[0]]
+            return [t for a in sums[0].args for t in _split_sum(Mul(*rest, a))]
+    return [expr]
+
+
+def terms_of(df):
+    """Split a linear scalar form into trace terms: $df = \\sum_k c_k\\,tr(E_k)$."""
+    terms = []
+    for part in _split_sum(df):
+        if not has_differential(part):
+            continue
+        if part.is_Matrix:
+            terms.append(TraceTerm(S.One, None, part))
+            continue
+        factors = Mul.make_args(part)
+        inner = [f for f in factors if has_differential(f)]
+        if len(inner) != 1:
+            raise ValueError(f"not linear in the differential: {part}")
+        coeff = Mul(*[f for f in factors if not has_differential(f)])
+        terms.append(TraceTerm(coeff, None, _scalar_content(inner[0])))
+    return terms
+
+
+def _scalar_content(scalar):
+    """The matrix inside a scalar differential: $tr(E) \\to E$, $x^T dx \\to x^T dx$."""
+    if isinstance(scalar, Trace):
+        return scalar.arg
+    if isinstance(scalar, AsScalar):
+        return scalar.arg
+    return scalar
+
+
+def needs_trace_wrap(df) -> bool:
+    """True when ``df`` has a differential outside every trace (``a^T dX b``)."""
+    return any(not isinstance(f, Trace) for part in _split_sum(df)
+               for f in Mul.make_args(part) if has_differential(f)) or df.is_Matrix
+
+
+def trace_linearity(term: TraceTerm):
+    """$tr(L(A + B)) = tr(LA) + tr(LB)$; also pulls constant scalars out of the trace."""
+    inner = term.inner
+    if isinstance(inner, MatAdd):
+        return [term.replace(inner=a) for a in inner.args if has_differential(a)]
+    if isinstance(inner, MatMul):
+        scalars = [a for a in inner.args if not a.is_Matrix and not has_differential(a)]
+        if scalars:
+            rest = [a for a in inner.args if a not in scalars]
+            body = rest[0] if len(rest) == 1 else MatMul(*rest)
+            return [term.replace(coeff=Mul(term.coeff, *scalars), inner=body)]
+    return None
+
+
+def trace_scalar_out(term: TraceTerm):
+    """$tr(L\\,A\\,s\\,B) = s\\,tr(LAB)$ for a scalar $s$ that holds the differential."""
+    if not isinstance(term.inner, MatMul):
+        return None
+    scalars = [a for a in term.inner.args if not a.is_Matrix and has_differential(a)]
+    if not scalars:
+        return None
+    s = scalars[0]
+    rest = [a for a in term.inner.args if a is not s]
+    body = MatMul(*rest) if len(rest) > 1 else rest[0]
+    full = body if term.left is None else MatMul(term.left, body)
+    return [TraceTerm(Mul(term.coeff, Trace(full)), None, _scalar_content(s))]
+
+
+def trace_cyclic(term: TraceTerm):
+    """$tr(L\\,A\\,E\\,B) = tr(B\\,L\\,A\\,E)$, bringing the differential's factor last."""
+    inner = term.inner
+    if not isinstance(inner, MatMul) or any(not a.is_Matrix for a in inner.args):
+        return None
+    factors = list(inner.args)
+    holders = [i for i, a in enumerate(factors) if has_differential(a)]
+    if len(holders) != 1:
+        return None
+    i = holders[0]
+    before, after = factors[:i], factors[i + 1:]
+    middle = [] if term.left is None else [term.left]
+    left = after + middle + before
+    new_left = left[0] if len(left) == 1 else MatMul(*left)
+    return [term.replace(left=new_left, inner=factors[i])]
+
+
+def trace_transpose(term: TraceTerm):
+    """$tr(L\\,E^T) = tr(E\\,L^T) = tr(L^T E)$."""
+    if not isinstance(term.inner, Transpose):
+        return None
+    left = None if term.left is None else Transpose(term.left)
+    return [term.replace(left=left, inner=term.inner.arg)]
+
+
+def trace_hadamard(term: TraceTerm):
+    """$tr(L(H \\odot E)) = tr((L^T \\odot H)^T E)$."""
+    inner = term.inner
+    if not isinstance(inner, HadamardProduct):
+        return None
+    holders = [a for a in inner.args if has_differential(a)]
+    if len(holders) != 1:
+        return None
+    others = [a for a in inner.args if a is not holders[0]]
+    left_t = Identity(inner.rows) if term.left is None else push_transposes(Transpose(term.left))
+    return [term.replace(left=Transpose(HadamardProduct(left_t, *others)), inner=holders[0])]
+
+
+def trace_of_scalar(term: TraceTerm):
+    """$tr(s) = s$ for a ``1 x 1`` block held as a scalar: $tr(L\\,x) \\to$ its matrix."""
+    if isinstance(term.inner, AsScalar):
+        return [term.replace(inner=term.inner.arg)]
+    return None
+
+
+#: The order in which the rules are tried on a term; the first that applies wins.
+TRACE_RULES = (
+    (trace_linearity, LINEARITY),
+    (trace_of_scalar, TRACE_OF_SCALAR),
+    (trace_scalar_out, SCALAR_OUT),
+    (trace_cyclic, CYCLIC),
+    (trace_transpose, TRANSPOSE),
+    (trace_hadamard, HADAMARD),
+)
+
+
+def rewrite_once(term: TraceTerm):
+    """Apply the first rule of ``TRACE_RULES`` that fits; ``(terms, rule)`` or None."""
+    if term.done:
+        return None
+    for rule, name in TRACE_RULES:
+        result = rule(term)
+        if result is not None:
+            return result, name
+    raise ValueError(f"no trace rule applies to tr({term.left} {term.inner})")
+
+
+def gradient_of(terms, differential):
+    """$\\sum_k c_k tr(L_k\\,dX) \\Rightarrow G = \\sum_k c_k L_k^T$, in textbook form."""
+    parts = []
+    for t in terms:
+        if t.inner != differential:
+            continue
+        if t.left is None:
+            left_t = Identity(differential.rows) if differential.is_Matrix else S.One
+        else:
+            left_t = push_transposes(Transpose(t.left))
+        parts.append(Mul(t.coeff, left_t) if not left_t.is_Matrix else
+                     MatMul(t.coeff, left_t).doit(deep=False))
+    if not parts:
+        return None
+    if differential.is_Matrix:
+        total = MatAdd(*parts).doit(deep=False) if len(parts) > 1 else parts[0]
+    else:
+        total = Add(*parts)
+    return push_transposes(total)
+

@@ -1,0 +1,39 @@
+"""Strategy combinators, kept apart from the rules (after ``sympy.strategies``)."""
+
+from __future__ import annotations
+
+from sympy import Add, MatAdd, MatMul, Mul
+
+
+def bottom_up(rule, expr):
+    """Apply ``rule`` to every node, children first."""
+    if not expr.args or expr.is_Atom:
+        return rule(expr)
+    args = [bottom_up(rule, a) for a in expr.args]
+    if any(a is not b for a, b in zip(args, expr.args)):
+        expr = expr.func(*args)
+    return rule(expr)
+
+
+def flatten_node(expr):
+    """Merge nested sums and products that a substitution left behind: $A(BC) = ABC$."""
+    if isinstance(expr, (MatMul, MatAdd)):
+        return expr.doit(deep=False)
+    if isinstance(expr, (Mul, Add)):
+        return expr.func(*expr.args)
+    return expr
+
+
+def tidy(expr):
+    """Canonical flat form of ``expr`` (no nested products or sums)."""
+    return bottom_up(flatten_node, expr)
+
+
+def exhaust(step, state, cap: int = 200):
+    """Apply ``step`` until it returns None; yields each new state. Stops after ``cap``."""
+    for _ in range(cap):
+        state = step(state)
+        if state is None:
+            return
+        yield state
+    raise RuntimeError(f"rewriting did not finish within {cap} steps")
