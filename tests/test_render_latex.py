@@ -1,0 +1,125 @@
+"""The LaTeX printer: exact strings in the lecture's notation (spacing is pinned here)."""
+
+from __future__ import annotations
+
+import pytest
+from sympy import (Determinant, HadamardProduct, Identity, KroneckerProduct, MatMul, MatrixSymbol,
+                   OneMatrix, Rational, Symbol, Trace, Transpose, ZeroMatrix, exp, log, sqrt, symbols)
+from sympy.matrices.expressions.adjoint import Adjoint
+
+from derivgen.ir import (AsScalar, D, DiffScalar, Elementwise, MatD, ScalarFunc,
+                         SymmetricSymbol, differential_symbol)
+from derivgen.model import VarSpec
+from derivgen.render.latex import to_latex
+from derivgen.scope import Scope
+
+m, n, l = symbols("m n l", integer=True, positive=True)
+a, b = MatrixSymbol("a", m, 1), MatrixSymbol("b", n, 1)
+X, A = MatrixSymbol("X", m, n), MatrixSymbol("A", m, n)
+x, y = MatrixSymbol("x", n, 1), MatrixSymbol("y", m, 1)
+W, M = MatrixSymbol("W", l, m), SymmetricSymbol("M", l, l)
+S = MatrixSymbol("S", m, m)
+Y = MatrixSymbol("Y", m, m)
+t = Symbol("t", real=True)
+dX, dS, dx = differential_symbol(X), differential_symbol(S), differential_symbol(x)
+
+
+def sigma(arg, order=0):
+    return Elementwise("sigma", "sigmoid", arg, order)
+
+
+def e(arg):
+    return Elementwise("exp", "exp", arg)
+
+
+LECTURE = [
+    (a.T * X * b, r"\mathbf{a}^T\mathbf{X}\mathbf{b}"),
+    (HadamardProduct(a, e(X * b)) * b.T, r"(\mathbf{a} \odot e^{\mathbf{X}\mathbf{b}})\mathbf{b}^T"),
+    (2 * A.T * (A * x - y), r"2\mathbf{A}^T(\mathbf{A}\mathbf{x} - \mathbf{y})"),
+    (S.I.T, r"\mathbf{S}^{-T}"),
+    (W.T * HadamardProduct(2 * M * sigma(W * X), sigma(W * X, 1)),
+     r"\mathbf{W}^T((2\mathbf{M}\sigma(\mathbf{W}\mathbf{X})) \odot \sigma'(\mathbf{W}\mathbf{X}))"),
+    (a.T * HadamardProduct(e(X * b), dX * b),
+     r"\mathbf{a}^T(e^{\mathbf{X}\mathbf{b}} \odot d\mathbf{X}\,\mathbf{b})"),
+    (Trace(a.T * dX * b), r"\operatorname{tr}(\mathbf{a}^T\,d\mathbf{X}\,\mathbf{b})"),
+    (MatD(a.T * X * b), r"d(\mathbf{a}^T\mathbf{X}\mathbf{b})"),
+    (MatD(X), r"d\mathbf{X}"),
+    (D(Trace(Y.T * M)), r"d(\operatorname{tr}(\mathbf{Y}^T\mathbf{M}))"),
+    (-S.I * dS * S.I, r"-\mathbf{S}^{-1}\,d\mathbf{S}\,\mathbf{S}^{-1}"),
+    (Determinant(S) * Trace(S.I * dS),
+     r"\det(\mathbf{S})\operatorname{tr}(\mathbf{S}^{-1}\,d\mathbf{S})"),
+    (MatD(S).T, r"(d\mathbf{S})^T"),
+    ((A * dx).T * (A * x - y),
+     r"(d\mathbf{x})^T\,\mathbf{A}^T(\mathbf{A}\mathbf{x} - \mathbf{y})"),
+    (HadamardProduct(sigma(W * X, 1), W * differential_symbol(X)),
+     r"\sigma'(\mathbf{W}\mathbf{X}) \odot \mathbf{W}\,d\mathbf{X}"),
+]
+
+
+@pytest.mark.parametrize("expr, expected", LECTURE)
+def test_lecture_examples(expr, expected):
+    assert to_latex(expr) == expected
+
+
+NOTATION = [
+    (S.T.I, r"\mathbf{S}^{-T}"),
+    (S.I, r"\mathbf{S}^{-1}"),
+    (Transpose(A * x), r"(\mathbf{A}\mathbf{x})^T"),
+    (MatMul(Transpose(A * x - y), Y), r"(\mathbf{A}\mathbf{x} - \mathbf{y})^T\mathbf{Y}"),
+    (Adjoint(X), r"\mathbf{X}^H"),
+    (X.conjugate(), r"\mathbf{X}^*"),
+    (KroneckerProduct(X, A), r"\mathbf{X} \otimes \mathbf{A}"),
+    (Identity(m) + OneMatrix(m, m), r"\mathbf{I} + \mathbf{1}"),
+    (ZeroMatrix(m, n), r"\mathbf{0}"),
+    (MatrixSymbol("W_1", l, m) * x.T.T, r"\mathbf{W}_1\mathbf{x}"),
+    (MatrixSymbol("a_2_i", m, 1), r"\mathbf{a}_{2,i}"),
+    (MatrixSymbol("Sigma", m, m), r"\boldsymbol{\Sigma}"),
+    (Symbol("lambda") * X, r"\lambda\mathbf{X}"),
+    (Symbol("lambda") * t, r"\lambda t"),
+    (Rational(1, 2) * X, r"\frac{1}{2}\mathbf{X}"),
+    (X - 3 * A, r"\mathbf{X} - 3\mathbf{A}"),
+    (-X + A, r"\mathbf{A} - \mathbf{X}"),
+    (-Trace(X.T * A), r"-\operatorname{tr}(\mathbf{X}^T\mathbf{A})"),
+    (AsScalar(a.T * y) * b, r"(\mathbf{a}^T\mathbf{y})\mathbf{b}"),
+    (2 * AsScalar(a.T * y), r"2\mathbf{a}^T\mathbf{y}"),
+    (AsScalar(a.T * y) * AsScalar(b.T * x), r"(\mathbf{a}^T\mathbf{y})(\mathbf{b}^T\mathbf{x})"),
+    (t / AsScalar(a.T * y), r"\frac{t}{\mathbf{a}^T\mathbf{y}}"),
+    (HadamardProduct(a, a + y), r"\mathbf{a} \odot (\mathbf{a} + \mathbf{y})"),
+    (HadamardProduct(a, y) * b.T, r"(\mathbf{a} \odot \mathbf{y})\mathbf{b}^T"),
+    (sigma(W * X, 2), r"\sigma''(\mathbf{W}\mathbf{X})"),
+    (Elementwise("g", "generic", X, 1), r"g'(\mathbf{X})"),
+    (Elementwise("softmax", "generic", a), r"\operatorname{softmax}(\mathbf{a})"),
+    (Elementwise("log", "log", a), r"\log(\mathbf{a})"),
+    (Elementwise("exp", "exp", a, 1), r"e^{\mathbf{a}}"),
+    (Transpose(sigma(a)), r"\sigma(\mathbf{a})^T"),
+    (Transpose(e(a)) * b, r"(e^{\mathbf{a}})^T\mathbf{b}"),
+    (ScalarFunc("g", "generic", t, 1), r"g'(t)"),
+    (log(Determinant(S)), r"\log(\det(\mathbf{S}))"),
+    (exp(t), r"e^{t}"),
+    (sqrt(t), r"\sqrt{t}"),
+    (t**2 / 2, r"\frac{t^{2}}{2}"),
+    (1 / (1 + exp(-t)), r"\frac{1}{1 + e^{-t}}"),
+    (D(t * Symbol("s", real=True)), r"d(s t)"),
+    (DiffScalar("dt", real=True) * Symbol("s"), r"dt\,s"),
+    (2 * dX, r"2\,d\mathbf{X}"),
+]
+
+
+@pytest.mark.parametrize("expr, expected", NOTATION)
+def test_notation(expr, expected):
+    assert to_latex(expr) == expected
+
+
+def test_scope_latex_override_is_used_verbatim():
+    scope = Scope()
+    lam = scope.add_variable(VarSpec("lam", (), latex=r"\lambda"))
+    Xs = scope.add_variable(VarSpec("X", ("m", "n")))
+    assert to_latex(lam * Xs, scope) == r"\lambda\mathbf{X}"
+    assert to_latex(lam * Xs) == r"lam\mathbf{X}"
+
+
+def test_output_has_balanced_braces_and_parentheses():
+    for expr, _ in LECTURE + NOTATION:
+        text = to_latex(expr)
+        assert text.count("{") == text.count("}")
+        assert text.count("(") == text.count(")")
