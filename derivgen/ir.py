@@ -103,9 +103,6 @@ class Elementwise(MatrixExpr):
     def shape(self):
         return self.arg.shape
 
-    def _eval_transpose(self):
-        return Elementwise(self.name, self.kind, self.arg.T, self.order)
-
     def with_arg(self, arg):
         return Elementwise(self.name, self.kind, arg, self.order)
 

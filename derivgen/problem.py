@@ -119,14 +119,15 @@ class _Checker:
             raise self.error(f"'{label}' must be a string, not {_kind(value)}"
                              + (r"; write LaTeX in single quotes: '\mathbf{a}^T \mathbf{x}'"
                                 if latex else ""), mapping.line(key))
-        text = str(value).strip()
-        if not text:
-            raise self.error(f"'{label}' is empty", mapping.line(key))
+        text = str(value)
         if latex and mapping.style(key) == '"' and ESCAPE_DAMAGE & set(text):
             raise self.error(
                 f"'{label}' is in double quotes, where YAML reads backslashes as escapes "
                 r"(\t in \top, \f in \frac, \n in \nabla); use single quotes: '\frac{1}{2}' "
                 "or a block scalar (>-)", mapping.line(key))
+        text = text.strip()
+        if not text:
+            raise self.error(f"'{label}' is empty", mapping.line(key))
         return text
 
     def flag(self, mapping: Located, key: str, label: str | None = None) -> bool:
@@ -450,7 +451,8 @@ def load_yaml(path: str):
         raise DerivgenError(exc.message, file=path, line=exc.line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        if exc.context_mark and "<stream end>" in (exc.problem or ""):
+        if exc.context_mark and ("<stream end>" in (exc.problem or "")
+                                 or "flow" in (exc.context or "")):
             mark = exc.context_mark         # an unclosed [ or {: point at where it opened
         line = mark.line + 1 if mark else 1
         raise DerivgenError(_yaml_message(exc), file=path, line=line) from None

@@ -146,7 +146,8 @@ def diff_kronecker(expr: KroneckerProduct, ctx):
 @expand_differential.register
 def diff_elementwise(expr: Elementwise, ctx):
     """$d\\sigma(X) = \\sigma'(X) \\odot dX$."""
-    derivative = Elementwise(expr.name, expr.kind, expr.arg, expr.order + 1)
+    derivative = expr if expr.kind == "exp" else \
+        Elementwise(expr.name, expr.kind, expr.arg, expr.order + 1)
     return HadamardProduct(derivative, differential(expr.arg, ctx)), ELEMENTWISE
 
 

@@ -55,7 +55,8 @@ class TraceTerm:
         """The term as an expression, for display and for numerical checks."""
         if not self.inner.is_Matrix:
             return Mul(self.coeff, self.inner)
-        body = self.inner if self.left is None else MatMul(self.left, self.inner)
+        body = self.inner if self.left is None else \
+            MatMul(self.left, self.inner).doit(deep=False)
         return Mul(self.coeff, Trace(body))
 
     def replace(self, **changes) -> "TraceTerm":

@@ -10,7 +10,7 @@ from functools import singledispatch
 from sympy import (HadamardPower, HadamardProduct, Identity, Inverse, KroneckerProduct,
                    MatAdd, MatMul, MatPow, OneMatrix, Transpose, ZeroMatrix)
 
-from ..ir import Elementwise, SymmetricSymbol
+from ..ir import SymmetricSymbol
 
 
 @singledispatch
@@ -68,12 +68,6 @@ def _(expr: HadamardPower):
 def _(expr: KroneckerProduct):
     """$(A \\otimes B)^T = A^T \\otimes B^T$."""
     return KroneckerProduct(*[transpose_of(a) for a in expr.args])
-
-
-@transpose_of.register
-def _(expr: Elementwise):
-    """$\\sigma(A)^T = \\sigma(A^T)$."""
-    return expr.with_arg(transpose_of(expr.arg))
 
 
 @transpose_of.register

@@ -1,0 +1,142 @@
+"""Each rule's identity, checked numerically on random instances (random sizes too)."""
+
+import numpy as np
+import pytest
+from sympy import (Determinant, HadamardProduct, Identity, Inverse, KroneckerProduct, MatPow,
+                   MatrixSymbol, S, Symbol, Trace, Transpose, exp, log, sqrt)
+
+from derivgen.ir import (AsScalar, D, DiffSymbol, Elementwise, ScalarFunc, SymmetricSymbol,
+                         differential_symbol)
+from derivgen.numeric import evaluate
+from derivgen.render.numpy import dims_code
+from derivgen.rules import differential as rd
+from derivgen.rules import trace as rt
+from derivgen.rules.transpose import push_transposes
+
+m, n = Symbol("m", integer=True, positive=True), Symbol("n", integer=True, positive=True)
+a, b, x = MatrixSymbol("a", m, 1), MatrixSymbol("b", n, 1), MatrixSymbol("x", n, 1)
+X, A, B = MatrixSymbol("X", m, n), MatrixSymbol("A", m, m), MatrixSymbol("B", n, m)
+Q, P = MatrixSymbol("Q", n, n), MatrixSymbol("P", n, n)
+M = SymmetricSymbol("M", m, m)
+t = Symbol("t", real=True)
+SYMBOLS = [a, b, x, X, A, B, Q, P, M]
+FUNCTIONS = {"g": np.sin, "g_prime": np.cos, "g_prime2": lambda v: -np.sin(v)}
+
+
+def random_env(seed, variables):
+    rng = np.random.default_rng(seed)
+    sizes = {m: int(rng.integers(2, 5)), n: int(rng.integers(2, 5))}
+    env = {}
+    for sym in SYMBOLS:
+        shape = tuple(int(sizes[s]) if not s.is_number else int(s) for s in sym.shape)
+        value = rng.standard_normal(shape)
+        if isinstance(sym, SymmetricSymbol):
+            value = (value + value.T) / 2
+        if shape[0] == shape[1] and shape[0] > 1:
+            value = np.eye(shape[0]) + 0.25 * value / np.sqrt(shape[0])
+        env[sym.name] = value
+    env["t"] = float(rng.uniform(0.5, 1.5))
+    for var in variables:
+        direction = rng.standard_normal(np.shape(env[var.name]))
+        env[differential_symbol(var).name] = direction if np.ndim(direction) else float(direction)
+    return env
+
+
+def value(expr, env):
+    return np.asarray(evaluate(expr, env, dims_code(SYMBOLS), FUNCTIONS), dtype=float)
+
+
+ctx_X = rd.DiffContext({X: differential_symbol(X)})
+ctx_Q = rd.DiffContext({Q: differential_symbol(Q)})
+ctx_x = rd.DiffContext({x: differential_symbol(x)})
+ctx_t = rd.DiffContext({t: differential_symbol(t)})
+
+DIFFERENTIAL_CASES = [
+    ("diff_sum", X * b + a, ctx_X),
+    ("diff_product", a.T * X * b, ctx_X),
+    ("diff_product", (X * x).T * A * X * x, ctx_X),
+    ("diff_transpose", Transpose(X * b), ctx_X),
+    ("diff_trace", Trace(X.T * A * X), ctx_X),
+    ("diff_hadamard", HadamardProduct(X, X * Q), ctx_X),
+    ("diff_elementwise", Elementwise("sigma", "sigmoid", X * b), ctx_X),
+    ("diff_elementwise", Elementwise("g", "generic", X), ctx_X),
+    ("diff_elementwise", Elementwise("exp", "exp", X * b), ctx_X),
+    ("diff_inverse", Inverse(Q), ctx_Q),
+    ("diff_determinant", Determinant(Q), ctx_Q),
+    ("diff_matrix_power", MatPow(Q, 3), ctx_Q),
+    ("diff_kronecker", KroneckerProduct(Q, P), ctx_Q),
+    ("diff_power", AsScalar(x.T * x) ** 3, ctx_x),
+    ("diff_power", sqrt(AsScalar(x.T * x)), ctx_x),
+    ("diff_log", log(Determinant(Q)), ctx_Q),
+    ("diff_exp", exp(AsScalar(b.T * x)), ctx_x),
+    ("diff_scalar_product", Trace(Q) * Determinant(Q), ctx_Q),
+    ("diff_scalar_function", ScalarFunc("g", "generic", t ** 2), ctx_t),
+]
+
+
+@pytest.mark.parametrize("rule,expr,ctx", DIFFERENTIAL_CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(DIFFERENTIAL_CASES)])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_differential_rule_is_an_identity(rule, expr, ctx, seed):
+    rewritten, used = rd.expand_differential(expr, ctx)
+    assert getattr(rd, rule).__doc__.startswith("$") or used.name
+    env = random_env(seed, list(ctx.differentials))
+    # d(E) on the left is evaluated by finite differences; the rule's output in closed form
+    np.testing.assert_allclose(value(rewritten, env), value(D(expr), env), rtol=1e-6, atol=1e-8)
+
+
+def test_rules_name_their_identity():
+    rewritten, used = rd.expand_differential(a.T * X * b, ctx_X)
+    assert used is rd.PRODUCT and "d(" in used.identity
+    assert rewritten == a.T * differential_symbol(X) * b
+
+
+dX, dQ = differential_symbol(X), differential_symbol(Q)
+H = MatrixSymbol("H", n, 1)
+
+TRACE_CASES = [
+    (rt.trace_linearity, rt.TraceTerm(S.One, None, 3 * (a.T * dX * b + a.T * dX * b))),
+    (rt.trace_cyclic, rt.TraceTerm(S(2), None, a.T * dX * b)),
+    (rt.trace_cyclic, rt.TraceTerm(S.One, B, A * dX * Q)),
+    (rt.trace_transpose, rt.TraceTerm(S.One, A * X, Transpose(dX))),
+    (rt.trace_hadamard, rt.TraceTerm(S.One, a.T, HadamardProduct(Elementwise("exp", "exp", X * b),
+                                                                 dX * b))),
+    (rt.trace_hadamard, rt.TraceTerm(S.One, None, HadamardProduct(Q, dQ))),
+    (rt.trace_scalar_out, rt.TraceTerm(S.One, a.T, AsScalar(b.T * Transpose(dX) * a) * X * b)),
+    (rt.trace_of_scalar, rt.TraceTerm(S.One, None, AsScalar(a.T * dX * b))),
+]
+
+
+@pytest.mark.parametrize("rule,term", TRACE_CASES, ids=[f"{c[0].__name__}-{i}"
+                                                         for i, c in enumerate(TRACE_CASES)])
+def test_trace_rule_is_an_identity(rule, term):
+    rewritten = rule(term)
+    assert rewritten, f"{rule.__name__} did not apply"
+    env = random_env(3, [X, Q])
+    before = value(term.expr(), env)
+    after = sum(value(t.expr(), env) for t in rewritten)
+    np.testing.assert_allclose(after, before, rtol=1e-9, atol=1e-12)
+
+
+def test_trace_rules_leave_other_terms_alone():
+    done = rt.TraceTerm(S.One, a.T, dX)
+    assert rt.rewrite_once(rt.TraceTerm(S.One, b * a.T, dX)) is None
+    assert rt.trace_hadamard(done) is None and rt.trace_transpose(done) is None
+
+
+def test_gradient_of_reads_off_textbook_form():
+    terms = [rt.TraceTerm(S.One, b * a.T, dX)]
+    assert rt.gradient_of(terms, dX) == a * b.T
+
+
+def test_push_transposes_keeps_hadamard_order():
+    e = Elementwise("exp", "exp", X * b)
+    pushed = push_transposes(Transpose(b * Transpose(HadamardProduct(a, e))))
+    assert pushed == HadamardProduct(a, e) * b.T
+    assert push_transposes(Transpose(M * A)) == A.T * M
+    assert push_transposes(Transpose(Inverse(Q))) == Inverse(Q.T)
+
+
+def test_diff_symbol_is_not_a_variable():
+    assert isinstance(dX, DiffSymbol) and dX != MatrixSymbol("dX", m, n)
+    assert Identity(n).shape == (n, n)
