@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Quick start, step 1: install TeX and derivgen, then build the sample problem set.
+# Safe to run again: each step is skipped or is a no-op when already done.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# TeX from Debian's packages, only when missing (pdflatex via latexmk typesets the PDFs).
+TEX_PACKAGES=(latexmk texlive-latex-base texlive-latex-recommended texlive-fonts-recommended
+              poppler-utils)
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+APT_UPDATED=""
+apt_install() {
+    export DEBIAN_FRONTEND=noninteractive
+    if [ -z "$APT_UPDATED" ]; then $SUDO apt-get update; APT_UPDATED=1; fi
+    $SUDO apt-get install -y --no-install-recommends "$@"
+}
+if ! command -v latexmk >/dev/null 2>&1 || ! command -v pdflatex >/dev/null 2>&1; then
+    apt_install "${TEX_PACKAGES[@]}"
+fi
+if ! python3 -m pip --version >/dev/null 2>&1; then
+    apt_install python3-pip
+fi
+
+# derivgen itself, editable, with the test tools. Debian's own python3 refuses pip installs
+# (PEP 668, "externally managed"); the Quick start runs `python3 -m pytest`, so install there.
+PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+
+# The sample set, as a smoke test: build/worksheet.pdf, build/solutions.pdf, build/answers.pdf.
+python3 -m derivgen build problems -o build
