@@ -61,6 +61,10 @@ def load_problem(path) -> Problem:
     variables = _variables(check, data)
     functions = _functions(check, data, variables)
     where = _where(check, data, variables, functions)
+    for name in functions:
+        if any(name in spec.shape for spec in variables.values()):
+            raise check.error(f"'{name}' is declared both as a dimension and as a function: "
+                              "rename one of them", data["functions"].line(name))
     lines.update({f"variables.{name}": spec.line for name, spec in variables.items()})
     lines.update({f"functions.{name}": data["functions"].line(name) for name in functions})
     lines.update({f"where.{item.name}": item.line for item in where})
@@ -71,7 +75,7 @@ def load_problem(path) -> Problem:
         title=check.text(data, "title", latex=False),
         statement=check.text(data, "statement", latex=True) if "statement" in data else None,
         function=check.text(data, "function", latex=True),
-        wrt=_wrt(check, data, variables),
+        wrt=_wrt(check, data, variables, where),
         variables=variables,
         functions=functions,
         where=where,
@@ -161,6 +165,12 @@ def _variables(check: _Checker, data: Located) -> dict[str, VarSpec]:
         line = table.line(name)
         check.name(name, line, "variable")
         specs[name] = _variable(check, name, entry, line)
+    for spec in specs.values():
+        for dim in spec.shape:
+            if dim in specs:
+                # Dimensions and variables share one namespace in the generated NumPy code.
+                raise check.error(f"dimension '{dim}' of '{spec.name}' has the same name as the "
+                                  f"variable '{dim}': rename one of them", spec.line)
     return specs
 
 
@@ -271,7 +281,7 @@ def _where_items(check: _Checker, data: Located) -> list[tuple[str, Located]]:
                       data.line("where"))
 
 
-def _wrt(check: _Checker, data: Located, variables) -> list[str]:
+def _wrt(check: _Checker, data: Located, variables, where) -> list[str]:
     value = data["wrt"]
     line = data.line("wrt")
     names = value if isinstance(value, list) else [value]
@@ -282,6 +292,9 @@ def _wrt(check: _Checker, data: Located, variables) -> list[str]:
     for name in names:
         if not isinstance(name, str):
             raise check.error(f"'wrt' must name variables, not {_kind(name)} {name!r}", line)
+        if any(item.name == name for item in where):
+            raise check.error(f"'wrt' names the intermediate '{name}': differentiate by the "
+                              "variables it is made of instead", line)
         if name not in variables:
             raise check.error(f"'wrt' names '{name}', which is not a declared variable"
                               f"{_did_you_mean(name, list(variables))}; declared: "
