@@ -184,7 +184,7 @@ def derive_file(path: Path, report: Report):
 def _problem_files(paths, report: Report):
     try:
         meta, files = expand_paths(paths)
-    except PathError:
+    except PathError:              # a missing path: a usage error, handled by main()
         raise
     except DerivgenError as exc:   # a broken set.yaml: say so, then do its folder's files
         report.fail_other(exc)

