@@ -369,7 +369,8 @@ def _ordered(check: _Checker, data: Located, files: list[Path]) -> list[Path]:
 def expand_paths(paths) -> tuple[dict, list[Path]]:
     """Files and folders from the command line -> (set meta, problem files in build order).
 
-    Meta comes from the first folder that has a ``set.yaml``; a file named twice counts once.
+    Meta comes from the first folder that has a ``set.yaml``; a file named twice counts once;
+    a ``set.yaml`` given as a file stands for its folder.
     Raises ``PathError`` for a path that does not exist.
     """
     meta: dict = {}
@@ -377,6 +378,8 @@ def expand_paths(paths) -> tuple[dict, list[Path]]:
     seen = set()
     for raw in paths:
         path = Path(raw)
+        if path.is_file() and path.name in ("set.yaml", "set.yml"):
+            path = path.parent              # naming a set's file means the whole set
         if path.is_dir():
             folder_meta, found = load_set(path)
             meta = meta or folder_meta

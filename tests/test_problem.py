@@ -256,6 +256,14 @@ def test_expand_paths_mixes_files_and_folders(write, tmp_path):
     assert [f.name for f in files] == ["c.yaml", "a.yaml", "b.yaml"]
 
 
+def test_expand_paths_set_file_means_its_folder(write, tmp_path):
+    write("b.yaml", VALID)
+    write("a.yaml", VALID)
+    set_file = write("set.yaml", "title: Two\norder: [b]\n")
+    meta, files = expand_paths([set_file])
+    assert meta == {"title": "Two"} and [f.name for f in files] == ["b.yaml", "a.yaml"]
+
+
 def test_expand_paths_missing_path(tmp_path):
     with pytest.raises(PathError, match="no such file"):
         expand_paths([tmp_path / "missing.yaml"])
