@@ -1,0 +1,312 @@
+"""Worksheet, solutions and answers PDFs for a list of derivations.
+
+    >>> paths = build_documents(derivations, "build", title="Homework 3")  # doctest: +SKIP
+    >>> sorted(paths)                                                        # doctest: +SKIP
+    ['answers', 'solutions', 'worksheet']
+
+The LaTeX is written with pylatex and compiled with latexmk in a scratch folder inside
+``out_dir``; each PDF then replaces the old one in one ``os.replace``, so a failed build
+never leaves a truncated PDF nor removes the last good one.  TeX runs without shell escape,
+with paranoid file access, and with every date and ID pinned so that two builds of the same
+input give byte-identical PDFs.  All text from problem files goes through ``prose``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from pylatex import Document, NoEscape, Package
+
+from ..errors import DerivgenError
+from .layout import break_rows
+from .latex import to_latex
+from .prose import check_math, escape_text, sanitize_prose, statement_latex
+
+KINDS = ("worksheet", "solutions", "answers")
+SUBTITLES = {"worksheet": "Worksheet", "solutions": "Solutions", "answers": "Answers"}
+
+#: Vertical room left under each worksheet problem.
+WORK_SPACE = "7cm"
+LATEX_TIMEOUT = 300  # seconds per document
+
+
+def build_documents(derivations, out_dir, *, title: str = "Matrix calculus",
+                    meta: dict | None = None) -> dict[str, Path]:
+    """Write ``{worksheet,solutions,answers}.tex`` into ``out_dir`` and compile each to PDF.
+
+    ``meta`` may hold ``course`` and ``date`` (printed under the title).  Returns the PDF
+    paths by kind.  Raises DerivgenError on unsafe problem text or a LaTeX failure (with the
+    relevant lines of the log); the previous PDFs are then left untouched.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    derivations = list(derivations)
+    sources = {kind: document_latex(kind, derivations, title=title, meta=meta)
+               for kind in KINDS}
+    paths = {}
+    for kind, source in sources.items():
+        _write_atomically(out_dir / f"{kind}.tex", source)
+        paths[kind] = compile_pdf(out_dir / f"{kind}.tex")
+    return paths
+
+
+def document_latex(kind: str, derivations, *, title: str, meta: dict | None = None) -> str:
+    """The LaTeX source of one document: ``kind`` is worksheet, solutions or answers."""
+    doc = _new_document()
+    doc.append(NoEscape(_title_block(title, SUBTITLES[kind], meta or {})))
+    for number, derivation in enumerate(derivations, start=1):
+        body = {"worksheet": worksheet_problem, "solutions": solution_problem,
+                "answers": answer_problem}[kind](number, derivation)
+        doc.append(NoEscape(body))
+    return doc.dumps() + "\n"
+
+
+def _new_document() -> Document:
+    # No lmodern (not in texlive-latex-recommended) and no fontenc: the default OT1 Computer
+    # Modern ships as Type 1 fonts, where T1 without cm-super would fall back to bitmaps.
+    doc = Document(documentclass="article", document_options=["11pt", "a4paper"],
+                   fontenc=None, lmodern=False, textcomp=True, page_numbers=False,
+                   geometry_options={"margin": "2.5cm"})
+    doc.packages.append(Package("amsmath"))
+    doc.packages.append(Package("amssymb"))
+    doc.preamble.append(NoEscape("\n".join([
+        # Reproducible PDFs: no dates, no random trailer ID, no pdfTeX banner.
+        r"\pdfinfoomitdate=1",
+        r"\pdftrailerid{}",
+        r"\pdfsuppressptexinfo=-1",
+        r"\setlength{\parindent}{0pt}",
+        r"\setlength{\parskip}{0.6\baselineskip}",
+        # Long derivations may continue on the next page.
+        r"\allowdisplaybreaks",
+        r"\newcommand{\rulenote}[1]{{\small #1}}",
+    ])))
+    # pylatex's page_numbers=False sets the empty style; plain gives bare page numbers
+    # without the lastpage package (not in TeX Live's base/recommended sets).
+    doc.append(NoEscape(r"\pagestyle{plain}"))
+    return doc
+
+
+def _title_block(title: str, subtitle: str, meta: dict) -> str:
+    lines = [rf"{{\LARGE\bfseries {escape_text(title)}}}\\[0.4em]",
+             rf"{{\large {subtitle}}}"]
+    for key in ("course", "date"):
+        if meta.get(key):
+            lines[-1] += r"\\[0.2em]"
+            lines.append(escape_text(str(meta[key])))
+    return "\\begin{center}\n" + "\n".join(lines) + "\n\\end{center}\n\\bigskip\n"
+
+
+# --- one problem in each document -------------------------------------------------------
+
+def problem_heading(number: int, derivation, *, size: str = "section") -> str:
+    problem = derivation.problem
+    try:
+        title = escape_text(problem.title)
+    except DerivgenError as err:
+        raise err.located(problem.path, problem.line_of("title"))
+    return rf"\{size}*{{Problem {number}.\quad {title}}}" + "\n"
+
+
+def problem_statement(derivation) -> str:
+    problem = derivation.problem
+    try:
+        if problem.statement is None:
+            return statement_latex(derivation)
+        return sanitize_prose(problem.statement)
+    except DerivgenError as err:
+        raise err.located(problem.path, problem.line_of("statement"))
+
+
+def worksheet_problem(number: int, derivation) -> str:
+    # The minipage keeps the heading with its statement; the space after it is dropped at a
+    # page break, so a problem never starts with an empty page-top.
+    return ("\\noindent\\begin{minipage}{\\linewidth}\n"
+            + problem_heading(number, derivation, size="subsection")
+            + problem_statement(derivation)
+            + "\n\\end{minipage}\n\\par\\vspace{" + WORK_SPACE + "}\n")
+
+
+def solution_problem(number: int, derivation) -> str:
+    parts = [problem_heading(number, derivation), problem_statement(derivation) + "\n"]
+    for section in derivation.sections:
+        parts.append(section_latex(section, derivation.scope))
+    if derivation.results:
+        if not (derivation.sections and derivation.sections[-1].title.lower() == "result"):
+            parts.append(r"\subsubsection*{Result}")
+        parts.append(results_latex(derivation))
+    for remark in derivation.remarks:
+        parts.append(_located(derivation, lambda: sanitize_prose(remark)) + "\n")
+    if derivation.verified:
+        parts.append(r"\textit{Verified numerically on random instances.}" + "\n")
+    return "\n".join(parts) + "\n\\bigskip\n"
+
+
+def answer_problem(number: int, derivation) -> str:
+    return problem_heading(number, derivation, size="subsection") + results_latex(derivation)
+
+
+def _located(derivation, make):
+    try:
+        return make()
+    except DerivgenError as err:
+        raise err.located(derivation.problem.path)
+
+
+# --- derivation sections ----------------------------------------------------------------
+
+def math_of(value, scope) -> str:
+    """LaTeX for an expression, or a LaTeX string as given; checked against the allowlist."""
+    return check_math(value if isinstance(value, str) else to_latex(value, scope))
+
+
+def section_latex(section, scope) -> str:
+    """A small heading, the chain of equalities as ``align*``, then the conclusion.
+
+    Each step's rule (and identity) is a ``\\tag*``: amsmath sets it at the right margin
+    and moves it under the row when the row is too long to share the line with it.
+    """
+    lhs = math_of(section.lhs, scope)
+    rows = [f"{lhs} &= " + _continued(break_rows(math_of(section.start, scope), lhs=lhs))]
+    for step in section.steps:
+        pieces = break_rows(math_of(step.after, scope), lhs=lhs)
+        rows.append("&= " + _continued(pieces, note=step_note(step)))
+    out = [rf"\subsubsection*{{{escape_text(section.title)}}}" if section.title else "",
+           "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"]
+    if section.conclusion:
+        out.append(sanitize_prose(section.conclusion))
+    return "\n".join(part for part in out if part) + "\n"
+
+
+def _continued(pieces: list[str], note: str = "") -> str:
+    """Rows of one long expression: the first after ``&=``, the rest indented under it."""
+    rows = pieces[:1] + [f"&\\quad {{}}{piece}" for piece in pieces[1:]]
+    if note:  # on the step's last row, so it never sits between the rows of one expression
+        rows[-1] += f" \\tag*{{{note}}}"
+    return " \\\\\n".join(rows)
+
+
+def step_note(step) -> str:
+    """``\\rulenote{\\textit{product rule}: $d(XY) = dX\\,Y + X\\,dY$}`` (text mode, for a tag)."""
+    note = rf"\textit{{{escape_text(step.rule)}}}" if step.rule else ""
+    if step.identity:
+        identity = f"${check_math(step.identity)}$"
+        note = f"{note}: {identity}" if note else identity
+    return rf"\rulenote{{{note}}}" if note else ""
+
+
+# --- results ----------------------------------------------------------------------------
+
+def result_lhs(result, derivation) -> str:
+    """``\\frac{\\partial f}{\\partial \\mathbf{X}}``, ``\\nabla^2 f``, or ``.../\\partial \\mathbf{z}^*``."""
+    scope = derivation.scope
+    symbol = scope.symbols.get(result.wrt) if scope is not None else None
+    wrt = math_of(symbol, scope) if symbol is not None else escape_text(result.wrt)
+    if result.order >= 2:
+        several = len(derivation.problem.wrt) > 1
+        return rf"\nabla^2_{{{wrt}}} f" if several else r"\nabla^2 f"
+    star = "^*" if result.conjugate else ""
+    return rf"\frac{{\partial f}}{{\partial {wrt}{star}}}"
+
+
+def results_latex(derivation) -> str:
+    """Each result boxed in display math; a long one as an ``aligned`` inside the box."""
+    boxes = []
+    for result in derivation.results:
+        lhs = result_lhs(result, derivation)
+        pieces = break_rows(math_of(result.expr, derivation.scope), lhs=lhs)
+        if len(pieces) == 1:
+            boxes.append(rf"\boxed{{{lhs} = {pieces[0]}}}")
+        else:
+            body = f"{lhs} &= {pieces[0]} \\\\ " + " \\\\ ".join(
+                f"&\\quad {{}}{p}" for p in pieces[1:])
+            boxes.append(rf"\boxed{{\begin{{aligned}}{body}\end{{aligned}}}}")
+    if not boxes:
+        return ""
+    return "\\begin{gather*}\n" + " \\\\[0.5em]\n".join(boxes) + "\n\\end{gather*}\n"
+
+
+# --- compiling --------------------------------------------------------------------------
+
+def latex_environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "openin_any": "p",          # kpathsea: no reading outside the build folder
+        "openout_any": "p",         # ... nor writing
+        "shell_escape": "f",
+        "SOURCE_DATE_EPOCH": "0",   # fixed dates for anything that still asks
+        "FORCE_SOURCE_DATE": "1",
+    })
+    return env
+
+
+def compile_pdf(tex_path: Path) -> Path:
+    """Compile ``tex_path`` in a scratch folder next to it; move the PDF into place.
+
+    Returns the PDF path; raises DerivgenError with the log's error lines on failure.
+    """
+    tex_path = Path(tex_path)
+    out_dir, name = tex_path.parent, tex_path.stem
+    if shutil.which("latexmk") is None:
+        raise DerivgenError("latexmk not found: install TeX Live (latexmk, pdflatex) to build "
+                            "PDFs", file=str(tex_path))
+    # Same file system as out_dir, so os.replace below is an atomic rename.
+    with tempfile.TemporaryDirectory(prefix=f".{name}-", dir=out_dir) as scratch:
+        work = Path(scratch)
+        shutil.copyfile(tex_path, work / tex_path.name)
+        command = ["latexmk", "-norc", "-pdf", "-interaction=nonstopmode", "-halt-on-error",
+                   "-no-shell-escape", tex_path.name]
+        try:
+            run = subprocess.run(command, cwd=work, env=latex_environment(),
+                                 stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                 errors="replace", timeout=LATEX_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise DerivgenError(f"LaTeX took longer than {LATEX_TIMEOUT}s on {tex_path.name}",
+                                file=str(tex_path)) from None
+        log_path = work / f"{name}.log"
+        log = log_path.read_text(errors="replace") if log_path.exists() else ""
+        if log:
+            os.replace(log_path, out_dir / f"{name}.log")
+        pdf = work / f"{name}.pdf"
+        if run.returncode != 0 or not pdf.exists():
+            details = log_errors(log) or (run.stdout + run.stderr).strip()[-2000:]
+            raise DerivgenError(f"LaTeX failed on {tex_path.name}:\n{details}",
+                                file=str(tex_path))
+        target = out_dir / f"{name}.pdf"
+        os.replace(pdf, target)
+    return target
+
+
+def log_errors(log: str, limit: int = 12) -> str:
+    """The lines of a TeX log that explain an error: ``! message`` up to the ``l.NN`` line."""
+    lines = log.splitlines()
+    picked: list[str] = []
+    i = 0
+    while i < len(lines) and len(picked) < limit:
+        if lines[i].startswith("!"):
+            j = i
+            while j < len(lines) and j - i < 8:
+                picked.append(lines[j])
+                if re.match(r"l\.\d+", lines[j]):
+                    if j + 1 < len(lines) and lines[j + 1].strip():
+                        picked.append(lines[j + 1])  # the rest of the offending line
+                    break
+                j += 1
+            i = j
+        i += 1
+    return "\n".join(picked[:limit])
+
+
+def overfull_boxes(log: str) -> list[str]:
+    """The ``Overfull \\hbox`` warnings of a TeX log (the build succeeds, the page is ugly)."""
+    return [line for line in log.splitlines() if line.startswith("Overfull \\hbox")]
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

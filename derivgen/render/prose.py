@@ -1,0 +1,264 @@
+"""Safe LaTeX from problem prose, and the default problem statement.
+
+Problem files come from anyone, and TeX is a programming language that can read files
+(``\\input``), write them (``\\write``) and redefine itself (``\\catcode``, ``\\def``).  So:
+
+* text outside ``$...$`` is escaped and prints literally;
+* math is kept, but only letters-only commands from an allowlist may appear in it.
+
+    >>> sanitize_prose(r"Find $\\mathbf{x}$ with 50% & more_stuff")
+    'Find $\\\\mathbf{x}$ with 50\\\\% \\\\& more\\\\_stuff'
+    >>> sanitize_prose(r"$\\input{/etc/passwd}$")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    derivgen.errors.DerivgenError: LaTeX command \\input is not allowed in problem text
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import DerivgenError
+from .latex import GREEK, to_latex
+
+# Letters-only commands harmless in math mode: symbols, fonts, operators, delimiters, spacing.
+MATH_COMMANDS = frozenset(GREEK) | {
+    # fonts and text
+    "mathbf", "boldsymbol", "bm", "mathrm", "mathit", "mathsf", "mathtt", "mathcal", "mathbb",
+    "mathfrak", "operatorname", "text", "textrm", "textit", "textbf", "small", "footnotesize",
+    # structures
+    "frac", "dfrac", "tfrac", "sqrt", "left", "right", "middle", "boxed", "overline",
+    "underline", "hat", "tilde", "bar", "vec", "dot", "ddot", "widehat", "widetilde",
+    "underbrace", "overbrace", "substack", "limits", "nolimits", "phantom", "displaystyle",
+    "textstyle", "scriptstyle", "binom",
+    "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl",
+    "Biggr", "bigm", "Bigm",
+    # operators and relations
+    "odot", "otimes", "oplus", "circ", "cdot", "times", "div", "pm", "mp", "ast", "star",
+    "top", "intercal", "dagger", "prime", "partial", "nabla", "infty", "sum", "prod", "int",
+    "lim", "max", "min", "sup", "inf", "arg", "argmax", "argmin", "log", "ln", "exp", "sin",
+    "cos", "tan", "tanh", "sinh", "cosh", "arctan", "det", "tr", "rank", "diag", "dim", "ker",
+    "in", "notin", "subset", "subseteq", "cup", "cap", "setminus", "emptyset", "forall",
+    "exists", "mid", "neq", "ne", "leq", "le", "geq", "ge", "ll", "gg", "approx", "equiv",
+    "sim", "simeq", "propto", "triangleq", "coloneqq", "to", "rightarrow", "leftarrow",
+    "Rightarrow", "Leftarrow", "mapsto", "implies", "iff", "lvert", "rvert", "lVert", "rVert",
+    "vert", "Vert", "langle", "rangle", "lfloor", "rfloor", "lceil", "rceil", "lbrace",
+    "rbrace", "ldots", "cdots", "vdots", "ddots", "dots", "quad", "qquad", "ell", "imath",
+    "jmath", "Re", "Im", "hbar", "aleph", "not", "land", "lor", "neg", "wedge", "vee",
+    "bullet", "star", "sharp", "flat", "natural", "angle", "perp", "parallel",
+}
+
+# \, \; \: \! \  \| \{ \} \% \& \# \_ \$ : spacing, norms, braces and escaped specials.
+MATH_SYMBOL_COMMANDS = frozenset(",;:! |{}%&#_$")
+
+_TEXT_ESCAPES = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "#": r"\#",
+    "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "$": r"\$",
+    # OT1-encoded fonts print < > | as other glyphs
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+}
+
+
+def escape_text(text: str) -> str:
+    """Plain text that prints literally: ``50% & a_b`` -> ``50\\% \\& a\\_b``."""
+    _check_characters(text)
+    return "".join(_TEXT_ESCAPES.get(ch, ch) for ch in text)
+
+
+def sanitize_prose(text: str) -> str:
+    """Prose with inline math ``$...$`` (or ``$$...$$``) made safe for LaTeX.
+
+    Raises DerivgenError naming the first disallowed command, or on unbalanced ``$``/braces.
+    A backslash-dollar ``\\$`` outside math is a literal dollar sign.
+    """
+    _check_characters(text)
+    out, i, n = [], 0, len(text)
+    plain = []
+    while i < n:
+        if text.startswith("\\$", i):
+            plain.append("$")
+            i += 2
+        elif text[i] == "$":
+            display = text.startswith("$$", i)
+            delim = "$$" if display else "$"
+            end = _find_closing(text, i + len(delim), delim)
+            out.append(escape_text("".join(plain)))
+            plain = []
+            math = check_math(text[i + len(delim):end])
+            out.append(f"\\[{math}\\]" if display else f"${math}$")
+            i = end + len(delim)
+        else:
+            plain.append(text[i])
+            i += 1
+    out.append(escape_text("".join(plain)))
+    return "".join(out)
+
+
+def _find_closing(text: str, start: int, delim: str) -> int:
+    i = start
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text.startswith(delim, i):
+            return i
+        i += 1
+    raise DerivgenError(f"unclosed math: {delim} without a matching {delim} in problem text",
+                        fragment=text, column=start - len(delim))
+
+
+_CONTROL = re.compile(r"\\([A-Za-z]+|.?)", re.S)
+
+
+def check_math(math: str) -> str:
+    """Return ``math`` unchanged if every command in it is allowed; else raise.
+
+        >>> check_math(r"\\mathbf{a}^T\\,d\\mathbf{X}")
+        '\\\\mathbf{a}^T\\\\,d\\\\mathbf{X}'
+    """
+    _check_characters(math)
+    if "^^" in math:  # TeX reads ^^5c as a backslash: a way around any allowlist
+        raise DerivgenError("'^^' is not allowed in problem math", fragment=math,
+                            column=math.index("^^"))
+    for ch in "#%&":
+        # Unescaped # is a macro parameter, % would comment out the closing $, & breaks
+        # the line: none belongs in inline math.
+        pos = _unescaped(math, ch)
+        if pos is not None:
+            raise DerivgenError(f"character {ch!r} is not allowed in problem math "
+                                f"(write \\{ch})", fragment=math, column=pos)
+    for match in _CONTROL.finditer(math):
+        name = match.group(1)
+        allowed = name in MATH_COMMANDS if name[:1].isalpha() else name in MATH_SYMBOL_COMMANDS
+        if not allowed:
+            raise DerivgenError(f"LaTeX command \\{name} is not allowed in problem text",
+                                fragment=math, column=match.start())
+    depth = 0
+    for match in re.finditer(r"\\.|[{}]", math, re.S):
+        token = match.group()
+        depth += {"{": 1, "}": -1}.get(token, 0)
+        if depth < 0:
+            break
+    if depth != 0:
+        raise DerivgenError("unbalanced braces in problem math", fragment=math, column=0)
+    return math
+
+
+def _unescaped(text: str, ch: str):
+    for match in re.finditer(r"\\.|" + re.escape(ch), text, re.S):
+        if match.group() == ch:
+            return match.start()
+    return None
+
+
+def _check_characters(text: str) -> None:
+    for pos, ch in enumerate(text):
+        if (ord(ch) < 32 and ch not in "\n\t") or ord(ch) == 127:
+            raise DerivgenError(f"control character {ord(ch):#04x} in problem text",
+                                fragment=repr(text), column=pos)
+
+
+# --- the default statement -------------------------------------------------------------
+
+KIND_DEFINITIONS = {
+    "sigmoid": r"1/(1 + e^{-x})",
+    "softplus": r"\log(1 + e^{x})",
+    "tanh": r"\tanh(x)",
+}
+
+
+def statement_latex(derivation) -> str:
+    """The default statement, in the lecture's words, as safe LaTeX prose.
+
+    "Calculate the derivative of $f(\\mathbf{X}) = \\mathbf{a}^T\\mathbf{X}\\mathbf{b}$ with
+    respect to $\\mathbf{X}$, where $\\mathbf{a} \\in \\mathbb{R}^{m}$,
+    $\\mathbf{X} \\in \\mathbb{R}^{m \\times n}$, and $\\mathbf{b} \\in \\mathbb{R}^{n}$."
+    """
+    problem, scope = derivation.problem, derivation.scope
+    wrt = [variable_latex(name, scope) for name in problem.wrt]
+    what = "the first and second derivatives" if problem.hessian else "the derivative"
+    function = to_latex(derivation.function, scope)
+    definition = check_math("f(" + ", ".join(wrt) + ") = " + function)
+    respect = _and_list(["$" + w + "$" for w in wrt])
+    sentence = f"Calculate {what} of ${definition}$ with respect to {respect}"
+    domains = [f"${variable_latex(name, scope)} \\in {domain_latex(spec)}$"
+               for name, spec in problem.variables.items()]
+    if domains:
+        sentence += ", where " + _and_list(domains)
+    sentence += "."
+    extra = _intermediates_sentence(derivation) + _functions_sentence(derivation)
+    return sentence + extra
+
+
+def variable_latex(name: str, scope) -> str:
+    from sympy import Symbol
+
+    symbol = scope.symbols.get(name) if scope is not None else None
+    if symbol is None:
+        symbol = Symbol(_check_name(name))
+    return check_math(to_latex(symbol, scope))
+
+
+def domain_latex(spec) -> str:
+    """``\\mathbb{R}^{m \\times n}``, ``\\mathbb{S}^{l \\times l}``, ``\\mathbb{C}^{m}``, ``\\mathbb{R}``."""
+    field = r"\mathbb{C}" if spec.complex else r"\mathbb{S}" if spec.symmetric else r"\mathbb{R}"
+    dims = [_dim_latex(d) for d in spec.shape]
+    if not dims:
+        return field
+    times = " \\times "
+    return f"{field}^{{{times.join(dims)}}}"
+
+
+def _dim_latex(dim) -> str:
+    if isinstance(dim, int):
+        return str(dim)
+    from .latex import name_latex
+
+    return name_latex(_check_name(str(dim)), bold=False)
+
+
+def _check_name(name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
+        raise DerivgenError(f"invalid name {name!r}")
+    return name
+
+
+def _intermediates_sentence(derivation) -> str:
+    scope = derivation.scope
+    intermediates = getattr(scope, "intermediates", None) or {}
+    used = derivation.function.free_symbols if hasattr(derivation.function, "free_symbols") \
+        else set()
+    parts = []
+    for name, expr in intermediates.items():
+        symbol = scope.symbols.get(name)
+        if symbol is not None and symbol not in used:
+            continue
+        lhs = variable_latex(name, scope)
+        parts.append(f"${check_math(f'{lhs} = {to_latex(expr, scope)}')}$")
+    return f" Here {_and_list(parts)}." if parts else ""
+
+
+def _functions_sentence(derivation) -> str:
+    from .latex import function_name_latex
+
+    functions = dict(getattr(derivation.problem, "functions", {}) or {})
+    if not functions:
+        return ""
+    parts = []
+    for name, kind in functions.items():
+        fname = function_name_latex(_check_name(name))
+        definition = KIND_DEFINITIONS.get(kind)
+        if definition:
+            parts.append(f"${fname}(x) = {definition}$")
+        else:
+            parts.append(f"${fname}$")
+    verb = "is" if len(parts) == 1 else "are"
+    return f" The function{'s' if len(parts) > 1 else ''} {_and_list(parts)} {verb} " \
+           "applied element-wise."
+
+
+def _and_list(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    if len(items) == 2:
+        return f"{items[0]} and {items[1]}"
+    return ", ".join(items[:-1]) + ", and " + items[-1]

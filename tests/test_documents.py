@@ -1,0 +1,254 @@
+"""Worksheet / solutions / answers PDFs, prose sanitizing, and the text rendering.
+
+The derivations are made by hand (the lecture's examples) so these tests do not depend on
+the parser or the rules engine.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+from sympy import HadamardProduct, MatMul, Trace, Transpose
+
+from derivgen.errors import DerivgenError
+from derivgen.ir import D, DiffScalar, Elementwise, MatD, differential_symbol
+from derivgen.model import Derivation, Problem, Result, Section, Step, VarSpec
+from derivgen.render.documents import build_documents, document_latex, overfull_boxes
+from derivgen.render.prose import check_math, escape_text, sanitize_prose, statement_latex
+from derivgen.render.text import derivation_text
+from derivgen.scope import scope_of
+
+needs_tex = pytest.mark.skipif(shutil.which("latexmk") is None or shutil.which("pdftotext")
+                               is None, reason="TeX Live / poppler-utils not installed")
+
+PRODUCT_RULE = r"d(\mathbf{X}\mathbf{Y}) = d\mathbf{X}\,\mathbf{Y} + \mathbf{X}\,d\mathbf{Y}"
+
+
+def make_problem(title, variables, wrt, statement=None, functions=None, path="p.yaml"):
+    specs = {name: VarSpec(name, tuple(shape), **extra) for name, shape, extra in variables}
+    return Problem(path=path, id="p", title=title, function="", wrt=list(wrt),
+                   variables=specs, statement=statement, functions=dict(functions or {}),
+                   lines={"title": 1, "statement": 2})
+
+
+def bilinear(title="Derivative of a bilinear form", statement=None, identity=PRODUCT_RULE,
+             latex_of_a=None):
+    """Example 1: f = a^T X b, df = a^T dX b = tr((a b^T)^T dX)."""
+    extra = {"latex": latex_of_a} if latex_of_a else {}
+    problem = make_problem(title, [("a", ["m"], extra), ("X", ["m", "n"], {}),
+                                   ("b", ["n"], {})], ["X"], statement)
+    scope = scope_of(problem)
+    a, X, b = (scope.symbols[k] for k in "aXb")
+    dX, df = differential_symbol(X), DiffScalar("df", real=True)
+    f = a.T * X * b
+    differential = Section("Differential", df, D(f), (
+        Step("product rule", identity, D(f), MatMul(a.T, MatD(X * b))),
+        Step("product rule", "", None, MatMul(a.T, dX, b)),
+    ))
+    trace = Section("Trace form", df, Trace(MatMul(a.T, dX, b)), (
+        Step("cyclic property", r"\operatorname{tr}(\mathbf{A}\mathbf{B}) = "
+             r"\operatorname{tr}(\mathbf{B}\mathbf{A})", None, Trace(MatMul(b, a.T, dX))),
+        Step("transpose", "", None, Trace(MatMul(Transpose(MatMul(a, b.T)), dX))),
+    ), conclusion=r"Comparing with $df = \operatorname{tr}(\nabla f^T d\mathbf{X})$ gives "
+                  "the gradient.")
+    return Derivation(problem, scope, f, (differential, trace),
+                      (Result("X", 1, False, a * b.T, True),), True,
+                      remarks=(r"The gradient has the shape of $\mathbf{X}$.",))
+
+
+def sigmoid_layer(title="A layer with a sigmoid"):
+    """Example 3, with a deliberately long step that must be broken across rows."""
+    problem = make_problem(title, [("W", ["l", "m"], {}), ("X", ["m", "n"], {}),
+                                   ("M", ["l", "l"], {"symmetric": True})], ["X"],
+                           functions={"sigma": "sigmoid"})
+    scope = scope_of(problem)
+    W, X, M = (scope.symbols[k] for k in "WXM")
+
+    def s(arg, order=0):
+        return Elementwise("sigma", "sigmoid", arg, order)
+
+    Y, dX, df = s(W * X), differential_symbol(X), DiffScalar("df", real=True)
+    dY = HadamardProduct(s(W * X, 1), MatMul(W, dX))
+    f = Trace(MatMul(Transpose(Y), M, Y))
+    two = Trace(MatMul(Transpose(dY), M, Y)) + Trace(MatMul(Transpose(Y), M, dY))
+    three = two + Trace(MatMul(Transpose(dY), M, dY)) + Trace(MatMul(Transpose(Y), M, Y, Transpose(dY), dY))
+    section = Section("Differential", df, D(f), (
+        Step("trace rule", r"d\operatorname{tr}(\mathbf{X}) = \operatorname{tr}(d\mathbf{X})",
+             None, Trace(MatD(MatMul(Transpose(Y), M, Y)))),
+        Step("product rule", PRODUCT_RULE, None, two),
+        Step("element-wise function",
+             r"d\sigma(\mathbf{X}) = \sigma'(\mathbf{X}) \odot d\mathbf{X}", None, three),
+    ))
+    gradient = MatMul(Transpose(W), HadamardProduct(2 * M * Y, s(W * X, 1)))
+    return Derivation(problem, scope, f, (section,), (Result("X", 1, False, gradient),), False)
+
+
+def pdf_text(path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+# --- prose ------------------------------------------------------------------------------
+
+def test_text_outside_math_prints_literally():
+    assert escape_text(r"# & % _ ~ ^ { } \ $") == (
+        r"\# \& \% \_ \textasciitilde{} \textasciicircum{} \{ \} \textbackslash{} \$")
+    assert sanitize_prose(r"\input{/etc/passwd}") == r"\textbackslash{}input\{/etc/passwd\}"
+    assert sanitize_prose(r"costs \$5, $x_1$") == r"costs \$5, $x_1$"
+
+
+def test_math_is_kept_when_allowed():
+    text = r"Let $\mathbf{Y} = \sigma(\mathbf{W}\mathbf{X})$ and $\|\mathbf{x}\|_2 \in \mathbb{R}$."
+    assert sanitize_prose(text) == text
+    assert sanitize_prose("$$a$$") == r"\[a\]"
+
+
+@pytest.mark.parametrize("hostile, command", [
+    (r"$\immediate\write18{ls}$", r"\immediate"),
+    (r"$\input{/etc/passwd}$", r"\input"),
+    (r"$\catcode`\x=12$", r"\catcode"),
+    (r"$\def\x{1}$", r"\def"),
+    (r"$\csname input\endcsname$", r"\csname"),
+    (r"$\openin1=/etc/passwd$", r"\openin"),
+    (r"$\mathbf{\input{x}}$", r"\input"),
+])
+def test_math_with_other_commands_is_rejected(hostile, command):
+    with pytest.raises(DerivgenError, match=f"{command.replace(chr(92), chr(92) * 2)} "):
+        sanitize_prose(hostile)
+
+
+@pytest.mark.parametrize("hostile", ["$^^5cinput{x}$", "$x % $", "$#1$", "$a & b$",
+                                     r"$\mathbf{x$", "$x}{$", "unclosed $x", "a\x00b"])
+def test_math_tricks_are_rejected(hostile):
+    with pytest.raises(DerivgenError):
+        sanitize_prose(hostile)
+
+
+def test_check_math_guards_latex_overrides():
+    with pytest.raises(DerivgenError, match="input"):
+        check_math(r"\input{/etc/passwd}\mathbf{X}")
+
+
+def test_default_statement_follows_the_lecture():
+    assert statement_latex(bilinear()) == (
+        r"Calculate the derivative of $f(\mathbf{X}) = \mathbf{a}^T\mathbf{X}\mathbf{b}$ "
+        r"with respect to $\mathbf{X}$, where $\mathbf{a} \in \mathbb{R}^{m}$, "
+        r"$\mathbf{X} \in \mathbb{R}^{m \times n}$, and $\mathbf{b} \in \mathbb{R}^{n}$.")
+    statement = statement_latex(sigmoid_layer())
+    assert r"$\mathbf{M} \in \mathbb{S}^{l \times l}$" in statement
+    assert r"$\sigma(x) = 1/(1 + e^{-x})$ is applied element-wise" in statement
+
+
+# --- LaTeX source -----------------------------------------------------------------------
+
+def test_solutions_source_has_the_chain_rules_and_boxed_result():
+    source = document_latex("solutions", [bilinear()], title="HW")
+    assert r"df &= d(\mathbf{a}^T\mathbf{X}\mathbf{b})" in source
+    assert (r"&= \mathbf{a}^T\,d(\mathbf{X}\mathbf{b}) \tag*{\rulenote{\textit{product rule}: $"
+            + PRODUCT_RULE + "$}}") in source
+    assert r"\boxed{\frac{\partial f}{\partial \mathbf{X}} = \mathbf{a}\mathbf{b}^T}" in source
+    assert "Verified numerically on random instances." in source
+    assert "lastpage" not in source
+
+
+def test_answers_and_worksheet_hold_only_what_they_should():
+    answers = document_latex("answers", [bilinear()], title="HW")
+    worksheet = document_latex("worksheet", [bilinear()], title="HW")
+    assert r"\boxed{" in answers and "align*" not in answers and "Calculate" not in answers
+    assert "Calculate the derivative" in worksheet and r"\boxed" not in worksheet
+
+
+def test_long_steps_are_broken_at_plus_signs():
+    source = document_latex("solutions", [sigmoid_layer()], title="HW")
+    assert r"&\quad {}+ \operatorname{tr}(" in source
+
+
+def test_result_labels_for_conjugate_and_hessian():
+    d = bilinear()
+    z = Result("X", 1, True, d.results[0].expr)
+    h = Result("X", 2, False, d.results[0].expr)
+    d = Derivation(d.problem, d.scope, d.function, (), (z, h), False)
+    source = document_latex("answers", [d], title="HW")
+    assert r"\frac{\partial f}{\partial \mathbf{X}^*}" in source
+    assert r"\nabla^2 f = " in source
+
+
+# --- PDFs -------------------------------------------------------------------------------
+
+@needs_tex
+def test_builds_three_pdfs_with_the_text(tmp_path):
+    paths = build_documents([bilinear(), sigmoid_layer()], tmp_path, title="Homework 3",
+                            meta={"course": "SI231 Matrix Analysis", "date": "Spring 2023"})
+    assert set(paths) == {"worksheet", "solutions", "answers"}
+    for kind, path in paths.items():
+        assert path == tmp_path / f"{kind}.pdf" and path.read_bytes().startswith(b"%PDF")
+        assert (tmp_path / f"{kind}.tex").exists()
+        text = pdf_text(path)
+        assert "Homework 3" in text and "SI231 Matrix Analysis" in text
+        assert "Derivative of a bilinear form" in text and "A layer with a sigmoid" in text
+    solutions = pdf_text(paths["solutions"])
+    assert "Differential" in solutions and "Trace form" in solutions
+    assert "product rule" in solutions and "Verified numerically" in solutions
+    assert "Calculate the derivative" in pdf_text(paths["worksheet"])
+    assert "product rule" not in pdf_text(paths["answers"])
+    for kind in paths:  # nothing sticks out of the text block
+        assert overfull_boxes((tmp_path / f"{kind}.log").read_text()) == []
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no scratch left
+
+
+@needs_tex
+def test_two_builds_are_byte_identical(tmp_path):
+    first = build_documents([bilinear()], tmp_path / "one")
+    second = build_documents([bilinear()], tmp_path / "two")
+    for kind in first:
+        assert first[kind].read_bytes() == second[kind].read_bytes()
+
+
+@needs_tex
+def test_hostile_text_prints_literally_and_reads_nothing(tmp_path):
+    title = r"# & % _ ~ ^ { } \input{/etc/passwd}"
+    statement = r"See \input{/etc/passwd} and \write18{ls} for $\mathbf{X}$."
+    paths = build_documents([bilinear(title=title, statement=statement)], tmp_path)
+    text = "".join(pdf_text(paths["solutions"]).split())  # pdftotext's spacing varies
+    assert "#&%" in text and r"{}\input{/etc/passwd}" in text
+    assert r"See\input{/etc/passwd}and\write18{ls}" in text
+    assert "root:" not in text
+
+
+@needs_tex
+@pytest.mark.parametrize("bad", [dict(statement=r"$\immediate\write18{ls}$"),
+                                 dict(latex_of_a=r"\input{/etc/passwd}")])
+def test_hostile_math_is_refused_before_tex_runs(tmp_path, bad):
+    with pytest.raises(DerivgenError) as info:
+        build_documents([bilinear(**bad)], tmp_path)
+    assert "not allowed" in str(info.value)
+    assert not list(tmp_path.glob("*.pdf"))
+
+
+@needs_tex
+def test_failed_build_keeps_the_previous_pdf(tmp_path):
+    good = build_documents([bilinear()], tmp_path)
+    before = {kind: path.read_bytes() for kind, path in good.items()}
+    broken = bilinear(identity=r"\left( \mathbf{X}")  # allowed commands, but bad LaTeX
+    with pytest.raises(DerivgenError) as info:
+        build_documents([broken], tmp_path)
+    message = str(info.value)
+    assert "LaTeX failed on solutions.tex" in message and "\n!" in message
+    assert "l." in message
+    for kind, path in good.items():
+        assert path.read_bytes() == before[kind]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+# --- text -------------------------------------------------------------------------------
+
+def test_derivation_text():
+    text = derivation_text(bilinear())
+    lines = text.splitlines()
+    assert lines[0] == "Derivative of a bilinear form"
+    assert r"  df = d(\mathbf{a}^T\mathbf{X}\mathbf{b})" in lines
+    assert r"     = \mathbf{a}^T\,d\mathbf{X}\,\mathbf{b}   [product rule]" in lines
+    assert r"  df/dX = \mathbf{a}\mathbf{b}^T" in lines
+    assert lines[-1] == "verified: yes"
