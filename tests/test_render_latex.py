@@ -123,3 +123,41 @@ def test_output_has_balanced_braces_and_parentheses():
         text = to_latex(expr)
         assert text.count("{") == text.count("}")
         assert text.count("(") == text.count(")")
+
+
+ROUND_TRIP = [
+    r"\mathbf{a}^T \mathbf{X} \mathbf{b}",
+    r"(\mathbf{a} \odot e^{\mathbf{X}\mathbf{b}})\mathbf{b}^T",
+    r"2\mathbf{A}^T(\mathbf{A}\mathbf{x} - \mathbf{y})",
+    r"\mathbf{S}^{-T}",
+    r"\mathbf{W}^T((2\mathbf{M}\sigma(\mathbf{W}\mathbf{X})) \odot \sigma'(\mathbf{W}\mathbf{X}))",
+    r"\operatorname{tr}(\mathbf{S}^{-1}) + \log(\det(\mathbf{S}))",
+    r"\det(\mathbf{S})\operatorname{tr}(\mathbf{S})",
+    r"\lambda \mathbf{X} - 3\mathbf{A} + \frac{1}{2}\mathbf{X}",
+    r"(\mathbf{a}^T\mathbf{y})\mathbf{b}",
+    r"\frac{t}{\mathbf{a}^T\mathbf{y}}",
+    r"\mathbf{a} \odot (\mathbf{a} + \mathbf{y})",
+    r"\mathbf{W}_1 \mathbf{X} \otimes \mathbf{A}",
+    r"e^{t} + \frac{t^{2}}{2} + \sqrt{t}",
+    r"\|\mathbf{A}\mathbf{x} - \mathbf{y}\|_2^2",
+    r"\operatorname{softmax}(\mathbf{a})^T g'(\mathbf{y})",
+    r"\mathbf{I} + \mathbf{S}^T\mathbf{S}",
+]
+
+
+@pytest.mark.parametrize("source", ROUND_TRIP)
+def test_printed_latex_parses_back_to_the_same_expression(source):
+    parse = pytest.importorskip("derivgen.parse")
+    specs = [("a", ["m"], {}), ("b", ["n"], {}), ("X", ["m", "n"], {}), ("A", ["m", "n"], {}),
+             ("x", ["n"], {}), ("y", ["m"], {}), ("W", ["l", "m"], {}),
+             ("M", ["l", "l"], {"symmetric": True}), ("S", ["m", "m"], {}), ("t", [], {}),
+             ("lam", [], {"latex": r"\lambda"}), ("W_1", ["m", "m"], {})]
+    from derivgen.model import Problem
+    from derivgen.scope import scope_of
+
+    problem = Problem(path="p.yaml", id="p", title="p", function="", wrt=["X"],
+                      variables={n: VarSpec(n, tuple(s), **e) for n, s, e in specs},
+                      functions={"sigma": "sigmoid", "g": "generic", "softmax": "generic"})
+    scope = scope_of(problem)
+    expr = parse.parse_latex(source, scope)
+    assert parse.parse_latex(to_latex(expr, scope), scope) == expr

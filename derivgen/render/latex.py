@@ -25,6 +25,7 @@ from sympy import (Abs, Add, Determinant, Float, HadamardPower, HadamardProduct,
 from sympy import conjugate as Conjugate
 from sympy import im, re as Re
 from sympy.matrices.expressions.adjoint import Adjoint
+from sympy.core.sorting import default_sort_key
 from sympy.printing.latex import LatexPrinter
 
 from ..ir import (AsScalar, DiffScalar, DiffSymbol, Elementwise, MatD, ScalarD, ScalarFunc)
@@ -379,7 +380,10 @@ def hadamard_order(expr):
     has_diff = bool(expr.atoms(DiffSymbol, DiffScalar, MatD, ScalarD))
     is_function = isinstance(expr, Elementwise)
     order = expr.order if is_function else 0
-    return (has_diff, is_function, order)
+    # Then symbols before compound operands; SymPy's key makes the order not depend on
+    # the order the operands came in.
+    return (has_diff, is_function, order, not isinstance(expr, MatrixSymbol),
+            default_sort_key(expr))
 
 
 def is_differential(expr) -> bool:
