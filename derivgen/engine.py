@@ -14,12 +14,14 @@ from .rules.differential import DiffContext, expand_differential
 from .rules.trace import (COLLECT, GRADIENT_FORM, TRACE_OF_SCALAR, TraceTerm, gradient_of,
                           needs_trace_wrap, rewrite_once, terms_of)
 from .scope import Scope, scope_of
+from .rules.hessian import HESSIAN, jacobian
+from .rules.transpose import push_transposes
 from .strategies import exhaust, tidy
 
 
 def derive(problem: Problem) -> Derivation:
     """Parse, derive and verify one problem; raises ``DerivgenError`` on any failure."""
-    from .verify import verify  # verify imports the engine's helpers
+    from .verify import check_answer, verify
 
     scope = scope_of(problem)
     function = parse_problem_function(problem, scope)
@@ -28,9 +30,17 @@ def derive(problem: Problem) -> Derivation:
     differential = differential_section(function, ctx)
     trace, gradients = trace_section(differential.end, ctx)
     results = [Result(name, 1, False, gradients[v]) for name, v in zip(problem.wrt, wrt)]
-    derivation = Derivation(problem, scope, function, (differential, trace), tuple(results),
+    sections = [differential, trace]
+    if problem.hessian:
+        for name, v in zip(problem.wrt, wrt):
+            section, hessian = hessian_section(gradients[v], v, name, problem, scope)
+            sections.append(section)
+            results.append(Result(name, 2, False, hessian))
+    derivation = Derivation(problem, scope, function, tuple(sections), tuple(results),
                             verified=False)
-    return verify(derivation)
+    derivation = verify(derivation)
+    check_answer(derivation)
+    return derivation
 
 
 def parse_problem_function(problem: Problem, scope: Scope):
@@ -90,6 +100,34 @@ def differential_section(function, ctx: DiffContext) -> Section:
     if not steps:
         raise DerivgenError("f does not depend on the variables in wrt")
     return Section("Differential", Symbol("df"), start, tuple(_merge_silent(steps)))
+
+
+def hessian_section(gradient, var, name, problem, scope):
+    """$d(\\partial f/\\partial x) = \\dots = H\\,dx$: the second differential, read off."""
+    if var.is_Matrix and var.cols != 1:
+        raise DerivgenError(f"hessian: the Hessian by the matrix {name} is not supported yet; "
+                            f"ask for it by a vector or a scalar", file=problem.path,
+                            line=problem.line_of("hessian"))
+    dvar = differential_symbol(var)
+    ctx = DiffContext({var: dvar})
+    start = D(gradient)
+    steps, before = [], start
+    for after, rules in exhaust(lambda s: expand_once(s[0], ctx), (start, [])):
+        steps.append(Step(_names(rules), _identities(rules), before, after))
+        before = after
+    dgrad = before
+    if not steps:
+        hessian = ZeroMatrix(var.rows, var.rows) if var.is_Matrix else S.Zero
+    elif var.is_Matrix:
+        hessian = push_transposes(jacobian(dgrad, dvar))
+    else:
+        hessian = dgrad.xreplace({dvar: S.One})
+    after = MatMul(hessian, dvar) if var.is_Matrix else Mul(hessian, dvar)
+    if after != before:
+        steps.append(Step(HESSIAN.name, HESSIAN.identity, before, after))
+    from .render.latex import to_latex
+    lhs = rf"d\left(\frac{{\partial f}}{{\partial {to_latex(var, scope)}}}\right)"
+    return Section("Second differential", lhs, start, tuple(_merge_silent(steps))), hessian
 
 
 def _merge_silent(steps):

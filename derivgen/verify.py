@@ -20,6 +20,7 @@ from .numeric import as_number, directional_derivative, evaluate
 from .render.numpy import dims_code
 
 TRIALS = 3
+SECOND_DIFFERENTIAL = "Second differential"
 RTOL = 1e-6
 
 #: Smooth stand-ins for a generic function: (g, g', g'').
@@ -111,17 +112,23 @@ def verify(derivation: Derivation, seed: int = 0) -> Derivation:
                                                     inst.functions))
         predicted = 0.0
         for result in derivation.results:
+            if result.order == 2:
+                _check_hessian(derivation, result, inst)
+                continue
             gradient = np.asarray(inst.value(result.expr, False))
             direction = np.asarray(inst.directions[result.wrt])
             if gradient.shape != direction.shape and gradient.size != direction.size:
                 raise _failure(problem, f"the derivative by {result.wrt} has shape "
                                         f"{gradient.shape}, not {direction.shape}")
-            predicted += np.sum(np.broadcast_to(gradient, direction.shape) * direction)
+            predicted += np.sum(gradient.reshape(direction.shape) * direction) \
+                if gradient.size == direction.size else np.nan
         if not _close(predicted, expected):
             raise _failure(problem, f"verification failed: the derived gradient predicts "
                                     f"{predicted:.6g} for a directional derivative that is "
                                     f"{expected:.6g} numerically")
         for section in derivation.sections:
+            if section.title == SECOND_DIFFERENTIAL:
+                continue  # a vector equation: checked with the Hessian itself
             for step in section.steps:
                 got = as_number(inst.value(step.after))
                 if not _close(got, expected, 1e-5):
@@ -131,6 +138,47 @@ def verify(derivation: Derivation, seed: int = 0) -> Derivation:
     return replace(derivation, results=results, verified=True)
 
 
+def _check_hessian(derivation, result, inst):
+    """$H\\,v$ must equal the directional derivative of the gradient along $v$."""
+    gradient = next(r for r in derivation.results if r.wrt == result.wrt and r.order == 1)
+    env = {**inst.values, "d" + result.wrt: inst.directions[result.wrt]}
+    expected = np.asarray(directional_derivative(gradient.expr, env, inst.dims, inst.functions))
+    hessian = np.asarray(inst.value(result.expr, False))
+    direction = np.asarray(inst.directions[result.wrt])
+    predicted = hessian @ direction if hessian.ndim == 2 else hessian * direction
+    if not _close(predicted, expected.reshape(np.shape(predicted)), 1e-5):
+        raise _failure(derivation.problem, f"verification failed: the Hessian by {result.wrt} "
+                                           f"does not match finite differences of the gradient")
+
+
 def _failure(problem, message):
     return DerivgenError(message, file=problem.path, line=problem.line_of("function"))
 
+
+
+def check_answer(derivation: Derivation, seed: int = 1) -> None:
+    """Compare the instructor's ``answer:`` with the derived result on random instances."""
+    from .parse import parse_latex
+
+    problem = derivation.problem
+    if not problem.answer:
+        return
+    line = problem.line_of("answer")
+    try:
+        expected = parse_latex(problem.answer, derivation.scope)
+    except DerivgenError as error:
+        raise error.located(problem.path, line)
+    result = derivation.results[0]
+    rng = np.random.default_rng(seed)
+    for _ in range(TRIALS):
+        inst = _instance(derivation, rng)
+        got = np.asarray(inst.value(result.expr, False))
+        want = np.asarray(inst.value(expected, False))
+        if want.size == 1 and got.size > 1:  # an answer like 2 tr(X) I_n: a scalar times I
+            want = np.broadcast_to(want.reshape(()), got.shape)
+        if got.size != want.size or not _close(want.reshape(got.shape), got):
+            from .render.latex import to_latex
+            raise DerivgenError(
+                f"answer: '{problem.answer}' disagrees with the derived result "
+                f"∂f/∂{result.wrt} = {to_latex(result.expr, derivation.scope)}",
+                file=problem.path, line=line)

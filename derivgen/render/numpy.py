@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from functools import singledispatch
 
-from sympy import (Abs, Add, Determinant, Expr, HadamardPower, HadamardProduct, Identity,
+from sympy import (Abs, Add, Determinant, HadamardPower, HadamardProduct, Identity,
                    Inverse, KroneckerProduct, MatAdd, MatMul, MatPow, MatrixSymbol, Mul,
                    Number, OneMatrix, Pow, Rational, Symbol, Trace, Transpose, ZeroMatrix,
                    conjugate, cos, exp, im, log, re, sin, tanh)
 from sympy.matrices.expressions.adjoint import Adjoint
+from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from ..functions import numpy_code
 from ..ir import AsScalar, Elementwise, ScalarFunc
@@ -173,6 +174,11 @@ def _(expr: OneMatrix, dims):
 @_code.register
 def _(expr: ZeroMatrix, dims):
     return f"np.zeros(({_dim(expr.rows, dims)}, {_dim(expr.cols, dims)}))"
+
+
+@_code.register
+def _(expr: DiagMatrix, dims):
+    return f"np.diagflat({_code(expr.args[0], dims)})"
 
 
 @_code.register

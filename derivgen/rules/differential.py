@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import singledispatch
 
-from sympy import (Add, Determinant, HadamardProduct, Inverse, KroneckerProduct,
+from sympy import (Add, Determinant, HadamardPower, HadamardProduct, Inverse, KroneckerProduct,
                    MatAdd, MatMul, MatPow, Mul, Pow, S, Trace, Transpose, ZeroMatrix,
                    Dummy, exp, log)
 from sympy.core.function import Function
@@ -135,6 +135,14 @@ def diff_trace(expr: Trace, ctx):
 def diff_hadamard(expr: HadamardProduct, ctx):
     """$d(X \\odot Y) = dX \\odot Y + X \\odot dY$."""
     return _sum(_product_terms(expr, ctx, HadamardProduct), expr), HADAMARD
+
+
+@expand_differential.register
+def diff_hadamard_power(expr: HadamardPower, ctx):
+    """$d(X^{\\circ k}) = k\\,X^{\\circ (k-1)} \\odot dX$ (Hadamard product rule, repeated)."""
+    base, k = expr.base, expr.exp
+    lower = base if k == 2 else HadamardPower(base, k - 1)
+    return MatMul(k, HadamardProduct(lower, differential(base, ctx))).doit(deep=False), HADAMARD
 
 
 @expand_differential.register

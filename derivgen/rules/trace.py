@@ -137,7 +137,10 @@ def trace_scalar_out(term: TraceTerm):
     rest = [a for a in term.inner.args if a is not s]
     body = MatMul(*rest) if len(rest) > 1 else rest[0]
     full = body if term.left is None else MatMul(term.left, body)
-    return [TraceTerm(Mul(term.coeff, Trace(full)), None, _scalar_content(s))]
+    constant = [f for f in Mul.make_args(s) if not has_differential(f)]
+    held = Mul(*[f for f in Mul.make_args(s) if has_differential(f)])
+    remaining = AsScalar(full) if full.shape == (1, 1) else Trace(full)
+    return [TraceTerm(Mul(term.coeff, *constant, remaining), None, _scalar_content(held))]
 
 
 def trace_cyclic(term: TraceTerm):
@@ -207,6 +210,18 @@ def rewrite_once(term: TraceTerm):
     raise ValueError(f"no trace rule applies to tr({term.left} {term.inner})")
 
 
+def canonical_scalar(expr):
+    """A ``1 x 1`` block as $u^T v$ or $v^T u$ (equal), whichever has fewer transposes.
+
+    Choosing one spelling lets equal scalars collect: $x^T a + a^T x = 2a^T x$.
+    """
+    def canonical(block):
+        flipped = push_transposes(Transpose(block.arg))
+        key = lambda e: (len(e.atoms(Transpose)), str(e))  # noqa: E731
+        return AsScalar(min(block.arg, flipped, key=key))
+    return expr.replace(lambda e: isinstance(e, AsScalar), canonical)
+
+
 def gradient_of(terms, differential):
     """$\\sum_k c_k tr(L_k\\,dX) \\Rightarrow G = \\sum_k c_k L_k^T$, in textbook form."""
     parts = []
@@ -224,6 +239,6 @@ def gradient_of(terms, differential):
     if differential.is_Matrix:
         total = MatAdd(*parts).doit(deep=False) if len(parts) > 1 else parts[0]
     else:
-        total = Add(*parts)
+        total = canonical_scalar(Add(*parts))
     return push_transposes(total)
 

@@ -1,0 +1,75 @@
+"""Reading off a Jacobian: a column ``E`` linear in ``dx`` is rewritten as ``J dx``.
+
+Applied to ``E = d(grad f)`` this gives the Hessian, $d(\\nabla f) = \\mathbf{H}\\,d\\mathbf{x}$.
+"""
+
+from __future__ import annotations
+
+from sympy import HadamardProduct, Identity, MatAdd, MatMul, Mul, Transpose
+from sympy.matrices.expressions.diagonal import DiagMatrix
+
+from ..errors import DerivgenError
+from ..ir import AsScalar
+from .differential import Rule
+from .transpose import push_transposes
+
+HESSIAN = Rule("read off the Hessian",
+               r"d\left(\frac{\partial f}{\partial \mathbf{x}}\right) = \mathbf{H}\,d\mathbf{x}")
+HADAMARD_AS_DIAG = Rule("Hadamard product as a diagonal matrix",
+                        r"\mathbf{h} \odot \mathbf{v} = \operatorname{diag}(\mathbf{h})\,\mathbf{v}")
+
+
+def jacobian(expr, dx):
+    """``J`` with ``expr = J dx`` for a column ``expr`` linear in the column ``dx``.
+
+    >>> from sympy import MatrixSymbol, symbols
+    >>> n = symbols('n'); A, dx = MatrixSymbol('A', n, n), MatrixSymbol('dx', n, 1)
+    >>> jacobian(A * dx, dx)
+    A
+    """
+    if expr == dx:
+        return Identity(dx.rows)
+    if isinstance(expr, MatAdd):
+        parts = [jacobian(a, dx) for a in expr.args if a.has(dx)]
+        return MatAdd(*parts).doit(deep=False) if len(parts) > 1 else parts[0]
+    if isinstance(expr, Transpose):
+        return jacobian(push_transposes(expr), dx) if push_transposes(expr) != expr else \
+            _unsupported(expr)
+    if isinstance(expr, HadamardProduct):
+        holders = [a for a in expr.args if a.has(dx)]
+        others = [a for a in expr.args if not a.has(dx)]
+        if len(holders) != 1:
+            return _unsupported(expr)
+        weight = others[0] if len(others) == 1 else HadamardProduct(*others)
+        return MatMul(DiagMatrix(weight), jacobian(holders[0], dx)).doit(deep=False)
+    if isinstance(expr, MatMul):
+        return _jacobian_of_product(expr, dx)
+    return _unsupported(expr)
+
+
+def _jacobian_of_product(expr, dx):
+    scalars = [a for a in expr.args if not a.is_Matrix]
+    matrices = [a for a in expr.args if a.is_Matrix]
+    held = [s for s in scalars if s.has(dx)]
+    coeff = Mul(*[s for s in scalars if not s.has(dx)])
+    if held:
+        # E = c * M * u with a 1x1 u: J = c M (row of u)
+        u = held[0].arg if isinstance(held[0], AsScalar) else held[0]
+        row = Transpose(jacobian(push_transposes(Transpose(u)), dx))
+        body = matrices[0] if len(matrices) == 1 else MatMul(*matrices)
+        return MatMul(coeff, body, push_transposes(row)).doit(deep=False)
+    i = next(k for k, a in enumerate(matrices) if a.has(dx))
+    before, holder, after = matrices[:i], matrices[i], matrices[i + 1:]
+    if holder.cols == 1:
+        # E = P v R with a column v: R is 1x1, a scalar
+        scalar = [AsScalar(MatMul(*after).doit(deep=False))] if after else []
+        return MatMul(coeff, *scalar, *before, jacobian(holder, dx)).doit(deep=False)
+    # E = P (w^T R) with a row w^T: the 1x1 block w^T R is (R^T w)^T
+    block = MatMul(holder, *after).doit(deep=False)
+    row = push_transposes(Transpose(jacobian(push_transposes(Transpose(block)), dx)))
+    return MatMul(coeff, *before, row).doit(deep=False)
+
+
+def _unsupported(expr):
+    raise DerivgenError(f"cannot read off the Hessian from {expr} yet")
+
