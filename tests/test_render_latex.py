@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sympy import (Determinant, HadamardProduct, Identity, KroneckerProduct, MatMul, MatrixSymbol,
+from sympy import (Determinant, HadamardProduct, Identity, Inverse, KroneckerProduct, MatMul, MatrixSymbol,
                    OneMatrix, Rational, Symbol, Trace, Transpose, ZeroMatrix, exp, log, sqrt, symbols)
 from sympy.matrices.expressions.adjoint import Adjoint
 
@@ -102,6 +102,12 @@ NOTATION = [
     (D(t * Symbol("s", real=True)), r"d(s t)"),
     (DiffScalar("dt", real=True) * Symbol("s"), r"dt\,s"),
     (2 * dX, r"2\,d\mathbf{X}"),
+    (Transpose(Inverse(Transpose(S))), r"(\mathbf{S}^{-T})^T"),
+    (Transpose(MatD(X * b)), r"d(\mathbf{X}\mathbf{b})^T"),
+    (OneMatrix(1, m) * a, r"\mathbf{1}^T\mathbf{a}"),
+    (MatMul(1 / AsScalar(a.T * a), a), r"\frac{\mathbf{a}}{\mathbf{a}^T\mathbf{a}}"),
+    (MatMul(-2 / AsScalar(a.T * a), a, b.T),
+     r"-\frac{2\mathbf{a}\mathbf{b}^T}{\mathbf{a}^T\mathbf{a}}"),
 ]
 
 

@@ -158,16 +158,24 @@ class LectureLatexPrinter:
         return "\\mathbf{I}", ATOM
 
     def _print_ones(self, expr):
-        return "\\mathbf{1}", ATOM
+        return self._row_aware("\\mathbf{1}", expr)
 
     def _print_zeros(self, expr):
-        return "\\mathbf{0}", ATOM
+        return self._row_aware("\\mathbf{0}", expr)
+
+    @staticmethod
+    def _row_aware(text, expr):
+        # A row of ones is the transposed ones vector: 1^T x, not 1 x.
+        rows, cols = expr.shape
+        if rows == 1 and cols != 1:
+            return text + "^T", POSTFIX
+        return text, ATOM
 
     # --- differentials -------------------------------------------------------------------
 
     def _print_d(self, expr):
         arg = expr.arg
-        if isinstance(arg, (MatrixSymbol, Symbol)) and not isinstance(arg, (DiffSymbol, DiffScalar)):
+        if is_atom_symbol(arg):
             return "d" + self.text(arg), DIFF
         return f"d({self.text(arg)})", DIFF
 
@@ -175,8 +183,11 @@ class LectureLatexPrinter:
 
     def _print_transpose(self, expr):
         arg = expr.arg
-        if isinstance(arg, Inverse):
+        if isinstance(arg, Inverse) and not isinstance(arg.arg, Transpose):
             return self.wrap(arg.arg, ATOM) + "^{-T}", POSTFIX
+        if isinstance(arg, MatD) and not is_atom_symbol(arg.arg):
+            # d(E)^T: the parentheses of d(...) already delimit it, and d(E)^T = d(E^T).
+            return self.text(arg) + "^T", POSTFIX
         return self.wrap(arg, ATOM) + "^T", POSTFIX
 
     def _print_inverse(self, expr):
@@ -320,6 +331,11 @@ class LectureLatexPrinter:
         return self._product_text(coeff, matrices)
 
     def _product_text(self, coeff, matrices):
+        num, den = fraction(coeff)
+        if not den.is_Number:
+            # \frac{\mathbf{a}}{\mathbf{a}^T\mathbf{x}} rather than \frac{1}{...}\mathbf{a}
+            top, _ = self._product_text(num, matrices)
+            return f"\\frac{{{top}}}{{{self.text(den)}}}", MUL
         factors = []
         if coeff != 1:
             factors.extend(self._scalar_factors(coeff, in_matrix_product=True))
@@ -384,6 +400,12 @@ def hadamard_order(expr):
     # the order the operands came in.
     return (has_diff, is_function, order, not isinstance(expr, MatrixSymbol),
             default_sort_key(expr))
+
+
+def is_atom_symbol(expr) -> bool:
+    """A variable: ``d`` of it needs no parentheses (``d\\mathbf{X}``)."""
+    return isinstance(expr, (MatrixSymbol, Symbol)) and not isinstance(expr, (DiffSymbol,
+                                                                              DiffScalar))
 
 
 def is_differential(expr) -> bool:
