@@ -1,0 +1,176 @@
+"""LaTeX -> SymPy for derivgen's formulas, checked against a problem's ``Scope``.
+
+>>> # parse_latex(r"\\mathbf{a}^T \\mathbf{X} \\mathbf{b}", scope)  ->  a.T*X*b
+>>> # parse_function(r"f(\\mathbf{x}) = \\|\\mathbf{Ax} - \\mathbf{y}\\|_2^2", scope)
+>>> #     ->  (-y.T + x.T*A.T)*(A*x - y)
+
+Every failure is a ``DerivgenError`` whose ``column`` is a 0-based offset into the text.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from lark import Lark
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, VisitError
+
+from ..errors import DerivgenError
+from .build import Builder
+from .lexing import DelimiterMatcher, check_groups, mark_aliases
+from .names import NameTable
+from .transform import ToSympy
+
+__all__ = ["parse_latex", "parse_function"]
+
+
+def parse_latex(text: str, scope):
+    """The SymPy expression for ``text``; raises ``DerivgenError`` (with a column)."""
+    return _parse(text, scope, allow_prefix=False)
+
+
+def parse_function(text: str, scope):
+    """Like ``parse_latex``, but ``f(\\mathbf{X}) =``, ``f =``, ``\\ell(...) =`` may come first."""
+    return _parse(text, scope, allow_prefix=True)
+
+
+# ---- pipeline ---------------------------------------------------------------------------
+
+def _parse(text: str, scope, allow_prefix: bool):
+    if not isinstance(text, str) or not text.strip():
+        raise DerivgenError("empty formula", column=0, fragment=str(text or ""))
+    work = _blank_decoration(text)
+    if allow_prefix:
+        work = _blank_prefix(work, text)
+    if not work.strip():
+        raise DerivgenError("empty formula", column=len(text), fragment=text)
+    check_groups(work)
+    _refuse_sums(work, text)
+    aliases = {name: spec.latex for name, spec in scope.specs.items() if spec.latex}
+    work, placeholders = mark_aliases(work, aliases)
+    tree = _syntax_tree(work, text)
+    names = NameTable(scope, text, placeholders)
+    first = Builder(text, scope)
+    result = _run(ToSympy(first, names), tree, text)
+    holes = first.hole_shapes()
+    if holes:
+        result = _run(ToSympy(Builder(text, scope, fixed_holes=holes), names), tree, text)
+    return result.value
+
+
+def _refuse_sums(work: str, text: str):
+    """``\\sum_{i=1}^{N}`` is a later feature; say so before its ``=`` confuses the lexer."""
+    found = re.search(r"\\sum(?![a-zA-Z])", work)
+    if found:
+        raise DerivgenError(r"\sum over samples is not supported yet", column=found.start(),
+                            fragment=text)
+
+
+def _run(transformer, tree, text):
+    try:
+        return transformer.transform(tree)
+    except VisitError as error:
+        if isinstance(error.orig_exc, DerivgenError):
+            raise error.orig_exc from None
+        if isinstance(error.orig_exc, RecursionError):
+            raise _too_deep(text) from None
+        raise
+    except RecursionError:
+        raise _too_deep(text) from None
+
+
+def _too_deep(text):
+    return DerivgenError("formula nested too deeply", column=0, fragment=text)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    grammar = (Path(__file__).parent / "grammar.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", lexer="basic", postlex=DelimiterMatcher(),
+                propagate_positions=True)
+
+
+def _syntax_tree(work: str, text: str):
+    """Parse ``work`` (``text`` with placeholders); Lark errors become ``DerivgenError``."""
+    try:
+        return _parser().parse(work)
+    except UnexpectedCharacters as error:
+        at = error.pos_in_stream
+        char = text[at]
+        if char == "=":
+            message = "unexpected '=': only the function may start with 'f(...) ='"
+        elif char == "\\":
+            message = f"unexpected '{text[at:at + 2]}'"
+        else:
+            message = f"unexpected character '{char}'"
+        raise DerivgenError(message, column=at, fragment=text) from None
+    except UnexpectedInput as error:
+        raise _token_error(error, text) from None
+    except RecursionError:
+        raise _too_deep(text) from None
+
+
+_NEVER_CLOSED = {"_RBAR": "'|' is never closed", "_RNORM": "'\\|' is never closed",
+                 "_RCURLY": "'\\{' is never closed"}
+
+
+def _token_error(error, text) -> DerivgenError:
+    token = getattr(error, "token", None)
+    expected = set(getattr(error, "expected", None) or ())
+    if token is None or token.type == "$END":
+        reasons = [m for t, m in _NEVER_CLOSED.items() if t in expected]
+        message = f"formula ends too early: {reasons[0]}" if reasons else \
+            "formula ends too early"
+        return DerivgenError(message, column=len(text.rstrip()), fragment=text)
+    at = token.start_pos
+    written = text[at:token.end_pos] or str(token)
+    if token.type in ("_RBAR", "_RNORM") or (token.type in ("_LBAR", "_LNORM")
+                                             and "$END" in expected):
+        message = f"unexpected '{written}': unbalanced bars"
+    else:
+        message = f"unexpected '{written}'"
+    return DerivgenError(message, column=at, fragment=text)
+
+
+# ---- text clean-up that keeps every column -----------------------------------------------
+
+_PREFIX = re.compile(r"\s*(?:[A-Za-z]|\\[A-Za-z]+)(?:_(?:\{[^{}]*\}|[A-Za-z0-9]))?\s*"
+                     r"(?:(?:\\left\s*)?\(.*\)|\[.*\])?\s*:?=\s*$", re.S)
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    return text[:start] + " " * (end - start) + text[end:]
+
+
+def _blank_decoration(text: str) -> str:
+    """Blank ``$`` delimiters and one trailing ``.``/``,``/``;`` (copied from prose)."""
+    work = text.replace("$", " ")
+    stripped = work.rstrip()
+    if stripped and stripped[-1] in ".,;" and not stripped[-2:-1] == "\\":
+        work = _blank(work, len(stripped) - 1, len(stripped))
+    return work
+
+
+def _blank_prefix(work: str, text: str) -> str:
+    """Blank an ``f(\\mathbf{X}) =`` prefix; any other ``=`` is an error."""
+    at = _top_level_equals(work)
+    if at < 0:
+        return work
+    if not _PREFIX.match(work[:at + 1]):
+        raise DerivgenError("only a prefix such as 'f(\\mathbf{X}) =' may come before '='",
+                            column=at, fragment=text)
+    return _blank(work, 0, at + 1)
+
+
+def _top_level_equals(work: str) -> int:
+    """Offset of the first ``=`` outside braces (``\\sum_{i=1}`` has one inside), or -1."""
+    depth = 0
+    for at, char in enumerate(work):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == "=" and depth == 0:
+            return at
+    return -1

@@ -1,0 +1,322 @@
+"""Building SymPy expressions from pieces, with shape checks and LaTeX-quoting errors.
+
+Every operation takes and returns ``Piece``s so an error can quote the operands as they
+were written: ``cannot multiply \\mathbf{X} (m×n) by \\mathbf{a} (m×1)``.
+
+>>> # Builder(text, scope).multiply(Piece(a.T, 0, 12), Piece(X, 12, 22)) -> Piece(a.T*X, 0, 22)
+"""
+
+from __future__ import annotations
+
+import re
+
+from sympy import (Abs, Determinant, Identity, Integer, OneMatrix, Rational, Trace, ZeroMatrix,
+                   adjoint, conjugate, exp, hadamard_product, im, kronecker_product, log, re as
+                   real_part, sqrt)
+
+from ..errors import DerivgenError
+from ..ir import Elementwise, ScalarFunc, is_one_by_one
+from .pieces import ExpBase, Group, Head, HoleAtom, NormAtom, Piece, Postfix
+from .shapes import Unifier, as_scalar, is_scalar, shape_text
+
+_ELEMENTWISE_BUILTIN = {"log": log, "exp": exp, "sqrt": sqrt}
+
+
+class Builder:
+    """Shape-checked algebra on ``Piece``s for one formula.
+
+    ``fixed_holes`` (start -> shape) gives ``\\mathbf{1}``/``\\mathbf{I}`` their sizes on
+    the second pass; on the first pass they get placeholder sizes, and ``hole_shapes()``
+    reports what they were inferred to be.
+    """
+
+    def __init__(self, source: str, scope, fixed_holes: dict | None = None):
+        self.source = source
+        self.scope = scope
+        self.fixed_holes = fixed_holes
+        self.unifier = Unifier()
+        self.holes: dict[int, tuple[HoleAtom, tuple]] = {}
+
+    # ---- errors --------------------------------------------------------------------------
+
+    def latex(self, piece) -> str:
+        return self.source[piece.start:piece.end].strip()
+
+    def described(self, piece) -> str:
+        return f"{self.latex(piece)} ({shape_text(self.unifier.resolve(piece.value))})"
+
+    def error(self, message: str, at) -> DerivgenError:
+        column = at if isinstance(at, int) else at.start
+        return DerivgenError(message, column=column, fragment=self.source)
+
+    def _settle(self, *pieces):
+        return [self.unifier.resolve(p.value) for p in pieces]
+
+    # ---- products and sums ---------------------------------------------------------------
+
+    def multiply(self, a: Piece, b: Piece) -> Piece:
+        x, y = self._settle(a, b)
+        if not (is_scalar(x) or is_scalar(y)):
+            if self.unifier.unify(x.cols, y.rows):
+                x, y = self._settle(a, b)
+            elif is_one_by_one(x):
+                x = as_scalar(x)
+            elif is_one_by_one(y):
+                y = as_scalar(y)
+            else:
+                raise self.error(f"cannot multiply {self.described(a)} by {self.described(b)}",
+                                 b)
+        return Piece(x * y, a.start, b.end)
+
+    def divide(self, a: Piece, b: Piece, start=None, end=None) -> Piece:
+        """``a / b`` and ``\\frac{a}{b}``: ``b`` must be a scalar (or ``1 x 1``)."""
+        x, y = self._settle(a, b)
+        if not is_scalar(y):
+            if not is_one_by_one(y):
+                raise self.error(f"cannot divide by {self.described(b)}: the denominator must "
+                                 f"be a scalar", b)
+            y = as_scalar(y)
+        if is_one_by_one(x):
+            x = as_scalar(x)
+        start = a.start if start is None else start
+        return Piece(x * (1 / y), start, b.end if end is None else end)
+
+    def add(self, a: Piece, b: Piece, sign: int) -> Piece:
+        x, y = self._settle(a, b)
+        if is_scalar(x) != is_scalar(y):
+            if is_one_by_one(x) or is_one_by_one(y):
+                x, y = as_scalar(x), as_scalar(y)
+            else:
+                raise self._cannot_add(a, b)
+        elif not is_scalar(x):
+            if not (self.unifier.unify(x.rows, y.rows) and self.unifier.unify(x.cols, y.cols)):
+                raise self._cannot_add(a, b)
+            x, y = self._settle(a, b)
+        return Piece(x + y if sign > 0 else x - y, a.start, b.end)
+
+    def _cannot_add(self, a, b):
+        return self.error(f"cannot add {self.described(a)} and {self.described(b)}", b)
+
+    def negate(self, a: Piece, start: int) -> Piece:
+        return Piece(-self.unifier.resolve(a.value), start, a.end)
+
+    def hadamard(self, a: Piece, b: Piece) -> Piece:
+        x, y = self._settle(a, b)
+        if is_scalar(x) and is_scalar(y):
+            return Piece(x * y, a.start, b.end)
+        if is_scalar(x) or is_scalar(y) or not (self.unifier.unify(x.rows, y.rows)
+                                               and self.unifier.unify(x.cols, y.cols)):
+            raise self.error(f"\\odot needs two matrices of the same shape, got "
+                             f"{self.described(a)} and {self.described(b)}", b)
+        x, y = self._settle(a, b)
+        return Piece(hadamard_product(x, y), a.start, b.end)
+
+    def kronecker(self, a: Piece, b: Piece) -> Piece:
+        x, y = self._settle(a, b)
+        if is_scalar(x) or is_scalar(y):
+            return Piece(x * y, a.start, b.end)
+        return Piece(kronecker_product(x, y), a.start, b.end)
+
+    # ---- atoms ---------------------------------------------------------------------------
+
+    def fraction(self, numerator: Piece, denominator: Piece, start: int, end: int) -> Piece:
+        return self.divide(numerator, denominator, start, end)
+
+    def square_root(self, arg: Piece, start: int, end: int) -> Piece:
+        return Piece(self._scalar_function("sqrt", self.unifier.resolve(arg.value)), start, end)
+
+    def bars(self, inner: Piece, start: int, end: int) -> Piece:
+        """``|t|`` is ``Abs``, ``|X|`` the determinant of a square matrix."""
+        x = self.unifier.resolve(inner.value)
+        if is_scalar(x) or is_one_by_one(x):
+            return Piece(Abs(as_scalar(x)), start, end)
+        if not self.unifier.unify(x.rows, x.cols):
+            raise self.error(f"|...| needs a square matrix or a scalar, got "
+                             f"{self.described(inner)}", inner)
+        return Piece(Determinant(self.unifier.resolve(x)), start, end)
+
+    def conjugate(self, inner: Piece, start: int, end: int) -> Piece:
+        return Piece(conjugate(self.unifier.resolve(inner.value)), start, end)
+
+    def number(self, text: str, start: int, end: int) -> Piece:
+        return Piece(Rational(text), start, end)
+
+    def hole(self, atom: HoleAtom, sub: Postfix | None) -> Piece:
+        """``\\mathbf{1}`` (a column of ones), ``\\mathbf{0}``, ``\\mathbf{I}``; ``_n`` fixes the size."""
+        end = sub.end if sub else atom.end
+        if sub is not None:
+            shape = self._explicit_shape(atom, sub)
+        elif self.fixed_holes is not None:
+            shape = self.fixed_holes[atom.start]
+        else:
+            first = self.unifier.fresh()
+            shape = (first, first) if atom.kind == "identity" else (first, Integer(1))
+            self.holes[atom.start] = (atom, shape)
+        rows, cols = shape
+        if atom.kind == "identity":
+            value = Identity(rows)
+        elif atom.kind == "ones":
+            value = OneMatrix(rows, cols)
+        else:
+            value = ZeroMatrix(rows, cols)
+        return Piece(value, atom.start, end)
+
+    def _explicit_shape(self, atom, sub):
+        parts = [p for p in re.split(r"\\times|×|,|\s+", sub.arg) if p]
+        dims = []
+        for part in parts:
+            if part.isdigit():
+                dims.append(Integer(int(part)))
+            elif part in self.scope.dims:
+                dims.append(self.scope.dims[part])
+            else:
+                raise self.error(f"unknown dimension '{part}' in '{self.latex(Piece(0, atom.start, sub.end))}'",
+                                 sub)
+        if len(dims) == 1:
+            dims.append(dims[0] if atom.kind == "identity" else Integer(1))
+        if len(dims) != 2 or (atom.kind == "identity" and dims[0] != dims[1]):
+            raise self.error(f"cannot read the size in '{self.latex(Piece(0, atom.start, sub.end))}'",
+                             sub)
+        return tuple(dims)
+
+    def hole_shapes(self) -> dict:
+        """start -> inferred shape of every ``\\mathbf{1}``/``\\mathbf{I}``; raises if one is unknown."""
+        shapes = {}
+        for start, (atom, shape) in sorted(self.holes.items()):
+            shape = tuple(self.unifier.resolve(d) for d in shape)
+            if any(self.unifier.is_open(d) for d in shape):
+                written = self.source[atom.start:atom.end].strip()
+                raise self.error(f"cannot infer the size of {written} from its neighbours; "
+                                 f"write it with a size, e.g. {written}_{{n}}", atom.start)
+            shapes[start] = shape
+        return shapes
+
+    def norm(self, atom: NormAtom, kind: str | None, squared: bool, end: int) -> Piece:
+        """``\\|u\\|_2^2`` -> ``u^T u``; ``\\|X\\|_F^2`` -> ``tr(X^T X)``; unsquared: the sqrt."""
+        x = self.unifier.resolve(atom.inner.value)
+        written = self.source[atom.start:end].strip()
+        if is_scalar(x):
+            value = Abs(x) ** 2 if squared else Abs(x)
+            return Piece(value, atom.start, end)
+        vector = x.cols == 1 or x.rows == 1
+        if kind not in (None, "2", "F"):
+            raise self.error(f"unsupported norm {written}: use \\|x\\|_2 or \\|X\\|_F", atom)
+        if not vector and kind != "F":
+            raise self.error(f"{written}: the norm of a matrix must be written "
+                             f"\\|\\cdot\\|_F (Frobenius); got {self.described(atom.inner)}",
+                             atom)
+        dagger = adjoint if self._is_complex(x) else (lambda e: e.T)
+        if vector:
+            value = dagger(x) * x if x.cols == 1 else x * dagger(x)
+            return Piece(value if squared else sqrt(as_scalar(value)), atom.start, end)
+        value = Trace(dagger(x) * x)
+        return Piece(value if squared else sqrt(value), atom.start, end)
+
+    def _is_complex(self, x) -> bool:
+        names = {s.name for s in x.free_symbols if hasattr(s, "name")}
+        return any(self.scope.specs[n].complex for n in names if n in self.scope.specs)
+
+    def exp_of(self, base: ExpBase, exponent: Piece) -> Piece:
+        value = self._scalar_function("exp", self.unifier.resolve(exponent.value))
+        return Piece(value, base.start, exponent.end)
+
+    # ---- postfixes -----------------------------------------------------------------------
+
+    def postfix(self, piece: Piece, post: Postfix) -> Piece:
+        """Apply ``^T``, ``^{-1}``, ``^2``, ... to a built value."""
+        x = self.unifier.resolve(piece.value)
+        kind = post.kind
+        if kind == "transpose":
+            value = x if is_scalar(x) else x.T
+        elif kind in ("inverse", "inverse_transpose"):
+            value = self._inverse(piece, x)
+            if kind == "inverse_transpose" and not is_scalar(value):
+                value = value.T
+        elif kind == "hermitian":
+            value = conjugate(x) if is_scalar(x) else adjoint(x)
+        elif kind == "conjugate":
+            value = conjugate(x)
+        elif kind in ("power", "power_char"):
+            value = self._power(piece, x, post)
+        elif kind == "prime":
+            raise self.error(f"a prime (') must follow a function name, not "
+                             f"{self.latex(piece)}", post)
+        else:
+            raise self.error(f"unexpected subscript '{self.source[post.start:post.end].strip()}'"
+                             f" after {self.latex(piece)}: no such variable is declared", post)
+        return Piece(value, piece.start, post.end)
+
+    def _inverse(self, piece, x):
+        if is_scalar(x):
+            return 1 / x
+        if not self.unifier.unify(x.rows, x.cols):
+            raise self.error(f"cannot invert {self.described(piece)}: not a square matrix", piece)
+        return self.unifier.resolve(x).I
+
+    def _power(self, piece, x, post):
+        exponent = self._exponent(post)
+        if is_scalar(x) or is_one_by_one(x):
+            return as_scalar(x) ** exponent
+        if exponent.is_integer and self.unifier.unify(x.rows, x.cols):
+            return self.unifier.resolve(x) ** exponent
+        raise self.error(f"cannot raise {self.described(piece)} to a power", post)
+
+    def _exponent(self, post):
+        if post.kind == "power_char":
+            if post.arg.isdigit():
+                return Integer(int(post.arg))
+            raise self.error(f"unsupported exponent '{post.arg}'", post)
+        value = self.unifier.resolve(post.arg.value)
+        if not is_scalar(value):
+            if not is_one_by_one(value):
+                raise self.error(f"an exponent must be a scalar, got "
+                                 f"{self.described(post.arg)}", post.arg)
+            value = as_scalar(value)
+        return value
+
+    # ---- functions -----------------------------------------------------------------------
+
+    def apply(self, head: Head, arg: Piece, end: int | None = None) -> Piece:
+        """``\\log``, ``\\det``, ``\\operatorname{tr}``, ``\\sigma``... applied to ``arg``.
+
+        ``end``: where the application ends, when that is after ``arg`` (a closing paren).
+        """
+        x = self.unifier.resolve(arg.value)
+        kind = head.kind
+        if head.order and kind != "declared":
+            raise self.error(f"{head.latex} cannot take a prime; declare the function under "
+                             f"functions:", head)
+        if kind in ("log", "exp"):
+            value = self._scalar_function(kind, x)
+        elif kind in ("det", "trace"):
+            value = x if is_scalar(x) else self._square_function(head, arg, x)
+        elif kind in ("re", "im"):
+            value = (real_part if kind == "re" else im)(x)
+        else:
+            value = self._declared(head, x)
+        return Piece(value, head.start, arg.end if end is None else end)
+
+    def _square_function(self, head, arg, x):
+        if not self.unifier.unify(x.rows, x.cols):
+            raise self.error(f"{head.latex} needs a square matrix, got {self.described(arg)}",
+                             arg)
+        x = self.unifier.resolve(x)
+        return Determinant(x) if head.kind == "det" else Trace(x)
+
+    @staticmethod
+    def _scalar_function(kind, x):
+        if is_scalar(x) or is_one_by_one(x):
+            return _ELEMENTWISE_BUILTIN[kind](as_scalar(x))
+        return Elementwise(kind, kind, x)
+
+    @staticmethod
+    def _declared(head, x):
+        if is_scalar(x) or is_one_by_one(x):
+            return ScalarFunc(head.name, head.func_kind, as_scalar(x), head.order)
+        return Elementwise(head.name, head.func_kind, x, head.order)
+
+    # ---- groups --------------------------------------------------------------------------
+
+    @staticmethod
+    def ungroup(group: Group) -> Piece:
+        return Piece(group.inner.value, group.start, group.end)

@@ -1,0 +1,146 @@
+"""Folding a product: split names, let function names take the next factor, multiply.
+
+``\\log\\det\\mathbf{X}`` is three factors; ``\\log`` takes ``\\det\\mathbf{X}`` (which
+takes ``\\mathbf{X}``).  A function followed by a parenthesised group takes the group's
+content, and the group's postfixes apply to the result: ``\\sigma(\\mathbf{Z})^T`` is
+``(\\sigma(\\mathbf{Z}))^T``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..errors import DerivgenError
+from .build import Builder
+from .names import NameTable
+from .pieces import ExpBase, Factor, Group, Head, HoleAtom, NameAtom, NormAtom, Piece, Unit
+
+
+class ProductFolder:
+    """Turns the factors of one product into a ``Piece``."""
+
+    def __init__(self, builder: Builder, names: NameTable):
+        self.builder = builder
+        self.names = names
+
+    def fold(self, factors: list[Factor]) -> Piece:
+        units = [unit for factor in factors for unit in self.units(factor)]
+        if units[0].divide:
+            raise self.builder.error("'/' needs something to divide", units[0].start - 1)
+        result, i = self.take(units, 0)
+        while i < len(units):
+            divide = units[i].divide
+            operand, i = self.take(units, i)
+            result = (self.builder.divide if divide else self.builder.multiply)(result, operand)
+        return result
+
+    # ---- factor -> units -----------------------------------------------------------------
+
+    def units(self, factor: Factor) -> list[Unit]:
+        """``Ax^T`` -> [A, x with ^T]; ``\\mathbf{W}_1`` -> [W_1]; ``\\sigma'`` -> [Head]."""
+        postfixes = list(factor.postfixes)
+        atom = factor.atom
+        if isinstance(atom, NameAtom):
+            sub = atom.sub
+            if sub is None and postfixes and postfixes[0].kind == "subscript":
+                sub = postfixes[0]
+            meanings, merged = self.names.resolve(atom, sub)
+            if merged and atom.sub is None:
+                postfixes.pop(0)
+            elif atom.sub is not None and not merged:
+                postfixes.insert(0, atom.sub)
+            units = [Unit(meaning) for meaning in meanings]
+        else:
+            units = [Unit(atom)]
+        units[-1].postfixes = postfixes
+        units[0].divide = factor.divide
+        return units
+
+    # ---- units -> pieces -----------------------------------------------------------------
+
+    def take(self, units: list[Unit], i: int) -> tuple[Piece, int]:
+        """The operand starting at ``units[i]`` and the index after it."""
+        unit = units[i]
+        if not isinstance(unit.thing, Head):
+            return self.evaluate(unit), i + 1
+        head = self.head(unit)
+        if i + 1 == len(units) or units[i + 1].divide:
+            raise self.builder.error(f"{head.latex} needs an argument", head)
+        following = units[i + 1]
+        if isinstance(following.thing, Group):
+            group = following.thing
+            applied = self.builder.apply(head, group.inner, end=group.end)
+            return self.with_postfixes(applied, following.postfixes), i + 2
+        argument, j = self.take(units, i + 1)
+        return self.builder.apply(head, argument), j
+
+    def head(self, unit: Unit) -> Head:
+        """A function name with its primes: ``\\sigma''`` has order 2."""
+        head = unit.thing
+        for post in unit.postfixes:
+            if post.kind != "prime":
+                written = self.builder.source[post.start:post.end].strip()
+                raise self.builder.error(f"cannot apply {written} to the function {head.latex}"
+                                         f"; write it after the argument", post)
+            head = replace(head, order=head.order + post.arg, end=post.end)
+        return head
+
+    def evaluate(self, unit: Unit) -> Piece:
+        thing, postfixes = unit.thing, list(unit.postfixes)
+        if isinstance(thing, Group):
+            piece = self.builder.ungroup(thing)
+        elif isinstance(thing, NormAtom):
+            piece = self.norm(thing, postfixes)
+        elif isinstance(thing, HoleAtom):
+            sub = postfixes.pop(0) if postfixes and postfixes[0].kind == "subscript" else None
+            piece = self.builder.hole(thing, sub)
+        elif isinstance(thing, ExpBase):
+            piece = self.exponential(thing, postfixes)
+        else:
+            piece = thing
+        return self.with_postfixes(piece, postfixes)
+
+    def with_postfixes(self, piece: Piece, postfixes) -> Piece:
+        for post in postfixes:
+            piece = self.builder.postfix(piece, post)
+        return piece
+
+    def norm(self, atom: NormAtom, postfixes: list) -> Piece:
+        """Consumes the norm's ``_2``/``_F`` and a following ``^2`` from ``postfixes``."""
+        kind, end = None, atom.end
+        if postfixes and postfixes[0].kind == "subscript":
+            post = postfixes.pop(0)
+            kind, end = post.arg.strip("{} "), post.end
+        squared = bool(postfixes) and _is_square(postfixes[0])
+        if squared:
+            end = postfixes.pop(0).end
+        return self.builder.norm(atom, kind, squared, end)
+
+    def exponential(self, base: ExpBase, postfixes: list) -> Piece:
+        if not postfixes or postfixes[0].kind not in ("power", "power_char"):
+            raise DerivgenError("unknown symbol 'e': declare it under variables:, or write "
+                                "e^{...} for the exponential", column=base.start,
+                                fragment=self.builder.source)
+        post = postfixes.pop(0)
+        if post.kind == "power_char":
+            exponent = self._char_exponent(post)
+        else:
+            exponent = replace(post.arg, end=post.end)
+        return self.builder.exp_of(base, exponent)
+
+    def _char_exponent(self, post) -> Piece:
+        """``e^x``: the single character after ``^`` as a number or a name."""
+        char = post.arg
+        if char.isdigit():
+            return self.builder.number(char, post.start, post.end)
+        atom = NameAtom(char, "plain", post.end - 1, post.end, post.end - 1)
+        meanings, _ = self.names.resolve(atom, None)
+        if len(meanings) != 1 or not isinstance(meanings[0], Piece):
+            raise self.builder.error(f"unsupported exponent '{char}'", post)
+        return meanings[0]
+
+
+def _is_square(post) -> bool:
+    if post.kind == "power_char":
+        return post.arg == "2"
+    return post.kind == "power" and post.arg.value == 2

@@ -1,0 +1,162 @@
+"""The Lark transformer: parse tree -> ``Piece`` holding a SymPy expression.
+
+Leaves become pieces or the pending things of ``pieces``; ``product`` hands its factors
+to ``ProductFolder``; sums and Hadamard products go to ``Builder``.  Example:
+``\\mathbf{a}^T \\mathbf{X} \\mathbf{b}`` -> ``Piece(a.T*X*b, 0, 33)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from lark import Transformer, v_args
+
+from .build import Builder
+from .fold import ProductFolder
+from .names import NameTable
+from .pieces import Factor, Group, HoleAtom, NameAtom, NormAtom, Piece, Postfix
+
+
+@v_args(inline=True, meta=True)
+class ToSympy(Transformer):
+    """One use per pass; ``builder`` keeps the state of ``\\mathbf{1}``/``\\mathbf{I}`` sizes."""
+
+    def __init__(self, builder: Builder, names: NameTable):
+        super().__init__()
+        self.builder = builder
+        self.names = names
+        self.folder = ProductFolder(builder, names)
+
+    def start(self, meta, piece):
+        return piece
+
+    # ---- sums and products ---------------------------------------------------------------
+
+    def add(self, meta, left, right):
+        return self.builder.add(left, right, +1)
+
+    def subtract(self, meta, left, right):
+        return self.builder.add(left, right, -1)
+
+    def negate(self, meta, operand):
+        return self.builder.negate(operand, meta.start_pos)
+
+    def unary_plus(self, meta, operand):
+        return replace(operand, start=meta.start_pos)
+
+    def hadamard_product(self, meta, left, right):
+        return self.builder.hadamard(left, right)
+
+    def kronecker_product(self, meta, left, right):
+        return self.builder.kronecker(left, right)
+
+    def product(self, meta, *factors):
+        return self.folder.fold(list(factors))
+
+    def explicit_product(self, meta, factor):
+        return factor
+
+    def divided(self, meta, factor):
+        return replace(factor, divide=True)
+
+    def factor(self, meta, atom, *postfixes):
+        return Factor(atom, postfixes, meta.start_pos, meta.end_pos)
+
+    # ---- atoms ---------------------------------------------------------------------------
+
+    def number(self, meta, token):
+        return self.builder.number(str(token), meta.start_pos, meta.end_pos)
+
+    def name(self, meta, token):
+        style = "alias" if token.type == "VARREF" else "plain"
+        return NameAtom(str(token), style, meta.start_pos, meta.end_pos, token.start_pos)
+
+    def command(self, meta, token):
+        return NameAtom(str(token)[1:], "command", meta.start_pos, meta.end_pos,
+                        token.start_pos)
+
+    def bold(self, meta, inner):
+        style = "bold" if inner.style == "plain" else inner.style
+        return replace(inner, style=style, start=meta.start_pos, end=meta.end_pos)
+
+    def bold_name(self, meta, token, sub=None):
+        return replace(self.name(meta, token), sub=sub)
+
+    def bold_command(self, meta, token, sub=None):
+        return replace(self.command(meta, token), sub=sub)
+
+    def operator_name(self, meta, token):
+        return NameAtom(str(token), "text", meta.start_pos, meta.end_pos, token.start_pos)
+
+    def ones(self, meta):
+        return HoleAtom("ones", meta.start_pos, meta.end_pos)
+
+    def zeros(self, meta):
+        return HoleAtom("zeros", meta.start_pos, meta.end_pos)
+
+    def identity(self, meta):
+        return HoleAtom("identity", meta.start_pos, meta.end_pos)
+
+    def group(self, meta, inner):
+        return Group(inner, meta.start_pos, meta.end_pos)
+
+    def fraction(self, meta, numerator, denominator):
+        return self.builder.fraction(numerator, denominator, meta.start_pos, meta.end_pos)
+
+    def digit_fraction(self, meta, digits):
+        """``\\frac12``: two single-digit arguments."""
+        if len(digits) != 2:
+            raise self.builder.error(r"write \frac{..}{..} with braces", meta.start_pos)
+        return Piece(self.builder.number(digits[0], 0, 0).value
+                     / self.builder.number(digits[1], 0, 0).value,
+                     meta.start_pos, meta.end_pos)
+
+    def square_root(self, meta, argument):
+        return self.builder.square_root(argument, meta.start_pos, meta.end_pos)
+
+    def bars(self, meta, inner):
+        return self.builder.bars(inner, meta.start_pos, meta.end_pos)
+
+    def norm(self, meta, inner):
+        return NormAtom(inner, meta.start_pos, meta.end_pos)
+
+    def overline(self, meta, inner):
+        return self.builder.conjugate(inner, meta.start_pos, meta.end_pos)
+
+    def summation(self, meta):
+        raise self.builder.error(r"\sum over samples is not supported yet", meta.start_pos)
+
+    # ---- postfixes -----------------------------------------------------------------------
+
+    def _postfix(kind):
+        def method(self, meta, token):
+            return Postfix(kind, None, meta.start_pos, meta.end_pos)
+        method.__name__ = kind
+        return method
+
+    transpose = _postfix("transpose")
+    inverse = _postfix("inverse")
+    inverse_transpose = _postfix("inverse_transpose")
+    hermitian = _postfix("hermitian")
+    conjugate = _postfix("conjugate")
+    del _postfix
+
+    def prime(self, meta, token):
+        count = token.count("'") or token.count("\\prime")
+        return Postfix("prime", count, meta.start_pos, meta.end_pos)
+
+    def power_char(self, meta, token):
+        return Postfix("power_char", token[-1], meta.start_pos, meta.end_pos)
+
+    def power(self, meta, exponent):
+        return Postfix("power", exponent, meta.start_pos, meta.end_pos)
+
+    def subscript_char(self, meta, token):
+        return Postfix("subscript", token[-1], meta.start_pos, meta.end_pos)
+
+    def subscript_group(self, meta, *tokens):
+        """``_{1}`` -> '1', ``_{2,i}`` -> '2,i' (taken from the source, spaces dropped)."""
+        written = self.builder.source[meta.start_pos:meta.end_pos]
+        inner = written[written.index("{") + 1:written.rindex("}")]
+        text = inner if "\\" in inner else "".join(inner.split())
+        return Postfix("subscript", text.strip(), meta.start_pos, meta.end_pos)
