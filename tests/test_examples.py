@@ -42,7 +42,9 @@ def test_example_2_elementwise_exponential():
     d = lecture(2)
     s = d.scope.symbols
     exp_xb = Elementwise("exp", "exp", s["X"] * s["b"])
-    assert d.results[0].expr == HadamardProduct(s["a"], exp_xb) * s["b"].T
+    assert d.results[0].expr == MatMul(HadamardProduct(s["a"], exp_xb), s["b"].T)
+    assert to_latex(d.results[0].expr, d.scope) == \
+        r"(\mathbf{a} \odot e^{\mathbf{X}\mathbf{b}})\mathbf{b}^T"
     assert any(step.rule == "trace of a Hadamard product" for step in d.sections[1].steps)
 
 
