@@ -252,3 +252,13 @@ def test_derivation_text():
     assert r"     = \mathbf{a}^T\,d\mathbf{X}\,\mathbf{b}   [product rule]" in lines
     assert r"  df/dX = \mathbf{a}\mathbf{b}^T" in lines
     assert lines[-1] == "verified: yes"
+
+
+def test_unsafe_text_is_reported_at_the_problem_file():
+    from derivgen.render.documents import check_renderable
+
+    check_renderable(bilinear())
+    bad = bilinear(statement=r"$\def\x{}$")
+    with pytest.raises(DerivgenError) as info:
+        check_renderable(bad)
+    assert info.value.file == "p.yaml" and info.value.line == 2

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sympy import (Determinant, HadamardProduct, Identity, Inverse, KroneckerProduct, MatMul, MatrixSymbol,
-                   OneMatrix, Rational, Symbol, Trace, Transpose, ZeroMatrix, exp, log, sqrt, symbols)
+from sympy import (Determinant, HadamardProduct, Identity, Inverse, KroneckerProduct, MatMul,
+                   MatrixSymbol, OneMatrix, Rational, Symbol, Trace, Transpose, ZeroMatrix, exp,
+                   log, sqrt, symbols)
 from sympy.matrices.expressions.adjoint import Adjoint
 
 from derivgen.ir import (AsScalar, D, DiffScalar, Elementwise, MatD, ScalarFunc,

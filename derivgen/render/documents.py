@@ -60,10 +60,27 @@ def document_latex(kind: str, derivations, *, title: str, meta: dict | None = No
     doc = _new_document()
     doc.append(NoEscape(_title_block(title, SUBTITLES[kind], meta or {})))
     for number, derivation in enumerate(derivations, start=1):
-        body = {"worksheet": worksheet_problem, "solutions": solution_problem,
-                "answers": answer_problem}[kind](number, derivation)
-        doc.append(NoEscape(body))
+        doc.append(NoEscape(problem_latex(kind, number, derivation)))
     return doc.dumps() + "\n"
+
+
+def problem_latex(kind: str, number: int, derivation) -> str:
+    """One problem's part of a document; errors name the problem's file."""
+    render = {"worksheet": worksheet_problem, "solutions": solution_problem,
+              "answers": answer_problem}[kind]
+    try:
+        return render(number, derivation)
+    except DerivgenError as err:
+        raise err.located(derivation.problem.path)
+
+
+def check_renderable(derivation) -> None:
+    """Raise DerivgenError (located at the problem's file) if its text cannot be typeset.
+
+    Lets a batch build drop one problem with unsafe prose and still build the others.
+    """
+    for kind in KINDS:
+        problem_latex(kind, 1, derivation)
 
 
 def _new_document() -> Document:

@@ -17,6 +17,8 @@ parentheses; parentheses are added only where reading the text would be ambiguou
 
 from __future__ import annotations
 
+import re
+
 
 from sympy import (Abs, Add, Determinant, Float, HadamardPower, HadamardProduct, Identity,
                    Inverse, KroneckerProduct, MatAdd, MatMul, MatPow, MatrixExpr, MatrixSymbol,
@@ -71,6 +73,7 @@ def name_latex(name: str, *, bold: bool) -> str:
         >>> name_latex("a_12", bold=True)
         '\\\\mathbf{a}_{12}'
     """
+    name = safe_identifier(name)
     base, _, sub = name.partition("_")
     if base in GREEK:
         core = "\\" + base
@@ -85,12 +88,23 @@ def name_latex(name: str, *, bold: bool) -> str:
     return f"{core}_{{{sub_latex}}}" if len(sub_latex) > 1 else f"{core}_{sub_latex}"
 
 
+def safe_identifier(name: str) -> str:
+    """``name`` with anything but letters, digits and ``_`` dropped.
+
+    Names come from problem files; the loader checks them, and this keeps a name that got
+    past it from ever carrying LaTeX (``}\\input{``) into the output.
+    """
+    cleaned = re.sub(r"[^A-Za-z0-9_]", "", name)
+    return cleaned or "x"
+
+
 def _subscript_part(part: str) -> str:
     return "\\" + part if part in GREEK else part
 
 
 def function_name_latex(name: str) -> str:
     """How a declared function's name is written: ``sigma`` -> ``\\sigma``, ``g`` -> ``g``."""
+    name = safe_identifier(name)
     if name in GREEK:
         return "\\" + name
     if name in OPERATOR_NAMES:
