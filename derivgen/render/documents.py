@@ -101,6 +101,7 @@ def _new_document() -> Document:
         # Long derivations may continue on the next page.
         r"\allowdisplaybreaks",
         r"\newcommand{\rulenote}[1]{{\small #1}}",
+        r"\newcommand{\stephead}[1]{\par\noindent\textbf{#1}}",
     ])))
     # pylatex's page_numbers=False sets the empty style; plain gives bare page numbers
     # without the lastpage package (not in TeX Live's base/recommended sets).
@@ -154,7 +155,7 @@ def solution_problem(number: int, derivation) -> str:
         parts.append(section_latex(section, derivation.scope))
     if derivation.results:
         if not (derivation.sections and derivation.sections[-1].title.lower() == "result"):
-            parts.append(r"\subsubsection*{Result}")
+            parts.append(r"\stephead{Result}")
         parts.append(results_latex(derivation))
     for remark in derivation.remarks:
         parts.append(_located(derivation, lambda: sanitize_prose(remark)) + "\n")
@@ -192,8 +193,10 @@ def section_latex(section, scope) -> str:
     for step in section.steps:
         pieces = break_rows(math_of(step.after, scope), lhs=lhs)
         rows.append("&= " + _continued(pieces, note=step_note(step)))
-    out = [rf"\subsubsection*{{{escape_text(section.title)}}}" if section.title else "",
-           "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"]
+    # The heading and the display share a paragraph: no empty line between them, and TeX
+    # never breaks a page just before a display.
+    out = [(rf"\stephead{{{escape_text(section.title)}}}" if section.title else "")
+           + "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"]
     if section.conclusion:
         out.append(sanitize_prose(section.conclusion))
     return "\n".join(part for part in out if part) + "\n"
