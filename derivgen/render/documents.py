@@ -101,7 +101,7 @@ def _new_document() -> Document:
         # Long derivations may continue on the next page.
         r"\allowdisplaybreaks",
         r"\newcommand{\rulenote}[1]{{\small #1}}",
-        r"\newcommand{\stephead}[1]{\par\noindent\textbf{#1}}",
+        r"\newcommand{\stephead}[1]{\par\medskip\noindent\textbf{#1}}",
     ])))
     # pylatex's page_numbers=False sets the empty style; plain gives bare page numbers
     # without the lastpage package (not in TeX Live's base/recommended sets).
