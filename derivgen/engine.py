@@ -5,7 +5,7 @@ Finding the steps is this module's job; rendering them is ``render/``'s.
 
 from __future__ import annotations
 
-from sympy import Add, MatMul, Mul, S, Symbol, Trace, Transpose, ZeroMatrix, preorder_traversal
+from sympy import Add, MatAdd, MatMul, Mul, S, Symbol, Trace, Transpose, ZeroMatrix, preorder_traversal
 
 from .errors import DerivgenError
 from .ir import D, MatD, ScalarD, differential_symbol, is_one_by_one
@@ -212,9 +212,7 @@ def _show_collected(collected):
             continue
         if dvar.is_Matrix:
             lefts = [MatMul(t.coeff, t.left).doit(deep=False) for t in mine]
-            total = lefts[0]
-            for left in lefts[1:]:
-                total = total + left
+            total = MatAdd(*lefts).doit(deep=False)
             parts.append(Trace(MatMul(total, dvar)))
         else:
             parts.append(Mul(Add(*[t.coeff for t in mine]), dvar))

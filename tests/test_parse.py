@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sympy import (Abs, Determinant, Identity, Integer, OneMatrix, Rational, Symbol, Trace,
+from sympy import (Abs, MatMul, Transpose, Determinant, Identity, Integer, OneMatrix, Rational, Symbol, Trace,
                    ZeroMatrix, adjoint, conjugate, exp, hadamard_product, kronecker_product, log,
                    sqrt)
 
@@ -83,7 +83,8 @@ def test_lecture_example_3_answer_with_prime():
 
 def test_lecture_example_4_least_squares():
     residual = A * x - y
-    assert parse(r"\|\mathbf{Ax} - \mathbf{y}\|_2^2") == residual.T * residual
+    # the transpose stays as written: (Ax - y)^T, not x^T A^T - y^T
+    assert parse(r"\|\mathbf{Ax} - \mathbf{y}\|_2^2") == MatMul(Transpose(residual), residual)
 
 
 # ---- products, sums, scalars ------------------------------------------------------------
@@ -173,7 +174,7 @@ def test_complex_operators():
 
 
 def test_parentheses_of_every_size():
-    expected = (X + A).T * y
+    expected = MatMul(Transpose(X + A), y)
     for text in [r"(\mathbf{X}+\mathbf{A})^T\mathbf{y}", r"[\mathbf{X}+\mathbf{A}]^T\mathbf{y}",
                  r"\left(\mathbf{X}+\mathbf{A}\right)^T\mathbf{y}",
                  r"\big(\mathbf{X}+\mathbf{A}\big)^T\mathbf{y}",

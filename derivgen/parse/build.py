@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from sympy import (Abs, Determinant, Identity, Integer, OneMatrix, Rational, Trace, ZeroMatrix,
+from sympy import (Abs, Determinant, Identity, Integer, MatAdd, MatMul, MatrixSymbol, OneMatrix, Rational, Trace,
+                   Transpose, ZeroMatrix,
                    adjoint, conjugate, exp, hadamard_product, im, kronecker_product, log, re as
                    real_part, sqrt)
 
@@ -66,7 +67,7 @@ class Builder:
             else:
                 raise self.error(f"cannot multiply {self.described(a)} by {self.described(b)}",
                                  b)
-        return Piece(x * y, a.start, b.end)
+        return Piece(times(x, y), a.start, b.end)
 
     def divide(self, a: Piece, b: Piece, start=None, end=None) -> Piece:
         """``a / b`` and ``\\frac{a}{b}``: ``b`` must be a scalar (or ``1 x 1``)."""
@@ -92,13 +93,13 @@ class Builder:
             if not (self.unifier.unify(x.rows, y.rows) and self.unifier.unify(x.cols, y.cols)):
                 raise self._cannot_add(a, b)
             x, y = self._settle(a, b)
-        return Piece(x + y if sign > 0 else x - y, a.start, b.end)
+        return Piece(plus(x, y if sign > 0 else negated(y)), a.start, b.end)
 
     def _cannot_add(self, a, b):
         return self.error(f"cannot add {self.described(a)} and {self.described(b)}", b)
 
     def negate(self, a: Piece, start: int) -> Piece:
-        return Piece(-self.unifier.resolve(a.value), start, a.end)
+        return Piece(negated(self.unifier.resolve(a.value)), start, a.end)
 
     def hadamard(self, a: Piece, b: Piece) -> Piece:
         x, y = self._settle(a, b)
@@ -205,11 +206,11 @@ class Builder:
             raise self.error(f"{written}: the norm of a matrix must be written "
                              f"\\|\\cdot\\|_F (Frobenius); got {self.described(atom.inner)}",
                              atom)
-        dagger = adjoint if self._is_complex(x) else (lambda e: e.T)
+        dagger = adjoint if self._is_complex(x) else written_transpose
         if vector:
-            value = dagger(x) * x if x.cols == 1 else x * dagger(x)
+            value = times(dagger(x), x) if x.cols == 1 else times(x, dagger(x))
             return Piece(value if squared else sqrt(as_scalar(value)), atom.start, end)
-        value = Trace(dagger(x) * x)
+        value = Trace(times(dagger(x), x))
         return Piece(value if squared else sqrt(value), atom.start, end)
 
     def _is_complex(self, x) -> bool:
@@ -227,11 +228,11 @@ class Builder:
         x = self.unifier.resolve(piece.value)
         kind = post.kind
         if kind == "transpose":
-            value = x if is_scalar(x) else x.T
+            value = x if is_scalar(x) else written_transpose(x)
         elif kind in ("inverse", "inverse_transpose"):
             value = self._inverse(piece, x)
             if kind == "inverse_transpose" and not is_scalar(value):
-                value = value.T
+                value = value.T  # (X^{-1})^T is printed X^{-T} either way
         elif kind == "hermitian":
             value = conjugate(x) if is_scalar(x) else adjoint(x)
         elif kind == "conjugate":
@@ -251,6 +252,8 @@ class Builder:
             return 1 / x
         if not self.unifier.unify(x.rows, x.cols):
             raise self.error(f"cannot invert {self.described(piece)}: not a square matrix", piece)
+        if isinstance(x, ZeroMatrix):
+            raise self.error(f"cannot invert the zero matrix {self.latex(piece)}", piece)
         return self.unifier.resolve(x).I
 
     def _power(self, piece, x, post):
@@ -320,3 +323,33 @@ class Builder:
     @staticmethod
     def ungroup(group: Group) -> Piece:
         return Piece(group.inner.value, group.start, group.end)
+
+
+def written_transpose(x):
+    """``x^T`` as written: ``(Ax - y)^T`` stays a transpose of the sum, as a textbook has it.
+
+    Only what SymPy simplifies without changing the look is evaluated: ``X^T`` of a symbol,
+    ``M^T = M`` for a symmetric ``M``, and ``(X^T)^T = X``.
+    """
+    if isinstance(x, (MatrixSymbol, Transpose, OneMatrix, Identity, ZeroMatrix)):
+        return x.T
+    return Transpose(x)
+
+
+# SymPy's operators call doit() on the whole tree, which would rewrite a written (Ax - y)^T
+# into x^T A^T - y^T; these build the node and canonicalize only its top level.
+
+def times(x, y):
+    if is_scalar(x) and is_scalar(y):
+        return x * y
+    return MatMul(x, y).doit(deep=False)
+
+
+def plus(x, y):
+    if is_scalar(x) and is_scalar(y):
+        return x + y
+    return MatAdd(x, y).doit(deep=False)
+
+
+def negated(x):
+    return -x if is_scalar(x) else MatMul(-1, x).doit(deep=False)
