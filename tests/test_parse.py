@@ -458,3 +458,38 @@ def test_lark_exceptions_never_escape():
                  r"\mathbf{a}^", r"\operatorname{}(x)", r"'", r"\\", r"_{1}", r")("]:
         with pytest.raises(DerivgenError):
             parse(text)
+
+
+def test_more_transpose_spellings():
+    assert parse(r"\mathbf{a}^{\rm T}\mathbf{y}") == a.T * y
+    assert parse(r"\mathbf{a}^{\text{T}}\mathbf{y}") == a.T * y
+    assert parse(r"\mathbf{a}^{\mathrm{T}}\mathbf{y}") == a.T * y
+
+
+def test_powers():
+    assert parse(r"\mathbf{S}^2") == S ** 2
+    assert parse(r"t^{1/2}") == sqrt(t)
+    assert parse(r"-t^2") == -t ** 2
+    assert "power" in error_of(r"\mathbf{a}^2").message
+
+
+def test_real_and_imaginary_parts():
+    from sympy import im, re
+    assert parse(r"\operatorname{Re}\{\mathbf{Z}\}") == re(Z)
+    assert parse(r"\operatorname{Im}(t)") == im(t)
+
+
+def test_override_letters_inside_operator_names_are_left_alone():
+    scope = make_scope()
+    scope.add_variable(VarSpec("sc", (), latex="s"))
+    assert parse_latex(r"s\,\operatorname{softmax}(\mathbf{a})", scope) == \
+        scope.symbols["sc"] * Elementwise("softmax", "generic", a)
+
+
+def test_deep_norms_are_a_clean_error():
+    text = r"\|" * 150 + "t" + r"\|" * 150
+    assert "nested too deeply" in error_of(text).message
+
+
+def test_sympy_refusals_become_clean_errors():
+    assert "zero matrix" in error_of(r"\mathbf{0}_{m \times m}^{-1}").message

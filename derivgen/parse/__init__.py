@@ -75,7 +75,9 @@ def _run(transformer, tree, text):
             raise error.orig_exc from None
         if isinstance(error.orig_exc, RecursionError):
             raise _too_deep(text) from None
-        raise
+        # SymPy refusing something the checks above let through: still the user's formula
+        raise DerivgenError(f"cannot build this formula: {error.orig_exc}", column=0,
+                            fragment=text) from None
     except RecursionError:
         raise _too_deep(text) from None
 
@@ -95,6 +97,9 @@ def _syntax_tree(work: str, text: str):
     """Parse ``work`` (``text`` with placeholders); Lark errors become ``DerivgenError``."""
     try:
         return _parser().parse(work)
+    except DerivgenError as error:          # from DelimiterMatcher
+        error.fragment = text
+        raise
     except UnexpectedCharacters as error:
         at = error.pos_in_stream
         char = text[at]

@@ -98,6 +98,9 @@ class DelimiterMatcher:
             side = None
             if token.type in _GROUP_OPEN or token.type in ("_LBAR", "_LNORM"):
                 stack.append(token.type)
+                if len(stack) > MAX_NESTING:
+                    raise DerivgenError(f"formula nested too deeply (more than {MAX_NESTING} "
+                                        f"groups)", column=token.start_pos)
             elif (token.type in _GROUP_CLOSE or token.type in ("_RBAR", "_RNORM")) and stack:
                 stack.pop()
             previous = token.type
@@ -140,6 +143,22 @@ def _tokens(text: str):
             if not m.group().isspace()]
 
 
+_TEXT_COMMANDS = {r"\operatorname", r"\mathrm", r"\text", r"\textrm", r"\textnormal",
+                  r"\mathit", r"\mathsf"}
+
+
+def _after_group(tokens, i: int) -> int:
+    """Index after the brace group starting at ``tokens[i]`` (or ``i`` if none starts there)."""
+    if i >= len(tokens) or tokens[i][0] != "{":
+        return i
+    depth = 0
+    for j in range(i, len(tokens)):
+        depth += {"{": 1, "}": -1}.get(tokens[j][0], 0)
+        if depth == 0:
+            return j + 1
+    return len(tokens)
+
+
 def alias_forms(latex: str) -> list[tuple[str, ...]]:
     """The token sequences that write a variable with override ``latex``.
 
@@ -166,6 +185,8 @@ def mark_aliases(text: str, aliases: dict[str, str]) -> tuple[str, dict[str, str
     """
     forms = []
     for index, (name, latex) in enumerate(sorted(aliases.items())):
+        if _plain_spelling(name, latex):
+            continue
         for form in alias_forms(latex):
             forms.append((form, chr(ALIAS_BASE + index), name))
     forms.sort(key=lambda f: -len(f[0]))
@@ -176,6 +197,9 @@ def mark_aliases(text: str, aliases: dict[str, str]) -> tuple[str, dict[str, str
     chars = list(text)
     i = 0
     while i < len(tokens):
+        if tokens[i][0] in _TEXT_COMMANDS:        # \operatorname{softmax}: not names
+            i = _after_group(tokens, i + 1)
+            continue
         for form, char, _ in forms:
             window = tokens[i:i + len(form)]
             if tuple(value for value, _, _ in window) == form:
@@ -186,3 +210,9 @@ def mark_aliases(text: str, aliases: dict[str, str]) -> tuple[str, dict[str, str
         else:
             i += 1
     return "".join(chars), placeholders
+
+
+def _plain_spelling(name: str, latex: str) -> bool:
+    """True when ``latex`` is ``name`` or ``name`` in bold: it needs no placeholder."""
+    core = re.sub(r"^\\(mathbf|boldsymbol|bm)\s*\{(.*)\}$", r"\2", latex.strip(), flags=re.S)
+    return core.replace(" ", "") == name
