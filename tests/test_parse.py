@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sympy import (Abs, MatMul, Transpose, Determinant, Identity, Integer, OneMatrix, Rational, Symbol, Trace,
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sympy import (Abs, Determinant, Identity, MatMul, OneMatrix, Rational, Trace, Transpose,
                    ZeroMatrix, adjoint, conjugate, exp, hadamard_product, kronecker_product, log,
                    sqrt)
 
@@ -493,3 +495,24 @@ def test_deep_norms_are_a_clean_error():
 
 def test_sympy_refusals_become_clean_errors():
     assert "zero matrix" in error_of(r"\mathbf{0}_{m \times m}^{-1}").message
+
+
+FUZZ_TOKENS = [
+    r"\mathbf{a}", r"\mathbf{X}", "x", "A", "t", r"\lambda", "^T", "^{-1}", "^2", "_2", "_F",
+    "_{1}", "W", "(", ")", "[", "]", "{", "}", "|", r"\|", r"\left(", r"\right)", r"\left|",
+    "+", "-", "/", r"\cdot", r"\odot", r"\otimes", r"\frac", r"\sqrt", r"\log", r"\det",
+    r"\operatorname{tr}", r"\sigma", "'", "g", "e", "^", "_", r"\mathbf{1}", r"\mathbf{I}",
+    r"\mathbf{0}", "2", "0.5", r"\overline", r"\boldsymbol{\Sigma}", "^H", "^*", r"\,",
+    r"\foo", "=", "&", r"\{", r"\}", r"\mathbf", r"\sum", "1",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(FUZZ_TOKENS), min_size=1, max_size=10))
+def test_any_token_soup_parses_or_fails_cleanly(tokens):
+    text = " ".join(tokens)
+    try:
+        parse_latex(text, SCOPE)
+    except DerivgenError as error:
+        assert error.fragment == text
+        assert error.column is not None and 0 <= error.column <= len(text)
