@@ -15,7 +15,7 @@ from .rules.trace import (COLLECT, GRADIENT_FORM, TRACE_OF_SCALAR, TraceTerm, gr
                           needs_trace_wrap, rewrite_once, terms_of)
 from .scope import Scope, scope_of
 from .rules.hessian import HESSIAN, jacobian
-from .rules.transpose import push_transposes
+from .rules.simplify import textbook
 from .strategies import exhaust, tidy
 
 
@@ -119,7 +119,7 @@ def hessian_section(gradient, var, name, problem, scope):
     if not steps:
         hessian = ZeroMatrix(var.rows, var.rows) if var.is_Matrix else S.Zero
     elif var.is_Matrix:
-        hessian = push_transposes(jacobian(dgrad, dvar))
+        hessian = textbook(jacobian(dgrad, dvar))
     else:
         hessian = dgrad.xreplace({dvar: S.One})
     after = MatMul(hessian, dvar) if var.is_Matrix else Mul(hessian, dvar)

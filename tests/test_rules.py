@@ -140,3 +140,31 @@ def test_push_transposes_keeps_hadamard_order():
 def test_diff_symbol_is_not_a_variable():
     assert isinstance(dX, DiffSymbol) and dX != MatrixSymbol("dX", m, n)
     assert Identity(n).shape == (n, n)
+
+
+def test_textbook_drops_neutral_factors():
+    from sympy import OneMatrix
+    from sympy.matrices.expressions.diagonal import DiagMatrix
+
+    from derivgen.rules.simplify import textbook
+    assert textbook(HadamardProduct(OneMatrix(m, 1), a)) == a
+    assert textbook(DiagMatrix(OneMatrix(n, 1))) == Identity(n)
+    assert textbook(Transpose(b * a.T)) == a * b.T
+
+
+HESSIAN_CASES = [
+    # d(grad) for x^T Q x, a^T (x ⊙ x) style, a quotient-like scalar factor, a row holder
+    Q * differential_symbol(x) + Q.T * differential_symbol(x),
+    2 * HadamardProduct(b, differential_symbol(x)),
+    AsScalar(x.T * differential_symbol(x)) * b,
+    b * Transpose(differential_symbol(x)) * x,
+]
+
+
+@pytest.mark.parametrize("expr", HESSIAN_CASES, ids=range(len(HESSIAN_CASES)))
+def test_jacobian_reads_off_a_linear_map(expr):
+    from derivgen.rules.hessian import jacobian
+    dx = differential_symbol(x)
+    J = jacobian(expr, dx)
+    env = random_env(5, [x])
+    np.testing.assert_allclose(value(J, env) @ env["dx"], value(expr, env), rtol=1e-10)

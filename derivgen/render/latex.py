@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 
+from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy import (Abs, Add, Determinant, Float, HadamardPower, HadamardProduct, Identity,
                    Inverse, KroneckerProduct, MatAdd, MatMul, MatPow, MatrixExpr, MatrixSymbol,
                    Mul, Number, OneMatrix, Pow, S, Sum, Symbol, Trace, Transpose, ZeroMatrix,
@@ -238,6 +239,9 @@ class LectureLatexPrinter:
 
     def _print_trace(self, expr):
         return f"\\operatorname{{tr}}({self.text(expr.arg)})", ATOM
+
+    def _print_diag(self, expr):
+        return f"\\operatorname{{diag}}({self.text(expr.args[0])})", ATOM
 
     def _print_det(self, expr):
         return f"\\det({self.text(expr.arg)})", ATOM
@@ -485,6 +489,7 @@ LectureLatexPrinter._dispatch = (
     (MatPow, LectureLatexPrinter._print_matpow),
     (HadamardPower, LectureLatexPrinter._print_hadamard_power),
     (Trace, LectureLatexPrinter._print_trace),
+    (DiagMatrix, LectureLatexPrinter._print_diag),
     (Determinant, LectureLatexPrinter._print_det),
     (Elementwise, LectureLatexPrinter._print_elementwise),
     (ScalarFunc, LectureLatexPrinter._print_scalar_func),

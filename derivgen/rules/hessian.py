@@ -5,7 +5,7 @@ Applied to ``E = d(grad f)`` this gives the Hessian, $d(\\nabla f) = \\mathbf{H}
 
 from __future__ import annotations
 
-from sympy import HadamardProduct, Identity, MatAdd, MatMul, Mul, Transpose
+from sympy import Add, HadamardProduct, Identity, MatAdd, MatMul, Mul, Transpose
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from ..errors import DerivgenError
@@ -53,11 +53,9 @@ def _jacobian_of_product(expr, dx):
     held = [s for s in scalars if s.has(dx)]
     coeff = Mul(*[s for s in scalars if not s.has(dx)])
     if held:
-        # E = c * M * u with a 1x1 u: J = c M (row of u)
-        u = held[0].arg if isinstance(held[0], AsScalar) else held[0]
-        row = Transpose(jacobian(push_transposes(Transpose(u)), dx))
+        # E = c * M * s with a scalar s linear in dx: J = c M (row of s)
         body = matrices[0] if len(matrices) == 1 else MatMul(*matrices)
-        return MatMul(coeff, body, push_transposes(row)).doit(deep=False)
+        return MatMul(coeff, body, _row(Mul(*held), dx)).doit(deep=False)
     i = next(k for k, a in enumerate(matrices) if a.has(dx))
     before, holder, after = matrices[:i], matrices[i], matrices[i + 1:]
     if holder.cols == 1:
@@ -66,8 +64,21 @@ def _jacobian_of_product(expr, dx):
         return MatMul(coeff, *scalar, *before, jacobian(holder, dx)).doit(deep=False)
     # E = P (w^T R) with a row w^T: the 1x1 block w^T R is (R^T w)^T
     block = MatMul(holder, *after).doit(deep=False)
-    row = push_transposes(Transpose(jacobian(push_transposes(Transpose(block)), dx)))
+    row = jacobian(push_transposes(Transpose(block)), dx)  # s = s^T = R^T w
     return MatMul(coeff, *before, row).doit(deep=False)
+
+
+def _row(scalar, dx):
+    """The row ``r`` with ``scalar = r dx``: $d(x^T a) \\to a^T$, sums and factors too."""
+    if isinstance(scalar, Add):
+        parts = [_row(a, dx) for a in scalar.args if a.has(dx)]
+        return MatAdd(*parts).doit(deep=False) if len(parts) > 1 else parts[0]
+    factors = Mul.make_args(scalar)
+    held = [f for f in factors if f.has(dx)]
+    if len(held) != 1 or not isinstance(held[0], AsScalar):
+        return _unsupported(scalar)
+    coeff = Mul(*[f for f in factors if not f.has(dx)])
+    return MatMul(coeff, jacobian(held[0].arg, dx)).doit(deep=False)
 
 
 def _unsupported(expr):

@@ -14,6 +14,7 @@ from sympy import (Add, HadamardProduct, Identity, MatAdd, MatMul, Mul, S, Trace
 
 from ..ir import AsScalar, DiffScalar, DiffSymbol
 from .differential import Rule
+from .simplify import textbook
 from .transpose import push_transposes
 
 TRACE_OF_SCALAR = Rule("a scalar is its own trace", r"x = \operatorname{tr}(x)")
@@ -240,5 +241,5 @@ def gradient_of(terms, differential):
         total = MatAdd(*parts).doit(deep=False) if len(parts) > 1 else parts[0]
     else:
         total = canonical_scalar(Add(*parts))
-    return push_transposes(total)
+    return textbook(total)
 
