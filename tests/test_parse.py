@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sympy import (Abs, Determinant, Identity, MatMul, OneMatrix, Rational, Trace, Transpose,
+from sympy import (Abs, Determinant, Identity, Inverse, MatMul, OneMatrix, Rational, Trace, Transpose,
                    ZeroMatrix, adjoint, conjugate, exp, hadamard_product, kronecker_product, log,
                    sqrt)
 
@@ -516,3 +516,13 @@ def test_any_token_soup_parses_or_fails_cleanly(tokens):
     except DerivgenError as error:
         assert error.fragment == text
         assert error.column is not None and 0 <= error.column <= len(text)
+
+
+def test_written_transpose_survives_every_operator():
+    written = Transpose(A * x - y)
+    r = r"(\mathbf{A}\mathbf{x}-\mathbf{y})^T"
+    assert parse(r"\frac{" + r + "}{t}") == MatMul(1 / t, written)
+    assert parse(r + "/t") == MatMul(1 / t, written)
+    assert parse(r + r"\odot\mathbf{y}^T").args == (written, y.T)
+    assert parse(r + r"\otimes\mathbf{y}").args == (written, y)
+    assert parse(r"((\mathbf{S}+\mathbf{S}^T)^T)^{-1}") == Inverse(Transpose(S + S.T))

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 
-from sympy import (Abs, Determinant, Identity, Integer, MatAdd, MatMul, MatrixSymbol, OneMatrix, Rational, Trace,
-                   Transpose, ZeroMatrix,
-                   adjoint, conjugate, exp, hadamard_product, im, kronecker_product, log, re as
-                   real_part, sqrt)
+from sympy import (Abs, Determinant, HadamardProduct, Identity, Integer, Inverse,
+                   KroneckerProduct, MatAdd, MatMul, MatPow, MatrixSymbol, OneMatrix, Rational,
+                   Trace, Transpose, ZeroMatrix, adjoint, conjugate, exp, im, log, re as real_part,
+                   sqrt)
+from sympy.matrices.expressions.hadamard import canonicalize as canonical_hadamard
 
 from ..errors import DerivgenError
 from ..ir import Elementwise, ScalarFunc, is_one_by_one
@@ -80,7 +81,7 @@ class Builder:
         if is_one_by_one(x):
             x = as_scalar(x)
         start = a.start if start is None else start
-        return Piece(x * (1 / y), start, b.end if end is None else end)
+        return Piece(times(1 / y, x), start, b.end if end is None else end)
 
     def add(self, a: Piece, b: Piece, sign: int) -> Piece:
         x, y = self._settle(a, b)
@@ -110,13 +111,13 @@ class Builder:
             raise self.error(f"\\odot needs two matrices of the same shape, got "
                              f"{self.described(a)} and {self.described(b)}", b)
         x, y = self._settle(a, b)
-        return Piece(hadamard_product(x, y), a.start, b.end)
+        return Piece(canonical_hadamard(HadamardProduct(x, y)), a.start, b.end)
 
     def kronecker(self, a: Piece, b: Piece) -> Piece:
         x, y = self._settle(a, b)
         if is_scalar(x) or is_scalar(y):
             return Piece(x * y, a.start, b.end)
-        return Piece(kronecker_product(x, y), a.start, b.end)
+        return Piece(KroneckerProduct(x, y).doit(deep=False), a.start, b.end)
 
     # ---- atoms ---------------------------------------------------------------------------
 
@@ -230,9 +231,9 @@ class Builder:
         if kind == "transpose":
             value = x if is_scalar(x) else written_transpose(x)
         elif kind in ("inverse", "inverse_transpose"):
+            if kind == "inverse_transpose" and not is_scalar(x):
+                x = written_transpose(x)        # X^{-T} = (X^T)^{-1}, as S.I.T gives it
             value = self._inverse(piece, x)
-            if kind == "inverse_transpose" and not is_scalar(value):
-                value = value.T  # (X^{-1})^T is printed X^{-T} either way
         elif kind == "hermitian":
             value = conjugate(x) if is_scalar(x) else adjoint(x)
         elif kind == "conjugate":
@@ -254,14 +255,15 @@ class Builder:
             raise self.error(f"cannot invert {self.described(piece)}: not a square matrix", piece)
         if isinstance(x, ZeroMatrix):
             raise self.error(f"cannot invert the zero matrix {self.latex(piece)}", piece)
-        return self.unifier.resolve(x).I
+        x = self.unifier.resolve(x)
+        return x if isinstance(x, Identity) else Inverse(x)
 
     def _power(self, piece, x, post):
         exponent = self._exponent(post)
         if is_scalar(x) or is_one_by_one(x):
             return as_scalar(x) ** exponent
         if exponent.is_integer and self.unifier.unify(x.rows, x.cols):
-            return self.unifier.resolve(x) ** exponent
+            return MatPow(self.unifier.resolve(x), exponent).doit(deep=False)
         raise self.error(f"cannot raise {self.described(piece)} to a power", post)
 
     def _exponent(self, post):
