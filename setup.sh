@@ -15,7 +15,8 @@ apt_install() {
     if [ -z "$APT_UPDATED" ]; then $SUDO apt-get update; APT_UPDATED=1; fi
     $SUDO apt-get install -y --no-install-recommends "$@"
 }
-if ! command -v latexmk >/dev/null 2>&1 || ! command -v pdflatex >/dev/null 2>&1; then
+if ! command -v latexmk >/dev/null 2>&1 || ! command -v pdflatex >/dev/null 2>&1 \
+   || ! command -v pdftotext >/dev/null 2>&1; then
     apt_install "${TEX_PACKAGES[@]}"
 fi
 if ! python3 -m pip --version >/dev/null 2>&1; then
