@@ -526,3 +526,15 @@ def test_written_transpose_survives_every_operator():
     assert parse(r + r"\odot\mathbf{y}^T").args == (written, y.T)
     assert parse(r + r"\otimes\mathbf{y}").args == (written, y)
     assert parse(r"((\mathbf{S}+\mathbf{S}^T)^T)^{-1}") == Inverse(Transpose(S + S.T))
+
+
+def test_diag_of_a_vector():
+    from sympy.matrices.expressions.diagonal import DiagMatrix
+    assert parse(r"\operatorname{diag}(\mathbf{y})\mathbf{S}") == DiagMatrix(y) * S
+    assert "column vector" in error_of(r"\operatorname{diag}(\mathbf{X})").message
+
+
+def test_division_by_zero():
+    assert error_of(r"\frac{t}{0}").message == "division by zero"
+    assert error_of(r"\frac10").message == "division by zero"
+    assert error_of(r"t/(1-1)").column == 2

@@ -14,6 +14,7 @@ from sympy import (Abs, Determinant, HadamardProduct, Identity, Integer, Inverse
                    KroneckerProduct, MatAdd, MatMul, MatPow, MatrixSymbol, OneMatrix, Rational,
                    Trace, Transpose, ZeroMatrix, adjoint, conjugate, exp, im, log, re as real_part,
                    sqrt)
+from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.hadamard import canonicalize as canonical_hadamard
 
 from ..errors import DerivgenError
@@ -78,6 +79,8 @@ class Builder:
                 raise self.error(f"cannot divide by {self.described(b)}: the denominator must "
                                  f"be a scalar", b)
             y = as_scalar(y)
+        if y == 0:
+            raise self.error("division by zero", b)
         if is_one_by_one(x):
             x = as_scalar(x)
         start = a.start if start is None else start
@@ -295,6 +298,8 @@ class Builder:
             value = self._scalar_function(kind, x)
         elif kind in ("det", "trace"):
             value = x if is_scalar(x) else self._square_function(head, arg, x)
+        elif kind == "diag":
+            value = self._diagonal_matrix(head, arg, x)
         elif kind in ("re", "im"):
             value = (real_part if kind == "re" else im)(x)
         else:
@@ -307,6 +312,15 @@ class Builder:
                              arg)
         x = self.unifier.resolve(x)
         return Determinant(x) if head.kind == "det" else Trace(x)
+
+    def _diagonal_matrix(self, head, arg, x):
+        """``\\operatorname{diag}(\\mathbf{v})``: the diagonal matrix of a column vector."""
+        if is_scalar(x):
+            return x
+        if x.cols != 1:
+            raise self.error(f"{head.latex} needs a column vector, got {self.described(arg)}",
+                             arg)
+        return DiagMatrix(x)
 
     @staticmethod
     def _scalar_function(kind, x):

@@ -23,7 +23,7 @@ GREEK = {
 
 #: Functions every formula may use: written name -> Head kind.
 BUILTIN = {"log": "log", "ln": "log", "exp": "exp", "det": "det", "tr": "trace",
-           "Tr": "trace", "trace": "trace", "Re": "re", "Im": "im"}
+           "Tr": "trace", "trace": "trace", "Re": "re", "Im": "im", "diag": "diag"}
 
 #: Commands that are functions, but only when declared under ``functions:``.
 DECLARABLE = {"sin", "cos", "tan", "tanh", "sinh", "cosh", "arctan", "sgn", "max", "min"}

@@ -14,7 +14,7 @@ from lark import Transformer, v_args
 from .build import Builder
 from .fold import ProductFolder
 from .names import NameTable
-from .pieces import Factor, Group, HoleAtom, NameAtom, NormAtom, Piece, Postfix
+from .pieces import Factor, Group, HoleAtom, NameAtom, NormAtom, Postfix
 
 
 @v_args(inline=True, meta=True)
@@ -105,11 +105,11 @@ class ToSympy(Transformer):
 
     def digit_fraction(self, meta, digits):
         """``\\frac12``: two single-digit arguments."""
-        if len(digits) != 2:
+        if len(digits) != 2 or not digits.isdigit():
             raise self.builder.error(r"write \frac{..}{..} with braces", meta.start_pos)
-        return Piece(self.builder.number(digits[0], 0, 0).value
-                     / self.builder.number(digits[1], 0, 0).value,
-                     meta.start_pos, meta.end_pos)
+        start = meta.start_pos
+        numerator, denominator = (self.builder.number(digit, start, start) for digit in digits)
+        return self.builder.divide(numerator, denominator, start, meta.end_pos)
 
     def square_root(self, meta, argument):
         return self.builder.square_root(argument, meta.start_pos, meta.end_pos)
