@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sympy import (Abs, Determinant, Identity, Inverse, MatMul, OneMatrix, Rational, Trace, Transpose,
-                   ZeroMatrix, adjoint, conjugate, exp, hadamard_product, kronecker_product, log,
-                   sqrt)
+from sympy import (Abs, Determinant, Identity, Inverse, MatMul, OneMatrix, Rational, Trace,
+                   Transpose, ZeroMatrix, adjoint, conjugate, exp, hadamard_product,
+                   kronecker_product, log, sqrt)
 
 from derivgen.errors import DerivgenError
 from derivgen.ir import AsScalar, Elementwise, ScalarFunc
@@ -71,7 +71,8 @@ def test_lecture_example_2_elementwise_exponential():
 
 
 def test_lecture_example_3_trace_of_sigmoid():
-    text = r"\operatorname{tr}((\sigma(\mathbf{W}\mathbf{X}))^T \mathbf{M} \sigma(\mathbf{W}\mathbf{X}))"
+    text = (r"\operatorname{tr}((\sigma(\mathbf{W}\mathbf{X}))^T \mathbf{M} "
+            r"\sigma(\mathbf{W}\mathbf{X}))")
     assert parse(text) == Trace(sigma(W * X).T * M * sigma(W * X))
 
 

@@ -147,7 +147,7 @@ class Builder:
         return Piece(Rational(text), start, end)
 
     def hole(self, atom: HoleAtom, sub: Postfix | None) -> Piece:
-        """``\\mathbf{1}`` (a column of ones), ``\\mathbf{0}``, ``\\mathbf{I}``; ``_n`` fixes the size."""
+        """``\\mathbf{1}`` (ones), ``\\mathbf{0}``, ``\\mathbf{I}``; ``_n`` sizes it."""
         end = sub.end if sub else atom.end
         if sub is not None:
             shape = self._explicit_shape(atom, sub)
@@ -167,6 +167,8 @@ class Builder:
         return Piece(value, atom.start, end)
 
     def _explicit_shape(self, atom, sub):
+        """``\\mathbf{I}_n`` -> (n, n); ``\\mathbf{0}_{m \\times n}`` -> (m, n)."""
+        written = self.source[atom.start:sub.end].strip()
         parts = [p for p in re.split(r"\\times|×|,|\s+", sub.arg) if p]
         dims = []
         for part in parts:
@@ -175,17 +177,15 @@ class Builder:
             elif part in self.scope.dims:
                 dims.append(self.scope.dims[part])
             else:
-                raise self.error(f"unknown dimension '{part}' in '{self.latex(Piece(0, atom.start, sub.end))}'",
-                                 sub)
+                raise self.error(f"unknown dimension '{part}' in '{written}'", sub)
         if len(dims) == 1:
             dims.append(dims[0] if atom.kind == "identity" else Integer(1))
         if len(dims) != 2 or (atom.kind == "identity" and dims[0] != dims[1]):
-            raise self.error(f"cannot read the size in '{self.latex(Piece(0, atom.start, sub.end))}'",
-                             sub)
+            raise self.error(f"cannot read the size in '{written}'", sub)
         return tuple(dims)
 
     def hole_shapes(self) -> dict:
-        """start -> inferred shape of every ``\\mathbf{1}``/``\\mathbf{I}``; raises if one is unknown."""
+        """start -> inferred shape of each ``\\mathbf{1}``/``\\mathbf{I}``; raises if unknown."""
         shapes = {}
         for start, (atom, shape) in sorted(self.holes.items()):
             shape = tuple(self.unifier.resolve(d) for d in shape)

@@ -36,7 +36,7 @@ class Postfix:
 
 @dataclass(frozen=True)
 class NameAtom:
-    """A written name, not yet looked up: ``Ax``, ``\\mathbf{W_1}``, ``\\sigma``, ``\\operatorname{tr}``.
+    """A written name, not yet looked up: ``Ax``, ``\\mathbf{W_1}``, ``\\sigma``, ``\\mathrm{tr}``.
 
     ``style`` is plain (a run of letters), bold, command (``\\lambda``), text
     (``\\operatorname{..}``/``\\mathrm{..}``) or alias (a ``latex:`` override placeholder).
@@ -97,7 +97,7 @@ class NormAtom:
 
 @dataclass(frozen=True)
 class HoleAtom:
-    """``\\mathbf{1}``, ``\\mathbf{0}`` or ``\\mathbf{I}``: a matrix whose size comes from its neighbours."""
+    """``\\mathbf{1}``, ``\\mathbf{0}`` or ``\\mathbf{I}``: its size comes from its neighbours."""
 
     kind: str       # ones, zeros, identity
     start: int

@@ -28,7 +28,7 @@ def shape_text(value) -> str:
 
 
 def as_scalar(value):
-    """A ``1 x 1`` matrix as a scalar, numeric factors kept outside: ``2 a^T x`` -> ``2 AsScalar(a^T x)``."""
+    """A ``1 x 1`` matrix as a scalar, factors outside: ``2 a^T x`` -> ``2 AsScalar(a^T x)``."""
     if is_scalar(value):
         return value
     if isinstance(value, MatMul):
