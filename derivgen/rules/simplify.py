@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sympy import HadamardProduct, Identity, OneMatrix
+from sympy import HadamardPower, HadamardProduct, Identity, MatAdd, MatMul, OneMatrix
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
+from ..ir import Elementwise
 from ..strategies import bottom_up, flatten_node
 from .transpose import push_transposes
 
@@ -26,7 +27,23 @@ def diag_of_ones(expr):
     return expr
 
 
-TEXTBOOK_RULES = (hadamard_drop_ones, diag_of_ones, flatten_node)
+def known_derivative(expr):
+    """$\\sigma'(A) = \\sigma(A) \\odot (1 - \\sigma(A))$, $\\tanh'(A) = 1 - \\tanh(A)^{\\circ 2}$,
+    $(A^{\\circ 2})' = 2A$: closed forms for the functions a problem names as known kinds."""
+    if not isinstance(expr, Elementwise) or expr.order != 1:
+        return expr
+    value = Elementwise(expr.name, expr.kind, expr.arg)
+    ones = OneMatrix(*expr.shape)
+    if expr.kind == "sigmoid":
+        return HadamardProduct(value, MatAdd(ones, MatMul(-1, value)))
+    if expr.kind == "tanh":
+        return MatAdd(ones, MatMul(-1, HadamardPower(value, 2)))
+    if expr.kind == "square":
+        return MatMul(2, expr.arg)
+    return expr
+
+
+TEXTBOOK_RULES = (known_derivative, hadamard_drop_ones, diag_of_ones, flatten_node)
 
 
 def textbook(expr):

@@ -217,9 +217,8 @@ def canonical_scalar(expr):
     Choosing one spelling lets equal scalars collect: $x^T a + a^T x = 2a^T x$.
     """
     def canonical(block):
-        flipped = push_transposes(Transpose(block.arg))
-        key = lambda e: (len(e.atoms(Transpose)), str(e))  # noqa: E731
-        return AsScalar(min(block.arg, flipped, key=key))
+        candidates = (push_transposes(block.arg), push_transposes(Transpose(block.arg)))
+        return AsScalar(min(candidates, key=lambda e: (len(e.atoms(Transpose)), str(e))))
     return expr.replace(lambda e: isinstance(e, AsScalar), canonical)
 
 
