@@ -124,21 +124,6 @@ def _(expr: Adjoint, dims):
 
 
 @_code.register
-def _(expr: Inverse, dims):
-    return f"np.linalg.inv({_code(expr.arg, dims)})"
-
-
-@_code.register
-def _(expr: Determinant, dims):
-    return f"np.linalg.det({_code(expr.arg, dims)})"
-
-
-@_code.register
-def _(expr: Trace, dims):
-    return f"np.trace({_code(expr.arg, dims)})"
-
-
-@_code.register
 def _(expr: HadamardProduct, dims):
     return _join([_code(a, dims) for a in expr.args], "*")
 
@@ -177,11 +162,6 @@ def _(expr: ZeroMatrix, dims):
 
 
 @_code.register
-def _(expr: DiagMatrix, dims):
-    return f"np.diagflat({_code(expr.args[0], dims)})"
-
-
-@_code.register
 def _(expr: Elementwise, dims):
     return numpy_code(expr.kind, expr.order, _code(expr.arg, dims), expr.name)
 
@@ -196,9 +176,11 @@ def _(expr: AsScalar, dims):
     return f"{_code(expr.arg, dims)}.item()"
 
 
-_SCALAR_FUNCTIONS = {log: "np.log", exp: "np.exp", Abs: "np.abs", sin: "np.sin",
+#: Nodes printed as a call of one NumPy function on their single argument.
+_CALLS = {Inverse: "np.linalg.inv", Determinant: "np.linalg.det", Trace: "np.trace",
+          DiagMatrix: "np.diagflat", log: "np.log", exp: "np.exp", Abs: "np.abs", sin: "np.sin",
                      cos: "np.cos", tanh: "np.tanh", conjugate: "np.conj", re: "np.real",
                      im: "np.imag"}
 
-for _function, _name in _SCALAR_FUNCTIONS.items():
+for _function, _name in _CALLS.items():
     _code.register(_function)(lambda expr, dims, _name=_name: f"{_name}({_code(expr.args[0], dims)})")
