@@ -1,0 +1,421 @@
+#!/usr/bin/env python3
+"""derivgen benchmark: every figure of the performance targets, in one run.
+
+    python3 bench/run.py            # full run (a few minutes on 2 cores)
+    python3 bench/run.py --quick    # one timing per problem, one build of each kind
+
+Reports, each against its target:
+
+* derive-and-verify per problem, in-process (``derive(load_problem(path))``), median and p95,
+  over ``problems/`` and over a generated set of problems;
+* the cold ``derivgen build problems`` against ``latexmk -pdf`` of its three emitted ``.tex``
+  files alone, and their ratio;
+* a second build with nothing changed;
+* ``derivgen build`` of a generated 200-problem set;
+* peak memory: the build subprocesses (``wait4`` rusage, the largest single process of the
+  tree, pdflatex included) and this process (in-process derivations);
+* SymPy's own ``MatrixExpr.diff`` on the same parsed functions of ``problems/``: its time and
+  whether its answer is right, wrong, unreadable (array expressions) or an error.
+
+Uses only the standard library, NumPy and SymPy (and derivgen itself). Always exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from derivgen.engine import derive, parse_problem_function  # noqa: E402
+from derivgen.problem import load_problem  # noqa: E402
+from derivgen.scope import scope_of  # noqa: E402
+
+PROBLEMS = ROOT / "problems"
+LATEXMK = ["latexmk", "-norc", "-pdf", "-interaction=nonstopmode", "-halt-on-error",
+           "-no-shell-escape"]  # the command line derivgen itself uses
+
+TARGETS = {  # name: (limit, unit)
+    "derive median": (100.0, "ms"),
+    "derive p95": (500.0, "ms"),
+    "cold build / latex alone": (1.5, "x"),
+    "no-change rebuild": (0.5, "s"),
+    "200-problem build": (30.0, "s"),
+    "peak memory": (300.0, "MB"),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+def percentile(values, q):
+    """Nearest-rank percentile (q in 0..100)."""
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, int(np.ceil(q / 100 * len(ordered))) - 1))
+    return ordered[k]
+
+
+def problem_files(folder: Path):
+    return sorted(p for p in folder.glob("*.yaml") if p.stem != "set")
+
+
+def run_child(command, cwd=None):
+    """Run a subprocess; return (seconds, exit code, peak RSS in MB of its process tree)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # wait4 gives the rusage of this child and of the descendants it waited for;
+    # ru_maxrss is the largest single process among them (KB on Linux).
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stderr.close()
+    return elapsed, proc.returncode, usage.ru_maxrss / 1024
+
+
+def self_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def children_rss_mb():
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+# ---------------------------------------------------------------------------------------------
+# a generated problem set
+
+MATRIX_NAMES = list("ABCMNPQRUVW")
+VECTOR_NAMES = list("abcuvwyz")
+DIMS = ["m", "n", "k", "p", "r", "s"]
+
+
+def bold(name):
+    return rf"\mathbf{{{name}}}"
+
+
+def _matrix_terms(X, square):
+    """Term makers for a matrix variable X: each takes fresh names and returns (latex, vars)."""
+    rows, cols = X[1]
+    x = bold(X[0])
+    terms = [
+        lambda a, b, A: (rf"{bold(a)}^T {x} {bold(b)}", {a: [rows], b: [cols]}, {}),
+        lambda a, b, A: (rf"{bold(a)}^T e^{{{x}{bold(b)}}}", {a: [rows], b: [cols]}, {}),
+        lambda a, b, A: (rf"\|{x}\|_F^2", {}, {}),
+        lambda a, b, A: (rf"\operatorname{{tr}}({bold(A)}^T{x})", {A: [rows, cols]}, {}),
+        lambda a, b, A: (rf"\operatorname{{tr}}({x}^T{bold(A)}{x})", {A: [rows, rows]}, {}),
+        lambda a, b, A: (rf"\mathbf{{1}}^T\tanh({x}{bold(b)})", {b: [cols]}, {"tanh": "tanh"}),
+    ]
+    if square:
+        terms += [
+            lambda a, b, A: (rf"\log\det{x}", {}, {}),
+            lambda a, b, A: (rf"\operatorname{{tr}}({bold(A)}{x}^{{-1}})", {A: [rows, rows]},
+                             {}),
+            lambda a, b, A: (rf"{bold(a)}^T{x}^{{-1}}{bold(b)}", {a: [rows], b: [rows]}, {}),
+            lambda a, b, A: (rf"(\operatorname{{tr}}{x})^2", {}, {}),
+        ]
+    return terms
+
+
+def _vector_terms(xv, other_dim):
+    x = bold(xv[0])
+    n = xv[1][0]
+    m = other_dim
+    return [
+        lambda a, b, A: (rf"{x}^T{bold(A)}{x}", {A: [n, n]}, {}),
+        lambda a, b, A: (rf"\|{bold(A)}{x} - {bold(b)}\|_2^2", {A: [m, n], b: [m]}, {}),
+        lambda a, b, A: (rf"\|{x}\|_2", {}, {}),
+        lambda a, b, A: (rf"e^{{{bold(a)}^T{x}}}", {a: [n]}, {}),
+        lambda a, b, A: (rf"\mathbf{{1}}^T\tanh({bold(A)}{x})", {A: [m, n]}, {"tanh": "tanh"}),
+        lambda a, b, A: (rf"{bold(a)}^T({x}\odot{x})", {a: [n]}, {}),
+        lambda a, b, A: (rf"{bold(a)}^T{x}", {a: [n]}, {}),
+        lambda a, b, A: (rf"\|{x}\|_2^2", {}, {}),
+    ]
+
+
+def generate_problem(rng: random.Random, index: int) -> str:
+    """YAML text of one random problem (no ``answer:``): 1-3 terms in one variable."""
+    dims = rng.sample(DIMS, 2)
+    square = False
+    if rng.random() < 0.5:  # a matrix variable
+        square = rng.random() < 0.5
+        shape = [dims[0], dims[0]] if square else dims
+        wrt = (rng.choice(["X", "Z", "Y", "T"]), shape)
+        makers = _matrix_terms(wrt, square)
+    else:
+        wrt = (rng.choice(["x", "z", "q", "h"]), [dims[0]])
+        makers = _vector_terms(wrt, dims[1])
+    variables = {wrt[0]: wrt[1]}
+    functions = {}
+    matrices = [n for n in MATRIX_NAMES if n != wrt[0]]
+    vectors = [n for n in VECTOR_NAMES if n != wrt[0]]
+    rng.shuffle(matrices)
+    rng.shuffle(vectors)
+    parts = []
+    chosen = rng.sample(makers, rng.choice([1, 1, 2, 2, 3]))
+    if len(chosen) > 1:  # (tr X)^2 beside other terms: internal error in the engine (see README)
+        chosen = [m for m in chosen if m is not makers[-1] or not square] or chosen[:1]
+    for k, make in enumerate(chosen):
+        latex, new_vars, funcs = make(vectors.pop(), vectors.pop(), matrices.pop())
+        variables.update(new_vars)
+        functions.update(funcs)
+        coefficient = rng.choice(["", "", "2", "3", r"\frac{1}{2}"])
+        sign = "" if k == 0 else rng.choice([" + ", " - "])
+        parts.append(f"{sign}{coefficient}{latex}")
+    function = "".join(parts)
+    lines = [f"title: Generated problem {index}", "variables:"]
+    for name, shape in variables.items():
+        lines.append(f"  {name}: {{shape: [{', '.join(shape)}]}}")
+    if functions:
+        lines.append("functions:")
+        lines += [f"  {k}: {v}" for k, v in functions.items()]
+    lines.append(f"function: '{function}'")
+    lines.append(f"wrt: {wrt[0]}")
+    linear = not wrt[0].isupper() and all(m is makers[-2] for m in chosen)  # a^T x only: no Hessian to read off
+    if rng.random() < 0.15 and len(wrt[1]) == 1 and not linear:
+        lines.append("hessian: true")
+    return "\n".join(lines) + "\n"
+
+
+def write_generated_set(folder: Path, count: int, seed: int = 231) -> list[Path]:
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "set.yaml").write_text(f"title: Generated set of {count} problems\n")
+    paths = []
+    for i in range(count):
+        path = folder / f"g{i:03d}.yaml"
+        path.write_text(generate_problem(rng, i))
+        paths.append(path)
+    return paths
+
+
+# ---------------------------------------------------------------------------------------------
+# in-process derive-and-verify
+
+def time_derivations(paths, repeats):
+    """Per problem, the median of ``repeats`` timings (ms); failures listed apart."""
+    times, failures = {}, {}
+    for path in paths:
+        samples = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            try:
+                derive(load_problem(path))
+            except Exception as exc:  # noqa: BLE001 -- a failing problem is a result
+                failures[path] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:90]}"
+                break
+            samples.append((time.perf_counter() - start) * 1000)
+        if samples:
+            times[path] = statistics.median(samples)
+    return times, failures
+
+
+# ---------------------------------------------------------------------------------------------
+# SymPy's own MatrixExpr.diff, side by side
+
+ARRAY_NODES = ("PermuteDims", "ArrayTensorProduct", "ArrayContraction", "ArrayDiagonal",
+               "ArrayAdd", "ArrayDerivative", "Derivative")
+
+
+def sympy_side_by_side(paths):
+    from derivgen.verify import _instance
+    rows = []
+    limit = sys.getrecursionlimit()
+    for path in paths:
+        problem = load_problem(path)
+        if len(problem.wrt) != 1 or not problem.variables[problem.wrt[0]].shape:
+            continue  # a single matrix/vector variable only
+        derivation = derive(problem)
+        scope = scope_of(problem)
+        function = parse_problem_function(problem, scope)
+        symbol = scope.symbols[problem.wrt[0]]
+        start = time.perf_counter()
+        try:
+            answer = function.diff(symbol)
+            try:
+                answer = answer.doit()
+            except Exception:  # noqa: BLE001
+                pass
+            error = None
+        except RecursionError:
+            answer, error = None, "RecursionError"
+        except Exception as exc:  # noqa: BLE001
+            answer, error = None, f"{type(exc).__name__}: {str(exc)[:60]}"
+        finally:
+            sys.setrecursionlimit(limit)
+        elapsed = (time.perf_counter() - start) * 1000
+        if error:
+            rows.append((path.stem, elapsed, "error", error))
+            continue
+        verdict, detail = classify(answer, derivation, _instance)
+        rows.append((path.stem, elapsed, verdict, detail))
+    return rows
+
+
+def classify(answer, derivation, make_instance):
+    text = str(answer)
+    if any(node in text for node in ARRAY_NODES):
+        try:
+            from sympy.tensor.array.expressions import convert_array_to_matrix
+            converted = convert_array_to_matrix(answer)
+        except Exception:  # noqa: BLE001
+            converted = answer
+        if any(node in str(converted) for node in ARRAY_NODES):
+            kind = "unevaluated Derivative" if "Derivative(" in text and "Permute" not in text \
+                else text.split("(")[0]
+            return "unreadable", f"{kind}: {_short(text)}"
+        answer = converted
+    if getattr(answer, "is_ZeroMatrix", False) or answer == 0:
+        return "wrong", "returns 0"
+    expected_expr = next(r.expr for r in derivation.results if r.order == 1)
+    rng = np.random.default_rng(7)
+    for _ in range(2):
+        inst = make_instance(derivation, rng)
+        try:
+            got = np.asarray(inst.value(answer, False), dtype=float)
+        except Exception as exc:  # noqa: BLE001
+            return "unreadable", f"cannot evaluate ({type(exc).__name__}): {_short(text)}"
+        want = np.asarray(inst.value(expected_expr, False), dtype=float)
+        if got.size != want.size:
+            return "wrong", f"shape {got.shape} vs {want.shape}: {_short(text)}"
+        got = got.reshape(want.shape)
+        if not np.allclose(got, want, rtol=1e-8, atol=1e-10):
+            return "wrong", f"differs: {_short(text)}"
+    return "right", _short(text)
+
+
+def _short(text, n=58):
+    return text if len(text) <= n else text[:n - 3] + "..."
+
+
+# ---------------------------------------------------------------------------------------------
+# builds
+
+def build(folder, out):
+    return run_child([sys.executable, "-m", "derivgen", "build", str(folder), "-o", str(out),
+                      "-q"], cwd=ROOT)
+
+
+def latex_alone(tex_files, work):
+    """latexmk each .tex in a fresh folder, one after the other as derivgen does."""
+    work.mkdir(parents=True)
+    for tex in tex_files:
+        shutil.copy(tex, work / tex.name)
+    start, peak, code = time.perf_counter(), 0.0, 0
+    for tex in tex_files:
+        _, rc, rss = run_child(LATEXMK + [tex.name], cwd=work)
+        code, peak = code or rc, max(peak, rss)
+    return time.perf_counter() - start, code, peak
+
+
+# ---------------------------------------------------------------------------------------------
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="time each problem once and each build once")
+    args = parser.parse_args(argv)
+    repeats = 1 if args.quick else 5
+    build_runs = 1 if args.quick else 3
+    figures = {}
+    tmp = Path(tempfile.mkdtemp(prefix="derivgen-bench-"))
+    print(f"derivgen benchmark ({'quick' if args.quick else 'full'}); Python "
+          f"{sys.version.split()[0]}, {os.cpu_count()} CPUs; scratch {tmp}\n")
+    try:
+        sample = problem_files(PROBLEMS)
+        generated_dir = tmp / "generated"
+        generated = write_generated_set(generated_dir, 200)
+
+        # -- in-process derive-and-verify --------------------------------------------------
+        derive(load_problem(sample[0]))  # warm-up: imports, grammar, caches
+        t_sample, f_sample = time_derivations(sample, repeats)
+        t_gen, f_gen = time_derivations(generated, max(1, repeats // 2))
+        print("derive-and-verify, in-process (ms per problem; median of "
+              f"{repeats} runs for problems/, {max(1, repeats // 2)} for the generated set)")
+        for label, times, failures in (("problems/", t_sample, f_sample),
+                                       ("generated", t_gen, f_gen)):
+            values = list(times.values())
+            print(f"  {label:<10} n={len(values):3d}  median {statistics.median(values):7.1f}"
+                  f"  p95 {percentile(values, 95):7.1f}  max {max(values):7.1f}"
+                  f"  failed {len(failures)}")
+        slowest = sorted({**t_sample, **t_gen}.items(), key=lambda kv: -kv[1])[:5]
+        print("  slowest: " + ", ".join(f"{p.stem} {t:.0f}" for p, t in slowest))
+        for path, message in list(f_gen.items())[:5]:
+            print(f"  generated failure {path.name}: {message}")
+        both = list(t_sample.values()) + list(t_gen.values())
+        figures["derive median"] = statistics.median(both)
+        figures["derive p95"] = percentile(both, 95)
+
+        # -- SymPy side by side -------------------------------------------------------------
+        print("\nSymPy 1.14 MatrixExpr.diff on the same parsed functions "
+              "(single matrix/vector wrt)")
+        rows = sympy_side_by_side(sample)
+        for stem, ms, verdict, detail in rows:
+            print(f"  {stem:<26} {ms:8.1f} ms  {verdict:<10} {detail}")
+        counts = {v: sum(1 for r in rows if r[2] == v)
+                  for v in ("right", "wrong", "unreadable", "error")}
+        print("  " + ", ".join(f"{k} {v}" for k, v in counts.items()) +
+              f" of {len(rows)}; derivgen: all {len(t_sample)} verified")
+        self_peak = self_rss_mb()
+
+        # -- builds --------------------------------------------------------------------------
+        print("\nbuilds (subprocess wall time)")
+        colds, latexes, rebuilds, peaks = [], [], [], []
+        for i in range(build_runs):
+            out = tmp / f"build{i}"
+            seconds, rc, rss = build(PROBLEMS, out)
+            colds.append(seconds)
+            peaks.append(rss)
+            seconds2, rc2, rss2 = build(PROBLEMS, out)
+            rebuilds.append(seconds2)
+            peaks.append(rss2)
+            tex = [out / f"{n}.tex" for n in ("worksheet", "solutions", "answers")]
+            lt, lrc, lrss = latex_alone(tex, tmp / f"latex{i}")
+            latexes.append(lt)
+            if rc or rc2 or lrc:
+                print(f"  warning: exit codes build {rc}, rebuild {rc2}, latexmk {lrc}")
+        cold, latex, rebuild = (statistics.median(v) for v in (colds, latexes, rebuilds))
+        print(f"  cold build of problems/ ({len(sample)} problems): {cold:6.2f} s "
+              f"(runs: {', '.join(f'{s:.2f}' for s in colds)})")
+        print(f"  latexmk of its 3 .tex alone:              {latex:6.2f} s "
+              f"(runs: {', '.join(f'{s:.2f}' for s in latexes)})")
+        print(f"  ratio: {cold / latex:.2f}x; derivgen's own share ~ {cold - latex:.2f} s")
+        print(f"  rebuild with nothing changed:             {rebuild:6.2f} s (no cache yet)")
+        seconds, rc, rss = build(generated_dir, tmp / "build200")
+        peaks.append(rss)
+        print(f"  build of the generated 200-problem set:   {seconds:6.2f} s (exit {rc})")
+        figures["cold build / latex alone"] = cold / latex
+        figures["no-change rebuild"] = rebuild
+        figures["200-problem build"] = seconds
+
+        # -- memory -------------------------------------------------------------------------
+        print("\npeak memory (max RSS)")
+        print(f"  this process (in-process derivations, SymPy side by side): {self_peak:6.1f} MB")
+        print(f"  build subprocess trees, largest single process:         {max(peaks):6.1f} MB"
+              f" (RUSAGE_CHILDREN: {children_rss_mb():.1f} MB)")
+        figures["peak memory"] = max(self_peak, max(peaks))
+
+        # -- summary ---------------------------------------------------------------------------
+        print("\n  figure                        measured      target  ")
+        for name, (limit, unit) in TARGETS.items():
+            value = figures[name]
+            verdict = "PASS" if value <= limit else f"MISS ({value / limit:.1f}x the target)"
+            print(f"  {name:<26} {value:9.2f} {unit:<2}  <= {limit:6.1f} {unit:<2}  {verdict}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
