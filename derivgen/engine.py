@@ -5,7 +5,7 @@ Finding the steps is this module's job; rendering them is ``render/``'s.
 
 from __future__ import annotations
 
-from sympy import Add, MatAdd, MatMul, Mul, S, Symbol, Trace, Transpose, ZeroMatrix, preorder_traversal
+from sympy import Add, Identity, MatAdd, MatMul, Mul, S, Symbol, Trace, Transpose, ZeroMatrix, preorder_traversal
 
 from .errors import DerivgenError
 from .ir import D, MatD, ScalarD, differential_symbol, is_one_by_one
@@ -121,11 +121,14 @@ def hessian_section(gradient, var, name, problem, scope):
     ctx = DiffContext({var: dvar})
     start = D(gradient)
     steps, before = [], start
-    for after, rules in exhaust(lambda s: expand_once(s[0], ctx), (start, [])):
+    if not ctx.depends(gradient):  # a linear f: the gradient is constant
+        before = ZeroMatrix(*gradient.shape) if gradient.is_Matrix else S.Zero
+        steps.append(Step("the gradient is constant", "", start, before))
+    for after, rules in exhaust(lambda s: expand_once(s[0], ctx), (before, [])):
         steps.append(Step(_names(rules), _identities(rules), before, after))
         before = after
     dgrad = before
-    if not steps:
+    if not steps or dgrad == 0 or isinstance(dgrad, ZeroMatrix):
         hessian = ZeroMatrix(var.rows, var.rows) if var.is_Matrix else S.Zero
     elif var.is_Matrix:
         hessian = textbook(jacobian(dgrad, dvar))
@@ -220,7 +223,8 @@ def _show_collected(collected):
             parts.extend(t.expr() for t in mine)
             continue
         if dvar.is_Matrix:
-            lefts = [MatMul(t.coeff, t.left).doit(deep=False) for t in mine]
+            lefts = [MatMul(t.coeff, Identity(dvar.rows) if t.left is None else t.left)
+                     .doit(deep=False) for t in mine]
             total = MatAdd(*lefts).doit(deep=False)
             parts.append(Trace(MatMul(total, dvar)))
         else:
