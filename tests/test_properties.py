@@ -1,4 +1,4 @@
-"""Property tests of the engine (hypothesis): random well-shaped problems, round trips, fuzz.
+r"""Property tests of the engine (hypothesis): random well-shaped problems, round trips, fuzz.
 
 The strategies build scalar-valued matrix expressions over one fixed scope, as LaTeX in the
 problem notation (``\\mathbf{a}^T\\mathbf{X}\\mathbf{b}``, ``\\operatorname{tr}(...)``,
