@@ -65,7 +65,7 @@ def _(expr: MatrixSymbol, dims):
 
 @_code.register
 def _(expr: Symbol, dims):
-    return expr.name
+    return dims.get(expr, expr.name)  # a dimension, e.g. tr(I_n) = n, is read off a shape
 
 
 @_code.register

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import singledispatch
 
-from sympy import (Add, Determinant, HadamardPower, HadamardProduct, Inverse, KroneckerProduct,
+from sympy import (Add, MatrixSymbol, Symbol, Determinant, HadamardPower, HadamardProduct, Inverse, KroneckerProduct,
                    MatAdd, MatMul, MatPow, Mul, Pow, S, Trace, Transpose, ZeroMatrix,
                    Dummy, exp, log)
 from sympy.core.function import Function
@@ -84,6 +84,13 @@ def _sum(terms, like):
     if like.is_Matrix:
         return MatAdd(*terms).doit(deep=False) if len(terms) > 1 else terms[0]
     return Add(*terms)
+
+
+@expand_differential.register(MatrixSymbol)
+@expand_differential.register(Symbol)
+def diff_variable(expr, ctx):
+    """$d(X) = dX$: the differential of a variable is written as such."""
+    return differential(expr, ctx), SCALAR
 
 
 @expand_differential.register(MatAdd)

@@ -141,7 +141,8 @@ def trace_scalar_out(term: TraceTerm):
     constant = [f for f in Mul.make_args(s) if not has_differential(f)]
     held = Mul(*[f for f in Mul.make_args(s) if has_differential(f)])
     remaining = AsScalar(full) if full.shape == (1, 1) else Trace(full)
-    return [TraceTerm(Mul(term.coeff, *constant, remaining), None, _scalar_content(held))]
+    # the held scalar may be a sum of differentials: split it into terms again
+    return terms_of(Mul(term.coeff, *constant, remaining, held))
 
 
 def trace_cyclic(term: TraceTerm):
