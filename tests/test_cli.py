@@ -7,7 +7,6 @@ CLI alone; the tests at the end run the real pipeline on the shipped problems.
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import types
 from pathlib import Path
@@ -357,7 +356,6 @@ def test_bad_latex_fails_with_function_line(capsys, write):
     assert code == 1 and err.startswith(f"{path}:6: ")
 
 
-@pytest.mark.skipif(shutil.which("latexmk") is None, reason="needs TeX (run ./setup.sh)")
 def test_build_shipped_problems_writes_pdfs(run_cli, tmp_path):
     out_dir = tmp_path / "build"
     result = run_cli("build", "problems", "-o", out_dir, cwd=ROOT)
