@@ -167,13 +167,12 @@ def _show(terms):
 def trace_section(df, ctx: DiffContext):
     """Rewrite $df$ into $\\sum_X tr(G_X^T dX)$; returns the section and ``{X: G_X}``."""
     steps = []
+    start = df
     if df.is_Matrix:
         terms = [TraceTerm(S.One, None, df)]
-        start = df
         steps.append(Step(TRACE_OF_SCALAR.name, TRACE_OF_SCALAR.identity, df, Trace(df)))
     else:
         terms = terms_of(df)
-        start = df
         if needs_trace_wrap(df):
             steps.append(Step(TRACE_OF_SCALAR.name, TRACE_OF_SCALAR.identity, df, _show(terms)))
     for terms, rules in exhaust(_rewrite_terms, (terms, [])):
@@ -219,7 +218,7 @@ def _rewrite_terms(state):
 def _show_collected(collected):
     parts = []
     for mine, _, dvar in collected:
-        if len(mine) <= 1:
+        if len({(t.coeff, t.left) for t in mine}) <= 1:  # nothing to collect: Add did it
             parts.extend(t.expr() for t in mine)
             continue
         if dvar.is_Matrix:

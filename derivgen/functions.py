@@ -18,9 +18,6 @@ KNOWN: dict[str, tuple[str, str, str]] = {
     "square": ("{x}**2", "2*{x}", "2+0*{x}"),
 }
 
-#: Kinds whose argument must be positive for the function to be real.
-POSITIVE_DOMAIN = {"log", "sqrt"}
-
 GENERIC = "generic"
 KINDS = tuple(KNOWN) + (GENERIC,)
 

@@ -103,9 +103,6 @@ class Elementwise(MatrixExpr):
     def shape(self):
         return self.arg.shape
 
-    def with_arg(self, arg):
-        return Elementwise(self.name, self.kind, arg, self.order)
-
 
 class ScalarFunc(Expr):
     """A declared function (or its derivative) applied to a scalar: ``g(t)``, ``g'(t)``."""
@@ -141,15 +138,6 @@ class AsScalar(Expr):
 
 def _str(value):
     return value if isinstance(value, Str) else Str(value)
-
-
-def is_matrix(expr) -> bool:
-    return isinstance(expr, MatrixExpr)
-
-
-def shape_of(expr) -> tuple:
-    """The shape of an expression; a scalar has shape ``()``."""
-    return tuple(expr.shape) if isinstance(expr, MatrixExpr) else ()
 
 
 def is_one_by_one(expr) -> bool:

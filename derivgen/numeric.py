@@ -12,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 from sympy import MatrixSymbol, Symbol
 
-from .ir import DiffScalar, DiffSymbol, MatD, ScalarD
+from .ir import MatD, ScalarD
 from .render.numpy import to_numpy
 
 #: Step of the finite differences, relative to the size of the variables.
@@ -65,5 +65,3 @@ def as_number(value):
     array = np.asarray(value)
     return array.reshape(-1)[0] if array.size == 1 else array
 
-
-__all__ = ["evaluate", "directional_derivative", "as_number", "DiffScalar", "DiffSymbol"]

@@ -92,17 +92,6 @@ def _(expr: MatMul, dims):
     return _join([_code(s, dims) for s in scalars] + [product], "*")
 
 
-@_code.register(MatAdd)
-@_code.register(Add)
-def _(expr, dims):
-    return _join([_code(a, dims) for a in expr.args], "+")
-
-
-@_code.register
-def _(expr: Mul, dims):
-    return _join([_code(a, dims) for a in expr.args], "*")
-
-
 @_code.register
 def _(expr: Pow, dims):
     base, power = _code(expr.base, dims), expr.exp
@@ -111,21 +100,6 @@ def _(expr: Pow, dims):
     if power == -1:
         return f"(1 / {base})"
     return f"({base} ** {_code(power, dims)})"
-
-
-@_code.register
-def _(expr: Transpose, dims):
-    return f"{_code(expr.arg, dims)}.T"
-
-
-@_code.register
-def _(expr: Adjoint, dims):
-    return f"{_code(expr.arg, dims)}.conj().T"
-
-
-@_code.register
-def _(expr: HadamardProduct, dims):
-    return _join([_code(a, dims) for a in expr.args], "*")
 
 
 @_code.register
@@ -152,26 +126,6 @@ def _(expr: Identity, dims):
 
 
 @_code.register
-def _(expr: OneMatrix, dims):
-    return f"np.ones(({_dim(expr.rows, dims)}, {_dim(expr.cols, dims)}))"
-
-
-@_code.register
-def _(expr: ZeroMatrix, dims):
-    return f"np.zeros(({_dim(expr.rows, dims)}, {_dim(expr.cols, dims)}))"
-
-
-@_code.register
-def _(expr: Elementwise, dims):
-    return numpy_code(expr.kind, expr.order, _code(expr.arg, dims), expr.name)
-
-
-@_code.register
-def _(expr: ScalarFunc, dims):
-    return numpy_code(expr.kind, expr.order, _code(expr.arg, dims), expr.name)
-
-
-@_code.register
 def _(expr: AsScalar, dims):
     return f"{_code(expr.arg, dims)}.item()"
 
@@ -184,3 +138,29 @@ _CALLS = {Inverse: "np.linalg.inv", Determinant: "np.linalg.det", Trace: "np.tra
 
 for _function, _name in _CALLS.items():
     _code.register(_function)(lambda expr, dims, _name=_name: f"{_name}({_code(expr.args[0], dims)})")
+
+
+#: Nodes printed as their operands joined by one infix operator.
+_INFIX = {MatAdd: "+", Add: "+", Mul: "*", HadamardProduct: "*"}
+
+for _node, _op in _INFIX.items():
+    _code.register(_node)(lambda expr, dims, _op=_op:
+                          _join([_code(a, dims) for a in expr.args], _op))
+
+#: Nodes printed as a suffix on their single argument.
+_SUFFIXES = {Transpose: ".T", Adjoint: ".conj().T"}
+
+for _node, _suffix in _SUFFIXES.items():
+    _code.register(_node)(lambda expr, dims, _suffix=_suffix:
+                          f"{_code(expr.args[0], dims)}{_suffix}")
+
+#: Constant arrays of a given shape.
+_FILLED = {OneMatrix: "np.ones", ZeroMatrix: "np.zeros"}
+
+for _node, _fill in _FILLED.items():
+    _code.register(_node)(lambda expr, dims, _fill=_fill:
+                          f"{_fill}(({_dim(expr.rows, dims)}, {_dim(expr.cols, dims)}))")
+
+for _node in (Elementwise, ScalarFunc):
+    _code.register(_node)(lambda expr, dims: numpy_code(expr.kind, expr.order,
+                                                        _code(expr.arg, dims), expr.name))

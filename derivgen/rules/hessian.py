@@ -15,8 +15,6 @@ from .transpose import push_transposes
 
 HESSIAN = Rule("read off the Hessian",
                r"d\left(\frac{\partial f}{\partial \mathbf{x}}\right) = \mathbf{H}\,d\mathbf{x}")
-HADAMARD_AS_DIAG = Rule("Hadamard product as a diagonal matrix",
-                        r"\mathbf{h} \odot \mathbf{v} = \operatorname{diag}(\mathbf{h})\,\mathbf{v}")
 
 
 def jacobian(expr, dx):
