@@ -5,14 +5,17 @@ Finding the steps is this module's job; rendering them is ``render/``'s.
 
 from __future__ import annotations
 
+from functools import partial
+
 from sympy import Add, Identity, MatAdd, MatMul, Mul, S, Symbol, Trace, Transpose, ZeroMatrix, preorder_traversal
 
 from .errors import DerivgenError
 from .ir import D, MatD, ScalarD, differential_symbol, is_one_by_one
 from .model import Derivation, Problem, Result, Section, Step
 from .rules.differential import DiffContext, expand_differential
-from .rules.trace import (COLLECT, GRADIENT_FORM, TRACE_OF_SCALAR, TraceTerm, gradient_of,
-                          needs_trace_wrap, rewrite_once, terms_of)
+from .rules.trace import (COLLECT, GRADIENT_FORM, SUM_INTO_TRACE, TRACE_OF_SCALAR, TraceTerm,
+                          gradient_of, needs_trace_wrap, rewrite_once, scaled, terms_of)
+from .sums import summed
 from .scope import Scope, scope_of
 from .rules.hessian import HESSIAN, jacobian
 from .rules.simplify import textbook
@@ -57,8 +60,8 @@ def parse_problem_function(problem: Problem, scope: Scope):
     from .parse import parse_function, parse_latex
 
     for item in problem.where:
-        scope.intermediates[item.name] = _parsed(parse_latex, item.latex, scope, problem,
-                                                 item.line)
+        scope.intermediates[item.name] = _parsed(partial(parse_latex, indexed=True), item.latex,
+                                                 scope, problem, item.line)
     function = _parsed(parse_function, problem.function, scope, problem,
                        problem.line_of("function"))
     if function.is_Matrix and not is_one_by_one(function):
@@ -186,7 +189,7 @@ def trace_section(df, ctx: DiffContext):
             gradient = ZeroMatrix(*var.shape) if var.is_Matrix else S.Zero
         gradients[var] = gradient
         collected.append((mine, gradient, dvar))
-    _append(steps, start, COLLECT, _show_collected(collected))
+    _append(steps, start, _collect_rules(collected), _show_collected(collected))
     _append(steps, start, GRADIENT_FORM, _show_gradients(collected))
     return Section("Trace form", Symbol("df"), start, tuple(steps)), gradients
 
@@ -218,17 +221,22 @@ def _rewrite_terms(state):
 def _show_collected(collected):
     parts = []
     for mine, _, dvar in collected:
-        if len({(t.coeff, t.left) for t in mine}) <= 1:  # nothing to collect: Add did it
-            parts.extend(t.expr() for t in mine)
+        if len({(t.coeff, t.left) for t in mine}) <= 1 and not any(t.sums for t in mine):
+            parts.extend(t.expr() for t in mine)  # nothing to collect: Add did it
             continue
         if dvar.is_Matrix:
-            lefts = [MatMul(t.coeff, Identity(dvar.rows) if t.left is None else t.left)
-                     .doit(deep=False) for t in mine]
-            total = MatAdd(*lefts).doit(deep=False)
+            lefts = [summed(scaled(t.coeff, Identity(dvar.rows) if t.left is None else t.left),
+                            t.sums) for t in mine]
+            total = MatAdd(*lefts).doit(deep=False) if len(lefts) > 1 else lefts[0]
             parts.append(Trace(MatMul(total, dvar)))
         else:
-            parts.append(Mul(Add(*[t.coeff for t in mine]), dvar))
+            parts.append(Mul(Add(*[summed(t.coeff, t.sums) for t in mine]), dvar))
     return Add(*parts)
+
+
+def _collect_rules(collected):
+    summing = any(t.sums for mine, _, _ in collected for t in mine)
+    return [COLLECT, SUM_INTO_TRACE] if summing else COLLECT
 
 
 def _show_gradients(collected):

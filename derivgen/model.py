@@ -17,6 +17,7 @@ class VarSpec:
     complex: bool = False
     onehot: bool = False
     line: int | None = None
+    index: str | None = None   # a family of samples x_1..x_N, written x_i
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from sympy import MatrixSymbol, Symbol
+from sympy import MatrixSymbol, Symbol, preorder_traversal
 
 from .ir import MatD, ScalarD
+from .sums import MatSampleSum, SampleSum
 from .render.numpy import to_numpy
 
 #: Step of the finite differences, relative to the size of the variables.
@@ -29,20 +30,42 @@ def evaluate(expr, env: dict, dims: dict, functions: dict | None = None):
 
     ``functions`` binds generic functions' callables (``g``, ``g_prime``, ...).
     """
-    nodes = sorted(expr.atoms(MatD, ScalarD), key=str)
-    if nodes:
+    sums = _sums_of_differentials(expr)
+    nodes = sorted(expr.atoms(MatD, ScalarD), key=str) if not sums else []
+    if sums or nodes:
         placeholders = {}
         env = dict(env)
-        for k, node in enumerate(nodes):
+        for k, node in enumerate(sums + nodes):
             name = f"_d{k}"
-            env[name] = directional_derivative(node.arg, env, dims, functions)
-            placeholders[node] = MatrixSymbol(name, *node.shape) if isinstance(node, MatD) \
+            if isinstance(node, (SampleSum, MatSampleSum)):
+                env[name] = _sum_over_samples(node, env, dims, functions)
+            else:
+                env[name] = directional_derivative(node.arg, env, dims, functions)
+            placeholders[node] = MatrixSymbol(name, *node.shape) if node.is_Matrix \
                 else Symbol(name)
         expr = expr.xreplace(placeholders)
     code = _compiled(expr, tuple(sorted(dims.items(), key=str)))
-    scope = {"np": np, **(functions or {})}
+    # One namespace: a sum over samples is a list comprehension, which sees globals only.
+    namespace = {"np": np, **(functions or {}), **env}
     with np.errstate(all="ignore"):
-        return eval(code, scope, env)  # noqa: S307 -- our own generated code, no user text
+        return eval(code, namespace)  # noqa: S307 -- our own generated code, no user text
+
+
+def _sums_of_differentials(expr):
+    """The outermost sums over samples that hold a ``d(.)``: evaluated sample by sample."""
+    found, walk = [], preorder_traversal(expr)
+    for node in walk:
+        if isinstance(node, (SampleSum, MatSampleSum)):
+            walk.skip()
+            if node.atoms(MatD, ScalarD):
+                found.append(node)
+    return sorted(set(found), key=str)
+
+
+def _sum_over_samples(node, env, dims, functions):
+    count = int(evaluate(node.upper, env, dims, functions))
+    return sum(np.asarray(evaluate(node.body, {**env, str(node.index): k}, dims, functions))
+               for k in range(count))
 
 
 def directional_derivative(expr, env: dict, dims: dict, functions: dict | None = None):

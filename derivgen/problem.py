@@ -24,7 +24,7 @@ from .model import Intermediate, Problem, VarSpec
 TOP_LEVEL_KEYS = ("title", "statement", "variables", "functions", "where", "function",
                   "wrt", "hessian", "answer")
 REQUIRED_KEYS = ("title", "variables", "function", "wrt")
-VARIABLE_KEYS = ("shape", "latex", "symmetric", "complex", "onehot")
+VARIABLE_KEYS = ("shape", "latex", "symmetric", "complex", "onehot", "index")
 SET_KEYS = ("title", "course", "date", "author", "instructions", "order")
 
 #: A variable, dimension, function or intermediate name: ``X``, ``lam``, ``W_1``, ``a_2i``.
@@ -197,7 +197,17 @@ def _variable(check: _Checker, name: str, entry, line: int) -> VarSpec:
                           f"not {_shape_text(shape)}", entry.line("onehot"))
     latex = check.text(entry, "latex", latex=True, label=f"{name}.latex") if "latex" in entry \
         else None
-    return VarSpec(name=name, shape=shape, latex=latex, line=line, **flags)
+    index = _index(check, name, entry) if "index" in entry else None
+    return VarSpec(name=name, shape=shape, latex=latex, line=line, index=index, **flags)
+
+
+def _index(check: _Checker, name: str, entry) -> str:
+    """``index: i``: the variable is a family of samples, written ``x_i`` under a sum."""
+    value = entry["index"]
+    if not isinstance(value, str) or not re.fullmatch(r"[a-zA-Z]", value):
+        raise check.error(f"index of '{name}' must be one letter such as i, not {value!r}: "
+                          f"the samples are then written {name}_i", entry.line("index"))
+    return value
 
 
 def _shape(check: _Checker, name: str, shape, line: int) -> tuple:
@@ -302,6 +312,10 @@ def _wrt(check: _Checker, data: Located, variables, where) -> list[str]:
                               f"{', '.join(variables)}", line)
         if name in result:
             raise check.error(f"'wrt' names '{name}' twice", line)
+        if variables[name].index:
+            raise check.error(f"'wrt' names the samples '{name}' (index: "
+                              f"{variables[name].index}): differentiate by a parameter shared "
+                              f"by all samples", line)
         result.append(name)
     return result
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sympy import Integer, MatrixSymbol, Symbol
 
 from .ir import SymmetricSymbol
+from .sums import Sample, SampleScalar, free_indices
 from .model import Problem, VarSpec
 
 
@@ -23,6 +24,7 @@ class Scope:
     specs: dict[str, VarSpec] = field(default_factory=dict)
     functions: dict[str, str] = field(default_factory=dict)
     intermediates: dict[str, object] = field(default_factory=dict)
+    counts: dict[object, object] = field(default_factory=dict)   # index i -> N of its sums
 
     def dim(self, value):
         if isinstance(value, int):
@@ -33,7 +35,12 @@ class Scope:
 
     def add_variable(self, spec: VarSpec):
         shape = [self.dim(v) for v in spec.shape]
-        if not shape:
+        if spec.index:
+            index = Symbol(spec.index, integer=True)
+            rows, cols = (shape + [Integer(1)] * 2)[:2]
+            sym = Sample(spec.name, index, rows, cols) if shape else \
+                SampleScalar(spec.name, index)
+        elif not shape:
             sym = Symbol(spec.name) if spec.complex else Symbol(spec.name, real=True)
         else:
             rows, cols = (shape + [Integer(1)])[:2]
@@ -43,6 +50,18 @@ class Scope:
         self.specs[spec.name] = spec
         return sym
 
+    def written_names(self) -> dict:
+        """Name as written in a formula -> value: a sample is ``x_i``, ``a_{1,i}``."""
+        table = {}
+        for name, value in {**self.symbols, **self.intermediates}.items():
+            indices = sorted(free_indices(value), key=str)
+            table[indexed_name(name, indices[0]) if len(indices) == 1 else name] = value
+        return table
+
+    def count_of(self, index, upper):
+        """Record that sums over ``index`` run to ``upper``; False if they ran elsewhere."""
+        return self.counts.setdefault(index, upper) == upper
+
     def latex_name(self, name: str) -> str | None:
         spec = self.specs.get(name)
         return spec.latex if spec else None
@@ -50,6 +69,11 @@ class Scope:
     def is_vector(self, name: str) -> bool:
         spec = self.specs.get(name)
         return spec is not None and len(spec.shape) == 1
+
+
+def indexed_name(name: str, index) -> str:
+    """``x`` and ``i`` -> ``x_i``; ``a_1`` and ``i`` -> ``a_1,i`` (written ``a_{1,i}``)."""
+    return f"{name}{',' if '_' in name else '_'}{index}"
 
 
 def scope_of(problem: Problem) -> Scope:

@@ -17,11 +17,14 @@ from sympy import Determinant, Inverse, MatPow
 from .errors import DerivgenError
 from .model import Derivation
 from .numeric import as_number, directional_derivative, evaluate
-from .render.numpy import dims_code
+from .render.numpy import sample_axes, scope_dims
+from .sums import Sample, SampleScalar
 
 TRIALS = 3
 SECOND_DIFFERENTIAL = "Second differential"
 RTOL = 1e-6
+#: Samples drawn for a family that no sum gives a count to.
+DEFAULT_SAMPLES = 3
 
 #: Smooth stand-ins for a generic function: (g, g', g'').
 GENERIC_STAND_INS = (
@@ -42,10 +45,10 @@ class Instance:
         self.wrt = [r.wrt for r in derivation.results]
         for name, sym in scope.symbols.items():
             spec = scope.specs[name]
-            shape = tuple(int(sizes.get(s, s)) for s in getattr(sym, "shape", ()))
+            shape = tuple(int(sizes.get(s, s)) for s in _array_shape(sym, scope))
             self.values[name] = _draw(rng, shape, spec, positive, conditioned)
             self.directions[name] = _draw(rng, shape, spec, False, False, direction=True)
-        self.dims = dims_code(scope.symbols.values())
+        self.dims = scope_dims(scope)
         self.functions = {}
         for fname, kind in scope.functions.items():
             if kind == "generic":
@@ -60,6 +63,13 @@ class Instance:
 
     def value(self, expr, with_differentials=True):
         return evaluate(expr, self.env(with_differentials), self.dims, self.functions)
+
+
+def _array_shape(sym, scope) -> tuple:
+    """A variable's array shape; a family of samples has the samples along a last axis."""
+    if isinstance(sym, (Sample, SampleScalar)):
+        return sample_axes(sym) + (scope.counts.get(sym.index, DEFAULT_SAMPLES),)
+    return getattr(sym, "shape", ())
 
 
 def _needs_conditioning(derivation) -> bool:
@@ -77,9 +87,10 @@ def _draw(rng, shape, spec, positive, conditioned, direction=False):
         value = (value + value.T) / 2
     if square and conditioned and not direction:
         value = np.eye(shape[0]) + 0.25 * value / np.sqrt(shape[0])
-    if spec.onehot and not direction:
+    if spec.onehot and not direction:  # every column one-hot
         value = np.zeros(shape)
-        value[int(rng.integers(shape[0])), 0] = 1.0
+        for column in range(shape[1]):
+            value[int(rng.integers(shape[0])), column] = 1.0
     return value
 
 

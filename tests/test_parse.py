@@ -408,9 +408,9 @@ def test_undeclared_builtin_function():
     assert "\\tanh" in caught.value.message and "functions:" in caught.value.message
 
 
-def test_sum_not_supported_yet():
-    error = error_of(r"t + \sum_{i=1}^{N} t")
-    assert error.message == r"\sum over samples is not supported yet" and error.column == 4
+def test_sum_needs_its_limits():
+    error = error_of(r"t + \sum t")
+    assert error.message == r"write a sum over samples as \sum_{i=1}^{N}" and error.column == 4
 
 
 def test_equals_only_in_function_prefix():

@@ -17,6 +17,7 @@ from lark import Lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, VisitError
 
 from ..errors import DerivgenError
+from ..sums import free_indices
 from .build import Builder
 from .lexing import DelimiterMatcher, check_groups, mark_aliases
 from .names import NameTable
@@ -25,14 +26,28 @@ from .transform import ToSympy
 __all__ = ["parse_latex", "parse_function"]
 
 
-def parse_latex(text: str, scope):
-    """The SymPy expression for ``text``; raises ``DerivgenError`` (with a column)."""
-    return _parse(text, scope, allow_prefix=False)
+def parse_latex(text: str, scope, *, indexed: bool = False):
+    """The SymPy expression for ``text``; raises ``DerivgenError`` (with a column).
+
+    ``indexed``: a sample such as ``x_i`` may stand outside a sum over ``i`` (in ``where:``).
+    """
+    value = _parse(text, scope, allow_prefix=False)
+    return value if indexed else _bound(value, text)
 
 
 def parse_function(text: str, scope):
     """Like ``parse_latex``, but ``f(\\mathbf{X}) =``, ``f =``, ``\\ell(...) =`` may come first."""
-    return _parse(text, scope, allow_prefix=True)
+    return _bound(_parse(text, scope, allow_prefix=True), text)
+
+
+def _bound(value, text):
+    """``value`` if every sample index in it is bound by a sum."""
+    free = sorted(str(i) for i in free_indices(value))
+    if free:
+        raise DerivgenError(f"the samples indexed by {free[0]} appear outside a sum over "
+                            f"{free[0]}: write \\sum_{{{free[0]}=1}}^{{N}} in front", column=0,
+                            fragment=text)
+    return value
 
 
 # ---- pipeline ---------------------------------------------------------------------------
@@ -46,7 +61,6 @@ def _parse(text: str, scope, allow_prefix: bool):
     if not work.strip():
         raise DerivgenError("empty formula", column=len(text), fragment=text)
     check_groups(work)
-    _refuse_sums(work, text)
     aliases = {name: spec.latex for name, spec in scope.specs.items() if spec.latex}
     work, placeholders = mark_aliases(work, aliases)
     tree = _syntax_tree(work, text)
@@ -57,14 +71,6 @@ def _parse(text: str, scope, allow_prefix: bool):
     if holes:
         result = _run(ToSympy(Builder(text, scope, fixed_holes=holes), names), tree, text)
     return result.value
-
-
-def _refuse_sums(work: str, text: str):
-    """``\\sum_{i=1}^{N}`` is a later feature; say so before its ``=`` confuses the lexer."""
-    found = re.search(r"\\sum(?![a-zA-Z])", work)
-    if found:
-        raise DerivgenError(r"\sum over samples is not supported yet", column=found.start(),
-                            fragment=text)
 
 
 def _run(transformer, tree, text):

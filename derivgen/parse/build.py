@@ -12,6 +12,7 @@ import re
 
 from sympy import (Abs, Determinant, HadamardProduct, Identity, Integer, Inverse,
                    KroneckerProduct, MatAdd, MatMul, MatPow, MatrixSymbol, OneMatrix, Rational,
+                   Symbol,
                    Trace, Transpose, ZeroMatrix, adjoint, conjugate, exp, im, log, re as real_part,
                    sqrt)
 from sympy.matrices.expressions.diagonal import DiagMatrix
@@ -19,7 +20,8 @@ from sympy.matrices.expressions.hadamard import canonicalize as canonical_hadama
 
 from ..errors import DerivgenError
 from ..ir import Elementwise, ScalarFunc, is_one_by_one
-from .pieces import ExpBase, Group, Head, HoleAtom, NormAtom, Piece, Postfix
+from ..sums import sample_sum
+from .pieces import ExpBase, Group, Head, HoleAtom, NormAtom, Piece, Postfix, SumHead
 from .shapes import Unifier, as_scalar, is_scalar, shape_text
 
 _ELEMENTWISE_BUILTIN = {"log": log, "exp": exp, "sqrt": sqrt}
@@ -139,6 +141,24 @@ class Builder:
             raise self.error(f"|...| needs a square matrix or a scalar, got "
                              f"{self.described(inner)}", inner)
         return Piece(Determinant(self.unifier.resolve(x)), start, end)
+
+    def sample_sum(self, head: SumHead, body: Piece) -> Piece:
+        """$\\sum_{i=1}^{N}$ of ``body``; ``N`` is a dimension (new names become one)."""
+        index = Symbol(head.index, integer=True)
+        upper = head.upper
+        if upper.isdigit():
+            count = Integer(int(upper))
+        elif upper in self.scope.symbols:
+            raise self.error(f"the upper limit {upper} of the sum is a variable; it must be a "
+                             f"number of samples such as N", head)
+        else:
+            count = self.scope.dim(upper)
+        if not self.scope.count_of(index, count):
+            raise self.error(f"the sums over {head.index} must all run to the same limit, "
+                             f"not {self.scope.counts[index]} and {upper}", head)
+        value = self.unifier.resolve(body.value)
+        value = sample_sum(as_scalar(value) if is_one_by_one(value) else value, index, count)
+        return Piece(value, head.start, body.end)
 
     def conjugate(self, inner: Piece, start: int, end: int) -> Piece:
         return Piece(conjugate(self.unifier.resolve(inner.value)), start, end)

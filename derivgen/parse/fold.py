@@ -13,7 +13,8 @@ from dataclasses import replace
 from ..errors import DerivgenError
 from .build import Builder
 from .names import NameTable
-from .pieces import ExpBase, Factor, Group, Head, HoleAtom, NameAtom, NormAtom, Piece, Unit
+from .pieces import (ExpBase, Factor, Group, Head, HoleAtom, NameAtom, NormAtom, Piece,
+                     SumHead, Unit)
 
 
 class ProductFolder:
@@ -27,7 +28,11 @@ class ProductFolder:
         units = [unit for factor in factors for unit in self.units(factor)]
         if units[0].divide:
             raise self.builder.error("'/' needs something to divide", units[0].start - 1)
-        result, i = self.take(units, 0)
+        return self.fold_from(units, 0)
+
+    def fold_from(self, units: list[Unit], i: int) -> Piece:
+        """The product of ``units[i:]``, left to right."""
+        result, i = self.take(units, i)
         while i < len(units):
             divide = units[i].divide
             operand, i = self.take(units, i)
@@ -61,6 +66,8 @@ class ProductFolder:
     def take(self, units: list[Unit], i: int) -> tuple[Piece, int]:
         """The operand starting at ``units[i]`` and the index after it."""
         unit = units[i]
+        if isinstance(unit.thing, SumHead):
+            return self.summation(units, i), len(units)
         if not isinstance(unit.thing, Head):
             return self.evaluate(unit), i + 1
         head = self.head(unit)
@@ -73,6 +80,16 @@ class ProductFolder:
             return self.with_postfixes(applied, following.postfixes), i + 2
         argument, j = self.take(units, i + 1)
         return self.builder.apply(head, argument), j
+
+    def summation(self, units: list[Unit], i: int) -> Piece:
+        """``\\sum_{i=1}^{N}`` sums the rest of its product, as a textbook reads it."""
+        head = units[i].thing
+        if units[i].postfixes:
+            raise self.builder.error("put the sum's body after it, not a postfix",
+                                     units[i].postfixes[0])
+        if i + 1 == len(units) or units[i + 1].divide:
+            raise self.builder.error(r"\sum needs something to sum", head)
+        return self.builder.sample_sum(head, self.fold_from(units, i + 1))
 
     def head(self, unit: Unit) -> Head:
         """A function name with its primes: ``\\sigma''`` has order 2."""

@@ -33,7 +33,7 @@ class NameTable:
     """The names a formula may use, from a ``Scope``; ``placeholders`` from ``mark_aliases``."""
 
     def __init__(self, scope, text: str, placeholders: dict[str, str]):
-        self.values = {**scope.symbols, **scope.intermediates}
+        self.values = scope.written_names()
         self.functions = dict(scope.functions)
         self.text = text
         self.placeholders = placeholders

@@ -130,3 +130,13 @@ class Unit:
     @property
     def end(self):
         return self.postfixes[-1].end if self.postfixes else self.thing.end
+
+
+@dataclass(frozen=True)
+class SumHead:
+    """``\\sum_{i=1}^{N}``: sums the rest of its product over the samples ``i = 1..N``."""
+
+    index: str
+    upper: str
+    start: int
+    end: int

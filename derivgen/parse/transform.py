@@ -7,6 +7,7 @@ to ``ProductFolder``; sums and Hadamard products go to ``Builder``.  Example:
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from lark import Transformer, v_args
@@ -14,7 +15,10 @@ from lark import Transformer, v_args
 from .build import Builder
 from .fold import ProductFolder
 from .names import NameTable
-from .pieces import Factor, Group, HoleAtom, NameAtom, NormAtom, Postfix
+from .pieces import Factor, Group, HoleAtom, NameAtom, NormAtom, Postfix, SumHead
+
+_SUM_LIMITS = re.compile(r"\\sum(\s*\\limits)?\s*_\s*\{\s*(?P<index>[a-zA-Z])\s*=\s*1\s*\}"
+                         r"\s*\^\s*(\{\s*(?P<upper>[a-zA-Z]+|[0-9]+)\s*\}|(?P<upper1>[a-zA-Z0-9]))")
 
 
 @v_args(inline=True, meta=True)
@@ -123,8 +127,14 @@ class ToSympy(Transformer):
     def overline(self, meta, inner):
         return self.builder.conjugate(inner, meta.start_pos, meta.end_pos)
 
-    def summation(self, meta):
-        raise self.builder.error(r"\sum over samples is not supported yet", meta.start_pos)
+    def summation(self, meta, token):
+        """``\\sum_{i=1}^{N}``: the index and the upper limit; the sum starts at 1."""
+        found = _SUM_LIMITS.fullmatch(str(token))
+        if found is None:
+            raise self.builder.error(r"write a sum over samples as \sum_{i=1}^{N}",
+                                     meta.start_pos)
+        upper = found["upper"] or found["upper1"]
+        return SumHead(found["index"], upper, meta.start_pos, meta.end_pos)
 
     # ---- postfixes -----------------------------------------------------------------------
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..model import Derivation
-from .numpy import dims_code, to_numpy
+from ..sums import Sample, SampleScalar
+from .numpy import sample_axes, scope_dims, to_numpy
 
 
 def derivation_json(derivation: Derivation) -> dict:
@@ -11,12 +12,12 @@ def derivation_json(derivation: Derivation) -> dict:
     from .latex import to_latex
 
     scope = derivation.scope
-    dims = dims_code(scope.symbols.values())
+    dims = scope_dims(scope)
 
     def latex(expr):
         return to_latex(expr, scope)
 
-    return {
+    result = {
         "id": derivation.problem.id,
         "title": derivation.problem.title,
         "function": {"latex": latex(derivation.function),
@@ -29,3 +30,22 @@ def derivation_json(derivation: Derivation) -> dict:
                   for section in derivation.sections for step in section.steps],
         "verified": bool(derivation.verified and all(r.verified for r in derivation.results)),
     }
+    samples = samples_json(scope)
+    if samples:
+        result["samples"] = samples
+    return result
+
+
+def samples_json(scope) -> dict:
+    """How to bind each family of samples: one array, the samples along its last axis.
+
+    ``{"x": {"index": "i", "count": "N", "shape": ["n", "N"]}}``: ``x_i`` is ``x[:, [i]]``.
+    """
+    families = {}
+    for name, sym in scope.symbols.items():
+        if isinstance(sym, (Sample, SampleScalar)):
+            count = scope.counts.get(sym.index)
+            axes = sample_axes(sym) + ((count,) if count is not None else ())
+            families[name] = {"index": str(sym.index), "count": str(count),
+                              "shape": [int(a) if a.is_number else str(a) for a in axes]}
+    return families

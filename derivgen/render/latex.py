@@ -32,6 +32,7 @@ from sympy.core.sorting import default_sort_key
 from sympy.printing.latex import LatexPrinter
 
 from ..ir import (AsScalar, DiffScalar, DiffSymbol, Elementwise, MatD, ScalarD, ScalarFunc)
+from ..sums import MatSampleSum, Sample, SampleScalar, SampleSum
 
 # Precedence, loosest first. A sub-expression is parenthesized when its precedence is lower
 # than what its position requires.
@@ -87,6 +88,14 @@ def name_latex(name: str, *, bold: bool) -> str:
         return core
     sub_latex = ",".join(_subscript_part(part) for part in sub.split("_"))
     return f"{core}_{{{sub_latex}}}" if len(sub_latex) > 1 else f"{core}_{sub_latex}"
+
+
+def with_index(text: str, index: str) -> str:
+    """``\\mathbf{x}`` + ``i`` -> ``\\mathbf{x}_i``; ``\\mathbf{a}_1`` + ``i`` -> ``\\mathbf{a}_{1,i}``."""
+    found = re.search(r"_(\{([^{}]*)\}|([A-Za-z0-9]))$", text)
+    if found:
+        return f"{text[:found.start()]}_{{{found.group(2) or found.group(3)},{index}}}"
+    return f"{text}_{index}"
 
 
 def safe_identifier(name: str) -> str:
@@ -280,6 +289,16 @@ class LectureLatexPrinter:
     def _print_im(self, expr):
         return f"\\operatorname{{Im}}\\{{{self.text(expr.args[0])}\\}}", ATOM
 
+    def _print_sample(self, expr):
+        bold = isinstance(expr, Sample)
+        return with_index(self.symbol_name(expr.family, bold=bold), str(expr.index)), ATOM
+
+    def _print_sample_sum(self, expr):
+        # Printed in front of a product, the sum reads as summing the whole product; that
+        # is the same value, since nothing outside the sum depends on its index.
+        limits = f"\\sum_{{{expr.index}=1}}^{{{self.text(expr.upper)}}}"
+        return f"{limits} {self.wrap(expr.body, MUL)}", MUL
+
     def _print_as_scalar(self, expr):
         return self.print_(expr.arg)
 
@@ -357,8 +376,10 @@ class LectureLatexPrinter:
         factors = []
         if coeff != 1:
             factors.extend(self._scalar_factors(coeff, in_matrix_product=True))
-        for m in matrices:
-            factors.append((self.wrap(m, MUL + 1), is_differential(m)))
+        for i, m in enumerate(matrices):
+            # a sum over samples closes a product: 2\sum_i \mathbf{a}_i, not 2(\sum_i ...)
+            last_sum = i == len(matrices) - 1 and isinstance(m, MatSampleSum)
+            factors.append((self.wrap(m, MUL if last_sum else MUL + 1), is_differential(m)))
         return join_factors(factors), MUL
 
     def _scalar_factors(self, coeff, *, in_matrix_product: bool):
@@ -499,6 +520,8 @@ LectureLatexPrinter._dispatch = (
     (Re, LectureLatexPrinter._print_re),
     (im, LectureLatexPrinter._print_im),
     (AsScalar, LectureLatexPrinter._print_as_scalar),
+    ((Sample, SampleScalar), LectureLatexPrinter._print_sample),
+    ((SampleSum, MatSampleSum), LectureLatexPrinter._print_sample_sum),
     (Sum, LectureLatexPrinter._print_sum),
     (type(S.ImaginaryUnit), LectureLatexPrinter._print_imaginary_unit),
     (Number, LectureLatexPrinter._print_number),

@@ -23,6 +23,7 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from ..functions import numpy_code
 from ..ir import AsScalar, Elementwise, ScalarFunc
+from ..sums import MatSampleSum, Sample, SampleScalar, SampleSum
 
 
 def to_numpy(expr, dims: dict | None = None) -> str:
@@ -34,15 +35,30 @@ def to_numpy(expr, dims: dict | None = None) -> str:
     return _code(expr, dims or {})
 
 
-def dims_code(symbols) -> dict:
-    """``{dimension: 'X.shape[k]'}`` from the first variable that has each dimension."""
+def dims_code(symbols, counts=None) -> dict:
+    """``{dimension: 'X.shape[k]'}`` from the first variable that has each dimension.
+
+    ``counts`` maps a sample index to its number of samples, read off a family's last axis.
+    """
     found: dict = {}
     for sym in symbols:
-        if isinstance(sym, MatrixSymbol):
+        if isinstance(sym, (Sample, SampleScalar)) and counts and sym.index in counts:
+            axis = len(sample_axes(sym))
+            found.setdefault(counts[sym.index], f"{sym.family}.shape[{axis}]")
+        if isinstance(sym, Sample):
+            for axis, size in enumerate(sample_axes(sym)):
+                if not size.is_number:
+                    found.setdefault(size, f"{sym.family}.shape[{axis}]")
+        elif isinstance(sym, MatrixSymbol):
             for axis, size in enumerate(sym.shape):
                 if not size.is_number:
                     found.setdefault(size, f"{sym.name}.shape[{axis}]")
     return found
+
+
+def scope_dims(scope) -> dict:
+    """``dims_code`` for all of a problem's variables, numbers of samples included."""
+    return dims_code(scope.symbols.values(), scope.counts)
 
 
 def _dim(size, dims) -> str:
@@ -61,6 +77,34 @@ def _code(expr, dims) -> str:
 @_code.register
 def _(expr: MatrixSymbol, dims):
     return expr.name
+
+
+def sample_axes(sym) -> tuple:
+    """The axes of one sample: ``(n,)`` for vectors (``x[:, [i]]``), ``(m, n)``, ``()``."""
+    if isinstance(sym, SampleScalar):
+        return ()
+    rows, cols = sym.shape
+    return (rows,) if cols == 1 else (rows, cols)
+
+
+@_code.register
+def _(expr: Sample, dims):
+    index = str(expr.index)
+    return f"{expr.family}[:, [{index}]]" if expr.cols == 1 else f"{expr.family}[:, :, {index}]"
+
+
+@_code.register
+def _(expr: SampleScalar, dims):
+    return f"{expr.family}[{expr.index}]"
+
+
+def _sum_code(expr, dims):
+    return (f"np.sum([{_code(expr.body, dims)} for {expr.index} in "
+            f"range({_dim(expr.upper, dims)})], axis=0)")
+
+
+_code.register(SampleSum)(_sum_code)
+_code.register(MatSampleSum)(_sum_code)
 
 
 @_code.register

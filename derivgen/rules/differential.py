@@ -16,6 +16,7 @@ from sympy.core.function import Function
 
 from ..errors import DerivgenError
 from ..ir import AsScalar, D, Elementwise, ScalarFunc, depends_on
+from ..sums import MatSampleSum, SampleSum, sample_sum
 
 
 @dataclass(frozen=True)
@@ -237,3 +238,13 @@ def diff_function(expr: Function, ctx):
     derivative = expr.func(x).diff(x).subs(x, u)
     return Mul(derivative, differential(u, ctx)), SCALAR_CHAIN
 
+
+
+SAMPLE_SUM = Rule("the differential of a sum", r"d\sum_{i=1}^{N} f_i = \sum_{i=1}^{N} df_i")
+
+
+@expand_differential.register(SampleSum)
+@expand_differential.register(MatSampleSum)
+def diff_sample_sum(expr, ctx):
+    """$d\\sum_i f_i = \\sum_i df_i$; e.g. $d\\sum_i y_i^T W x_i = \\sum_i y_i^T dW\\,x_i$."""
+    return sample_sum(differential(expr.body, ctx), expr.index, expr.upper), SAMPLE_SUM

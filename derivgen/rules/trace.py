@@ -7,12 +7,13 @@ returns the new terms, or ``None`` when it does not apply.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sympy import (Add, HadamardProduct, Identity, MatAdd, MatMul, Mul, S, Trace,
                    Transpose)
 
 from ..ir import AsScalar, DiffScalar, DiffSymbol
+from ..sums import MatSampleSum, SampleSum, summed, uses_index
 from .differential import Rule
 from .simplify import textbook
 from .transpose import push_transposes
@@ -35,6 +36,12 @@ SCALAR_OUT = Rule("a scalar factor leaves the trace",
 COLLECT = Rule("collect terms", r"\operatorname{tr}(\mathbf{A}\,d\mathbf{X}) + "
                r"\operatorname{tr}(\mathbf{B}\,d\mathbf{X}) = "
                r"\operatorname{tr}((\mathbf{A} + \mathbf{B})\,d\mathbf{X})")
+SUM_INTO_TRACE = Rule("a sum passes into the trace",
+                      r"\sum_{i=1}^{N} \operatorname{tr}(\mathbf{A}_i\,d\mathbf{X}) = "
+                      r"\operatorname{tr}\Big(\Big(\sum_{i=1}^{N}\mathbf{A}_i\Big)d\mathbf{X}\Big)")
+TRACE_OF_SUM = Rule("trace of a sum over samples",
+                    r"\operatorname{tr}\Big(\mathbf{L}\sum_{i=1}^{N}\mathbf{E}_i\Big) = "
+                    r"\sum_{i=1}^{N}\operatorname{tr}(\mathbf{L}\,\mathbf{E}_i)")
 GRADIENT_FORM = Rule("gradient form",
                      r"df = \operatorname{tr}\left(\left(\frac{\partial f}{\partial "
                      r"\mathbf{X}}\right)^T d\mathbf{X}\right)")
@@ -42,11 +49,16 @@ GRADIENT_FORM = Rule("gradient form",
 
 @dataclass(frozen=True)
 class TraceTerm:
-    """``coeff * tr(left @ inner)``; ``left`` is None for the identity."""
+    """``coeff * tr(left @ inner)``; ``left`` is None for the identity.
+
+    ``sums`` holds the ``(index, N)`` of the sums over samples the term is under,
+    outermost first: the term is $\\sum_i c_i\\,tr(L_i E_i)$.
+    """
 
     coeff: object
     left: object
     inner: object
+    sums: tuple = ()
 
     @property
     def done(self) -> bool:
@@ -55,14 +67,23 @@ class TraceTerm:
     def expr(self):
         """The term as an expression, for display and for numerical checks."""
         if not self.inner.is_Matrix:
-            return Mul(self.coeff, self.inner)
-        body = self.inner if self.left is None else \
-            MatMul(self.left, self.inner).doit(deep=False)
-        return Mul(self.coeff, Trace(body))
+            body = self.inner
+        else:
+            body = Trace(self.inner if self.left is None else
+                         MatMul(self.left, self.inner).doit(deep=False))
+        outside, inside = split_by_sums(self.coeff, self.sums)
+        return Mul(outside, summed(Mul(inside, body), self.sums))
 
     def replace(self, **changes) -> "TraceTerm":
-        values = {"coeff": self.coeff, "left": self.left, "inner": self.inner, **changes}
-        return TraceTerm(**values)
+        return replace(self, **changes)
+
+
+def split_by_sums(coeff, sums):
+    """``coeff`` as (the factors free of the sums' indices, the factors that use them)."""
+    def bound(factor):
+        return any(uses_index(factor, index) for index, _ in sums)
+    factors = Mul.make_args(coeff)
+    return (Mul(*[f for f in factors if not bound(f)]), Mul(*[f for f in factors if bound(f)]))
 
 
 def has_differential(expr) -> bool:
@@ -94,6 +115,10 @@ def terms_of(df):
         if len(inner) != 1:
             raise ValueError(f"not linear in the differential: {part}")
         coeff = Mul(*[f for f in factors if not has_differential(f)])
+        if isinstance(inner[0], SampleSum):
+            terms.extend(t.replace(coeff=Mul(coeff, t.coeff), sums=(inner[0].binding,) + t.sums)
+                         for t in terms_of(inner[0].body))
+            continue
         terms.append(TraceTerm(coeff, None, _scalar_content(inner[0])))
     return terms
 
@@ -142,7 +167,8 @@ def trace_scalar_out(term: TraceTerm):
     held = Mul(*[f for f in Mul.make_args(s) if has_differential(f)])
     remaining = AsScalar(full) if full.shape == (1, 1) else Trace(full)
     # the held scalar may be a sum of differentials: split it into terms again
-    return terms_of(Mul(term.coeff, *constant, remaining, held))
+    return [t.replace(sums=term.sums + t.sums)
+            for t in terms_of(Mul(term.coeff, *constant, remaining, held))]
 
 
 def trace_cyclic(term: TraceTerm):
@@ -183,6 +209,16 @@ def trace_hadamard(term: TraceTerm):
     return [term.replace(left=Transpose(HadamardProduct(left_t, *others)), inner=holders[0])]
 
 
+def trace_of_sample_sum(term: TraceTerm):
+    """$tr(L\\sum_i E_i) = \\sum_i tr(L\\,E_i)$ for an $L$ that does not depend on $i$."""
+    inner = term.inner
+    if not isinstance(inner, MatSampleSum):
+        return None
+    if term.left is not None and uses_index(term.left, inner.index):
+        return None
+    return [term.replace(inner=inner.body, sums=term.sums + (inner.binding,))]
+
+
 def trace_of_scalar(term: TraceTerm):
     """$tr(s) = s$ for a ``1 x 1`` block held as a scalar: $tr(L\\,x) \\to$ its matrix."""
     if isinstance(term.inner, AsScalar):
@@ -198,6 +234,7 @@ TRACE_RULES = (
     (trace_cyclic, CYCLIC),
     (trace_transpose, TRANSPOSE),
     (trace_hadamard, HADAMARD),
+    (trace_of_sample_sum, TRACE_OF_SUM),
 )
 
 
@@ -225,7 +262,7 @@ def canonical_scalar(expr):
 
 def gradient_of(terms, differential):
     """$\\sum_k c_k tr(L_k\\,dX) \\Rightarrow G = \\sum_k c_k L_k^T$, in textbook form."""
-    parts = []
+    groups: dict = {}
     for t in terms:
         if t.inner != differential:
             continue
@@ -233,13 +270,21 @@ def gradient_of(terms, differential):
             left_t = Identity(differential.rows) if differential.is_Matrix else S.One
         else:
             left_t = push_transposes(Transpose(t.left))
-        parts.append(Mul(t.coeff, left_t) if not left_t.is_Matrix else
-                     MatMul(t.coeff, left_t).doit(deep=False))
-    if not parts:
+        groups.setdefault(t.sums, []).append(scaled(t.coeff, left_t))
+    if not groups:
         return None
-    if differential.is_Matrix:
-        total = MatAdd(*parts).doit(deep=False) if len(parts) > 1 else parts[0]
-    else:
-        total = canonical_scalar(Add(*parts))
-    return textbook(total)
+    # one sum over the samples for all the terms under it: \sum_i (A_i + B_i)
+    totals = [summed(_total(parts, differential), sums) for sums, parts in groups.items()]
+    return textbook(_total(totals, differential))
+
+
+def scaled(coeff, expr):
+    """``coeff * expr`` for a scalar or a matrix ``expr``."""
+    return MatMul(coeff, expr).doit(deep=False) if expr.is_Matrix else Mul(coeff, expr)
+
+
+def _total(parts, like):
+    if like.is_Matrix:
+        return MatAdd(*parts).doit(deep=False) if len(parts) > 1 else parts[0]
+    return canonical_scalar(Add(*parts))
 

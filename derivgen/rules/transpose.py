@@ -11,6 +11,7 @@ from sympy import (HadamardPower, HadamardProduct, Identity, Inverse, KroneckerP
                    MatAdd, MatMul, MatPow, OneMatrix, Transpose, ZeroMatrix)
 
 from ..ir import SymmetricSymbol
+from ..sums import MatSampleSum, sample_sum
 
 
 @singledispatch
@@ -45,6 +46,12 @@ def _(expr: MatMul):
     scalars = [a for a in expr.args if not a.is_Matrix]
     matrices = [transpose_of(a) for a in reversed(expr.args) if a.is_Matrix]
     return MatMul(*scalars, *matrices).doit(deep=False)
+
+
+@transpose_of.register
+def _(expr: MatSampleSum):
+    """$(\\sum_i A_i)^T = \\sum_i A_i^T$."""
+    return sample_sum(transpose_of(expr.body), expr.index, expr.upper)
 
 
 @transpose_of.register
