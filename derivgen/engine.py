@@ -5,6 +5,7 @@ Finding the steps is this module's job; rendering them is ``render/``'s.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from sympy import Add, Identity, MatAdd, MatMul, Mul, S, Symbol, Trace, Transpose, ZeroMatrix, preorder_traversal
@@ -15,8 +16,10 @@ from .model import Derivation, Problem, Result, Section, Step
 from .rules.differential import DiffContext, expand_differential
 from .rules.trace import (COLLECT, GRADIENT_FORM, SUM_INTO_TRACE, TRACE_OF_SCALAR, TraceTerm,
                           gradient_of, needs_trace_wrap, rewrite_once, scaled, terms_of)
-from .sums import summed
+from .sums import free_indices, summed
 from .scope import Scope, scope_of
+from .chain import Chain, link_start, parse_where, total
+from .ir import Gradient
 from .rules.hessian import HESSIAN, jacobian
 from .rules.simplify import textbook
 from .strategies import exhaust, tidy
@@ -27,41 +30,55 @@ def derive(problem: Problem) -> Derivation:
     from .verify import check_answer, verify
 
     scope = scope_of(problem)
-    function = parse_problem_function(problem, scope)
     complex_names = [n for n, spec in problem.variables.items() if spec.complex]
     if complex_names:
         raise DerivgenError(f"complex variables ({', '.join(complex_names)}) are not supported "
                             f"yet: Wirtinger derivatives are planned", file=problem.path,
                             line=problem.line_of(f"variables.{complex_names[0]}"))
     wrt = [scope.symbols[name] for name in problem.wrt]
-    ctx = DiffContext({v: differential_symbol(v) for v in wrt})
+    chain = parse_where(problem, scope, wrt, _parsed)
+    function = parse_problem_function(problem, scope)
+    ctx = DiffContext({v: differential_symbol(v) for v in wrt + chain.links})
     if not ctx.depends(function):
         raise DerivgenError(f"function: f = {problem.function} does not depend on "
                             f"{', '.join(problem.wrt)}, so its derivative is zero; check wrt",
                             file=problem.path, line=problem.line_of("function"))
     differential = differential_section(function, ctx)
     trace, gradients = trace_section(differential.end, ctx)
-    results = [Result(name, 1, False, gradients[v]) for name, v in zip(problem.wrt, wrt)]
     sections = [differential, trace]
+    if chain.links:
+        links, gradients = backpropagate(chain, gradients, ctx, scope)
+        sections.extend(links)
+    results = [_result(name, gradients[v], chain) for name, v in zip(problem.wrt, wrt)]
     if problem.hessian:
         for name, v in zip(problem.wrt, wrt):
-            section, hessian = hessian_section(gradients[v], v, name, problem, scope)
+            section, hessian = hessian_section(_gradient_of(results, name), v, name, problem,
+                                               scope)
             sections.append(section)
             results.append(Result(name, 2, False, hessian))
+    function = chain.concrete(function)
     derivation = Derivation(problem, scope, function, tuple(sections), tuple(results),
-                            verified=False)
+                            verified=False, chain=chain)
     derivation = verify(derivation)
     check_answer(derivation)
     return derivation
 
 
-def parse_problem_function(problem: Problem, scope: Scope):
-    """The function with every ``where:`` intermediate substituted, checked to be scalar."""
-    from .parse import parse_function, parse_latex
+def _result(name, gradient, chain):
+    """The gradient in the variables alone; by way of the links' gradients when there are any."""
+    if not chain.links:
+        return Result(name, 1, False, gradient)
+    return Result(name, 1, False, textbook(chain.concrete(gradient)), chain_form=gradient)
 
-    for item in problem.where:
-        scope.intermediates[item.name] = _parsed(partial(parse_latex, indexed=True), item.latex,
-                                                 scope, problem, item.line)
+
+def _gradient_of(results, name):
+    return next(r.expr for r in results if r.wrt == name and r.order == 1)
+
+
+def parse_problem_function(problem: Problem, scope: Scope):
+    """The function, its ``where:`` names already in ``scope``, checked to be scalar."""
+    from .parse import parse_function
+
     function = _parsed(parse_function, problem.function, scope, problem,
                        problem.line_of("function"))
     if function.is_Matrix and not is_one_by_one(function):
@@ -145,6 +162,68 @@ def hessian_section(gradient, var, name, problem, scope):
     return Section("Second differential", lhs, start, tuple(_merge_silent(steps))), hessian
 
 
+def backpropagate(chain: Chain, gradients: dict, ctx: DiffContext, scope: Scope):
+    """Pass each link's gradient back through its definition, the outermost link first.
+
+    Returns the chain-rule sections and ``{variable: gradient}`` in terms of the links'
+    gradients ($\\partial f/\\partial \\mathbf{W}_2 = \\sum_i \\partial f/\\partial \\mathbf{a}_{2,i}\\,
+    \\mathbf{h}_{1,i}^T$); ``chain.gradients`` gets each link's gradient, inlined.
+    """
+    found = {v: [g] for v, g in gradients.items() if not _is_zero(g)}
+    sections = []
+    for link in reversed(chain.links):
+        gradient = total(found.pop(link, []), link)
+        if _is_zero(gradient):
+            continue
+        chain.gradients[Gradient(link)] = chain.concrete(gradient)
+        chain.shown.append((Gradient(link), gradient))
+        section, parts = link_section(link, chain, ctx, scope)
+        sections.append((section, link, gradient, parts))
+        for target, part in parts.items():
+            found.setdefault(target, []).append(part)
+    shared = {k for k, parts in found.items() if len(parts) > 1}
+    sections = [replace(section, conclusion=_read_off(link, gradient, parts, shared, scope))
+                for section, link, gradient, parts in sections]
+    variables = [v for v in ctx.differentials if v not in chain.definitions]
+    return sections, {v: total(found.get(v, []), v) for v in variables}
+
+
+def link_section(link, chain: Chain, ctx: DiffContext, scope: Scope):
+    """$tr((\\partial f/\\partial \\mathbf{U})^T d\\mathbf{U}) = tr((\\partial f/\\partial \\mathbf{U})^T
+    d(\\text{definition})) = \\dots$, read off for what the definition is made of."""
+    start, sums = link_start(link, scope.counts)
+    substituted = summed(Trace(MatMul(Transpose(Gradient(link)), D(chain.definitions[link]))),
+                         sums)
+    inner = DiffContext({k: d for k, d in ctx.differentials.items() if k != link})
+    steps, before = [], substituted
+    for after, rules in exhaust(lambda s: expand_once(s[0], inner), (substituted, [])):
+        steps.append(Step(_names(rules), _identities(rules), before, after))
+        before = after
+    trace, parts = trace_section(before, inner)
+    parts = {k: g for k, g in parts.items() if not _is_zero(g)}
+    return Section("Chain rule", start, substituted,
+                   tuple(_merge_silent(steps)) + trace.steps), parts
+
+
+def _read_off(link, gradient, parts, shared, scope):
+    """``With $\\partial f/\\partial a = G$, this gives $\\partial f/\\partial W = ...$.``"""
+    from .render.latex import to_latex
+
+    given = f"${to_latex(Gradient(link), scope)} = {to_latex(gradient, scope)}$"
+    read = []
+    for target, part in parts.items():
+        name = to_latex(Gradient(target), scope)
+        if target in shared:  # it gets other terms through other paths
+            read.append(f"the term ${to_latex(part, scope)}$ of ${name}$")
+        else:
+            read.append(f"${name} = {to_latex(part, scope)}$")
+    return f"With {given}, this gives " + ", ".join(read) + "."
+
+
+def _is_zero(value):
+    return isinstance(value, ZeroMatrix) or value == 0
+
+
 def _merge_silent(steps):
     """Fold steps that used no named rule (``d`` of a ``1 x 1`` block) into the next one."""
     merged = []
@@ -218,19 +297,29 @@ def _rewrite_terms(state):
     return (new_terms, rules) if changed else None
 
 
+def _own_sums(mine, dvar):
+    """The sums a per-sample differential ``da_i`` stays under: $\\sum_i tr(G_i^T da_i)$."""
+    own = free_indices(dvar)
+    bindings = {b for t in mine for b in t.sums if b[0] in own}
+    return sorted(bindings, key=str), own
+
+
 def _show_collected(collected):
     parts = []
     for mine, _, dvar in collected:
-        if len({(t.coeff, t.left) for t in mine}) <= 1 and not any(t.sums for t in mine):
+        outer, own = _own_sums(mine, dvar)
+        inner = [[b for b in t.sums if b[0] not in own] for t in mine]
+        if len({(t.coeff, t.left) for t in mine}) <= 1 and not any(inner):
             parts.extend(t.expr() for t in mine)  # nothing to collect: Add did it
             continue
         if dvar.is_Matrix:
             lefts = [summed(scaled(t.coeff, Identity(dvar.rows) if t.left is None else t.left),
-                            t.sums) for t in mine]
+                            sums) for t, sums in zip(mine, inner)]
             total = MatAdd(*lefts).doit(deep=False) if len(lefts) > 1 else lefts[0]
-            parts.append(Trace(MatMul(total, dvar)))
+            parts.append(summed(Trace(MatMul(total, dvar)), outer))
         else:
-            parts.append(Mul(Add(*[summed(t.coeff, t.sums) for t in mine]), dvar))
+            coeffs = Add(*[summed(t.coeff, sums) for t, sums in zip(mine, inner)])
+            parts.append(summed(Mul(coeffs, dvar), outer))
     return Add(*parts)
 
 
@@ -241,11 +330,12 @@ def _collect_rules(collected):
 
 def _show_gradients(collected):
     parts = []
-    for _, gradient, dvar in collected:
+    for mine, gradient, dvar in collected:
         if gradient == 0 or isinstance(gradient, ZeroMatrix):
             continue
+        outer, _ = _own_sums(mine, dvar)
         if dvar.is_Matrix:
-            parts.append(Trace(MatMul(Transpose(gradient), dvar)))
+            parts.append(summed(Trace(MatMul(Transpose(gradient), dvar)), outer))
         else:
-            parts.append(Mul(gradient, dvar))
+            parts.append(summed(Mul(gradient, dvar), outer))
     return Add(*parts)

@@ -17,6 +17,8 @@ from __future__ import annotations
 from sympy import Basic, Expr, Integer, MatrixExpr, MatrixSymbol, Symbol
 from sympy.core.symbol import Str
 
+from .sums import Sample, SampleDiff
+
 
 class SymmetricSymbol(MatrixSymbol):
     """A square matrix variable with ``M^T = M``."""
@@ -42,7 +44,9 @@ class DiffScalar(Symbol):
 
 
 def differential_symbol(var):
-    """The differential ``dX`` of a variable symbol ``X`` (matrix or scalar)."""
+    """The differential ``dX`` of a variable symbol ``X`` (matrix or scalar), or of ``a_i``."""
+    if isinstance(var, Sample):
+        return SampleDiff(var.family, var.index, *var.shape)
     if isinstance(var, MatrixSymbol):
         return DiffSymbol("d" + var.name, *var.shape)
     return DiffScalar("d" + var.name, real=True)
@@ -145,6 +149,23 @@ def is_one_by_one(expr) -> bool:
 
 
 def depends_on(expr, symbols) -> bool:
-    """True when ``expr`` contains any of ``symbols`` (variables or differentials)."""
-    atoms = expr.atoms(MatrixSymbol, Symbol)
+    """True when ``expr`` contains any of ``symbols`` (variables, samples or differentials)."""
+    atoms = expr.atoms(MatrixSymbol, Symbol, Sample)
     return any(s in atoms for s in symbols)
+
+
+class Gradient(MatrixExpr):
+    """$\\partial f/\\partial \\mathbf{U}$ of an intermediate ``U``, a name in a chain rule."""
+
+    def __new__(cls, of):
+        return Basic.__new__(cls, of)
+
+    of = property(lambda self: self.args[0])
+
+    @property
+    def shape(self):
+        return self.of.shape
+
+
+#: The differentials of variables and intermediates: what a trace term ends with.
+DIFFERENTIALS = (DiffSymbol, DiffScalar, SampleDiff)

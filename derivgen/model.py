@@ -84,6 +84,7 @@ class Result:
     conjugate: bool
     expr: Any
     verified: bool = False
+    chain_form: Any = None    # the same by way of intermediates' gradients, for display
 
 
 @dataclass(frozen=True)
@@ -97,3 +98,8 @@ class Derivation:
     results: tuple[Result, ...]
     verified: bool
     remarks: tuple[str, ...] = ()
+    chain: Any = None         # the ``where:`` links (derivgen.chain.Chain), if any
+
+    def concrete(self, expr):
+        """``expr`` in the variables alone (intermediates, their d and gradients inlined)."""
+        return self.chain.concrete(expr) if self.chain is not None else expr

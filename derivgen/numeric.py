@@ -31,7 +31,7 @@ def evaluate(expr, env: dict, dims: dict, functions: dict | None = None):
     ``functions`` binds generic functions' callables (``g``, ``g_prime``, ...).
     """
     sums = _sums_of_differentials(expr)
-    nodes = sorted(expr.atoms(MatD, ScalarD), key=str) if not sums else []
+    nodes = _outermost(expr, (MatD, ScalarD)) if not sums else []
     if sums or nodes:
         placeholders = {}
         env = dict(env)
@@ -53,13 +53,18 @@ def evaluate(expr, env: dict, dims: dict, functions: dict | None = None):
 
 def _sums_of_differentials(expr):
     """The outermost sums over samples that hold a ``d(.)``: evaluated sample by sample."""
-    found, walk = [], preorder_traversal(expr)
+    return [node for node in _outermost(expr, (SampleSum, MatSampleSum))
+            if node.atoms(MatD, ScalarD)]
+
+
+def _outermost(expr, kinds) -> list:
+    """The outermost nodes of ``kinds`` in ``expr``, each once, in a fixed order."""
+    found, walk = {}, preorder_traversal(expr)
     for node in walk:
-        if isinstance(node, (SampleSum, MatSampleSum)):
+        if isinstance(node, kinds):
             walk.skip()
-            if node.atoms(MatD, ScalarD):
-                found.append(node)
-    return sorted(set(found), key=str)
+            found[node] = None
+    return list(found)
 
 
 def _sum_over_samples(node, env, dims, functions):

@@ -27,6 +27,14 @@ class Sample(MatrixExpr):
         return self.args[2], self.args[3]
 
 
+class SampleDiff(Sample):
+    """``d a_i``: the differential of an indexed intermediate ``a_i``."""
+
+    @property
+    def base(self):
+        return Sample(self.family, self.index, *self.shape)
+
+
 class SampleScalar(Expr):
     """``y_i``: sample ``i`` of a family of scalars."""
 

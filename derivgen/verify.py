@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from sympy import Determinant, Inverse, MatPow
+from sympy import Determinant, Inverse, MatPow, Symbol
 
 from .errors import DerivgenError
 from .model import Derivation
@@ -23,6 +23,7 @@ from .sums import Sample, SampleScalar
 TRIALS = 3
 SECOND_DIFFERENTIAL = "Second differential"
 RTOL = 1e-6
+DF = Symbol("df")
 #: Samples drawn for a family that no sum gives a count to.
 DEFAULT_SAMPLES = 3
 
@@ -43,6 +44,7 @@ class Instance:
         conditioned = _needs_conditioning(derivation)
         self.values, self.directions = {}, {}
         self.wrt = [r.wrt for r in derivation.results]
+        self.concrete = derivation.concrete
         for name, sym in scope.symbols.items():
             spec = scope.specs[name]
             shape = tuple(int(sizes.get(s, s)) for s in _array_shape(sym, scope))
@@ -62,7 +64,8 @@ class Instance:
         return env
 
     def value(self, expr, with_differentials=True):
-        return evaluate(expr, self.env(with_differentials), self.dims, self.functions)
+        return evaluate(self.concrete(expr), self.env(with_differentials), self.dims,
+                        self.functions)
 
 
 def _array_shape(sym, scope) -> tuple:
@@ -119,7 +122,8 @@ def verify(derivation: Derivation, seed: int = 0) -> Derivation:
     problem = derivation.problem
     for _ in range(TRIALS):
         inst = _instance(derivation, rng)
-        expected = as_number(directional_derivative(derivation.function, inst.env(), inst.dims,
+        expected = as_number(directional_derivative(inst.concrete(derivation.function),
+                                                    inst.env(), inst.dims,
                                                     inst.functions))
         predicted = 0.0
         for result in derivation.results:
@@ -140,11 +144,14 @@ def verify(derivation: Derivation, seed: int = 0) -> Derivation:
         for section in derivation.sections:
             if section.title == SECOND_DIFFERENTIAL:
                 continue  # a vector equation: checked with the Hessian itself
-            for step in section.steps:
-                got = as_number(inst.value(step.after))
-                if not _close(got, expected, 1e-5):
+            # a chain-rule section is an equation for one term of df, the one it starts with
+            reference = expected if section.lhs == DF else as_number(inst.value(section.lhs))
+            for rule, after in [("start", section.start)] + \
+                    [(step.rule, step.after) for step in section.steps]:
+                got = as_number(inst.value(after))
+                if not _close(got, reference, 1e-5):
                     raise _failure(problem, f"verification failed at the step "
-                                            f"'{step.rule}': {step.after}")
+                                            f"'{rule}': {after}")
     results = tuple(replace(r, verified=True) for r in derivation.results)
     return replace(derivation, results=results, verified=True)
 

@@ -24,6 +24,7 @@ from pylatex import Document, NoEscape, Package
 
 from ..errors import DerivgenError
 from .layout import break_rows
+from .text import shown_result, where_pairs
 from .latex import to_latex
 from .prose import check_math, escape_text, sanitize_prose, statement_latex
 
@@ -238,7 +239,7 @@ def results_latex(derivation) -> str:
     boxes = []
     for result in derivation.results:
         lhs = result_lhs(result, derivation)
-        pieces = break_rows(math_of(result.expr, derivation.scope), lhs=lhs)
+        pieces = break_rows(math_of(shown_result(result), derivation.scope), lhs=lhs)
         if len(pieces) == 1:
             boxes.append(rf"\boxed{{{lhs} = {pieces[0]}}}")
         else:
@@ -247,7 +248,21 @@ def results_latex(derivation) -> str:
             boxes.append(rf"\boxed{{\begin{{aligned}}{body}\end{{aligned}}}}")
     if not boxes:
         return ""
-    return "\\begin{gather*}\n" + " \\\\[0.5em]\n".join(boxes) + "\n\\end{gather*}\n"
+    return ("\\begin{gather*}\n" + " \\\\[0.5em]\n".join(boxes) + "\n\\end{gather*}\n"
+            + where_latex(derivation))
+
+
+def where_latex(derivation) -> str:
+    """``where`` and the intermediates and gradients a result by way of them refers to."""
+    pairs = where_pairs(derivation)
+    if not pairs:
+        return ""
+    rows = []
+    for lhs, rhs in pairs:
+        left = math_of(lhs, derivation.scope)
+        pieces = break_rows(math_of(rhs, derivation.scope), lhs=left)
+        rows.append(f"{left} &= " + _continued(pieces))
+    return ("where\n\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n")
 
 
 # --- compiling --------------------------------------------------------------------------

@@ -31,8 +31,9 @@ from sympy.matrices.expressions.adjoint import Adjoint
 from sympy.core.sorting import default_sort_key
 from sympy.printing.latex import LatexPrinter
 
-from ..ir import (AsScalar, DiffScalar, DiffSymbol, Elementwise, MatD, ScalarD, ScalarFunc)
-from ..sums import MatSampleSum, Sample, SampleScalar, SampleSum
+from ..ir import (DIFFERENTIALS, AsScalar, DiffScalar, DiffSymbol, Elementwise, Gradient, MatD,
+                  ScalarD, ScalarFunc)
+from ..sums import MatSampleSum, Sample, SampleDiff, SampleScalar, SampleSum
 
 # Precedence, loosest first. A sub-expression is parenthesized when its precedence is lower
 # than what its position requires.
@@ -41,6 +42,7 @@ NEG = 15        # -a: needs parentheses as a factor or operand, not as a term
 HADAMARD = 20   # a \odot b, a \otimes b
 MUL = 30        # juxtaposition: matrix and scalar products, \frac
 DIFF = 35       # d\mathbf{X}: fine as a factor, parenthesized under ^T
+FRAC = 38       # \frac{\partial f}{\partial \mathbf{a}}: a factor as it is, (...)^T
 POSTFIX = 40    # x^T, x^{-1}, x^2
 ATOM = 50       # symbols, f(...), \operatorname{tr}(...)
 
@@ -293,6 +295,17 @@ class LectureLatexPrinter:
         bold = isinstance(expr, Sample)
         return with_index(self.symbol_name(expr.family, bold=bold), str(expr.index)), ATOM
 
+    def _print_sample_diff(self, expr):
+        return "d" + self.text(expr.base), DIFF
+
+    def _print_gradient(self, expr):
+        f = self.function_name()
+        return f"\\frac{{\\partial {f}}}{{\\partial {self.text(expr.of)}}}", FRAC
+
+    def function_name(self) -> str:
+        """How the solution calls the function: ``f``, or ``\\ell`` when the problem does."""
+        return getattr(self.scope, "function_name", None) or "f"
+
     def _print_sample_sum(self, expr):
         # Printed in front of a product, the sum reads as summing the whole product; that
         # is the same value, since nothing outside the sum depends on its index.
@@ -432,7 +445,7 @@ def hadamard_order(expr):
     differential last: ``\\mathbf{a} \\odot e^{\\mathbf{X}\\mathbf{b}}``,
     ``\\sigma'(\\mathbf{A}) \\odot d\\mathbf{A}``.
     """
-    has_diff = bool(expr.atoms(DiffSymbol, DiffScalar, MatD, ScalarD))
+    has_diff = bool(expr.atoms(*DIFFERENTIALS, MatD, ScalarD))
     is_function = isinstance(expr, Elementwise)
     order = expr.order if is_function else 0
     # Then symbols before compound operands; SymPy's key makes the order not depend on
@@ -451,7 +464,7 @@ def is_differential(expr) -> bool:
     """True for ``dX``, ``d(E)`` and their transposes: factors set off by ``\\,``."""
     while isinstance(expr, (Transpose, Adjoint)):
         expr = expr.arg
-    return isinstance(expr, (DiffSymbol, DiffScalar, MatD, ScalarD))
+    return isinstance(expr, (*DIFFERENTIALS, MatD, ScalarD))
 
 
 def join_factors(factors) -> str:
@@ -520,7 +533,9 @@ LectureLatexPrinter._dispatch = (
     (Re, LectureLatexPrinter._print_re),
     (im, LectureLatexPrinter._print_im),
     (AsScalar, LectureLatexPrinter._print_as_scalar),
+    (SampleDiff, LectureLatexPrinter._print_sample_diff),
     ((Sample, SampleScalar), LectureLatexPrinter._print_sample),
+    (Gradient, LectureLatexPrinter._print_gradient),
     ((SampleSum, MatSampleSum), LectureLatexPrinter._print_sample_sum),
     (Sum, LectureLatexPrinter._print_sum),
     (type(S.ImaginaryUnit), LectureLatexPrinter._print_imaginary_unit),

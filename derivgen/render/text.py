@@ -37,6 +37,19 @@ def section_text(section, scope) -> list[str]:
     return lines
 
 
+def shown_result(result):
+    """A result as the solution writes it: by way of the intermediates' gradients if any."""
+    return result.chain_form if result.chain_form is not None else result.expr
+
+
+def where_pairs(derivation) -> list:
+    """The intermediates and their gradients that a result by way of them refers to."""
+    chain = derivation.chain
+    if chain is None or not any(r.chain_form is not None for r in derivation.results):
+        return []
+    return chain.where()
+
+
 def result_label(result) -> str:
     """``df/dX``, ``df/dZ*`` (conjugate), ``d2f/dX2`` (Hessian)."""
     if result.order >= 2:
@@ -53,7 +66,9 @@ def derivation_text(derivation) -> str:
         lines.append("")
     lines.append("Result")
     for result in derivation.results:
-        lines.append(f"  {result_label(result)} = {_math(result.expr, scope)}")
+        lines.append(f"  {result_label(result)} = {_math(shown_result(result), scope)}")
+    for lhs, rhs in where_pairs(derivation):
+        lines.append(f"    where {_math(lhs, scope)} = {_math(rhs, scope)}")
     for remark in derivation.remarks:
         lines.append(f"  {remark}")
     lines.append("")

@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 from sympy import (Add, HadamardProduct, Identity, MatAdd, MatMul, Mul, S, Trace,
                    Transpose)
 
-from ..ir import AsScalar, DiffScalar, DiffSymbol
-from ..sums import MatSampleSum, SampleSum, summed, uses_index
+from ..ir import DIFFERENTIALS, AsScalar
+from ..sums import MatSampleSum, SampleSum, free_indices, summed, uses_index
 from .differential import Rule
 from .simplify import textbook
 from .transpose import push_transposes
@@ -62,7 +62,7 @@ class TraceTerm:
 
     @property
     def done(self) -> bool:
-        return isinstance(self.inner, (DiffSymbol, DiffScalar))
+        return isinstance(self.inner, DIFFERENTIALS)
 
     def expr(self):
         """The term as an expression, for display and for numerical checks."""
@@ -87,7 +87,7 @@ def split_by_sums(coeff, sums):
 
 
 def has_differential(expr) -> bool:
-    return bool(expr.atoms(DiffSymbol, DiffScalar))
+    return bool(expr.atoms(*DIFFERENTIALS))
 
 
 def _split_sum(expr):
@@ -134,8 +134,16 @@ def _scalar_content(scalar):
 
 def needs_trace_wrap(df) -> bool:
     """True when ``df`` has a differential outside every trace (``a^T dX b``)."""
-    return any(not isinstance(f, Trace) for part in _split_sum(df)
-               for f in Mul.make_args(part) if has_differential(f)) or df.is_Matrix
+    if df.is_Matrix:
+        return True
+    for part in _split_sum(df):
+        for factor in Mul.make_args(part):
+            if isinstance(factor, SampleSum):
+                if needs_trace_wrap(factor.body):
+                    return True
+            elif has_differential(factor) and not isinstance(factor, Trace):
+                return True
+    return False
 
 
 def trace_linearity(term: TraceTerm):
@@ -273,8 +281,11 @@ def gradient_of(terms, differential):
         groups.setdefault(t.sums, []).append(scaled(t.coeff, left_t))
     if not groups:
         return None
-    # one sum over the samples for all the terms under it: \sum_i (A_i + B_i)
-    totals = [summed(_total(parts, differential), sums) for sums, parts in groups.items()]
+    # one sum over the samples for all the terms under it: \sum_i (A_i + B_i); the
+    # gradient by a sample's own differential da_i is that sample's, not summed
+    own = free_indices(differential)
+    totals = [summed(_total(parts, differential), [b for b in sums if b[0] not in own])
+              for sums, parts in groups.items()]
     return textbook(_total(totals, differential))
 
 
