@@ -409,15 +409,19 @@ def hadamard_order(expr):
     SymPy sorts the operands of a (commutative) Hadamard product its own way; the lecture
     writes plain factors first, then elementwise functions by derivative order, and the
     differential last: ``\\mathbf{a} \\odot e^{\\mathbf{X}\\mathbf{b}}``,
-    ``\\sigma'(\\mathbf{A}) \\odot d\\mathbf{A}``.
+    ``\\sigma'(\\mathbf{A}) \\odot d\\mathbf{A}``.  A function comes before an expression
+    built from it, as in a closed form: ``\\sigma(\\mathbf{a}) \\odot (\\mathbf{1} -
+    \\sigma(\\mathbf{a}))``; a nested Hadamard product (such a closed form) comes after
+    the other operands.
     """
     has_diff = bool(expr.atoms(DiffSymbol, DiffScalar, MatD, ScalarD))
+    functions = expr.atoms(Elementwise)
     is_function = isinstance(expr, Elementwise)
-    order = expr.order if is_function else 0
+    order = max((f.order for f in functions), default=0)
     # Then symbols before compound operands; SymPy's key makes the order not depend on
     # the order the operands came in.
-    return (has_diff, is_function, order, not isinstance(expr, MatrixSymbol),
-            default_sort_key(expr))
+    return (has_diff, bool(functions), isinstance(expr, HadamardProduct), order,
+            not is_function, not isinstance(expr, MatrixSymbol), default_sort_key(expr))
 
 
 def is_atom_symbol(expr) -> bool:
