@@ -16,6 +16,7 @@ from .rules.trace import (COLLECT, GRADIENT_FORM, TRACE_OF_SCALAR, TraceTerm, gr
 from .scope import Scope, scope_of
 from .rules.hessian import HESSIAN, jacobian
 from .rules.simplify import textbook
+from .rules.softmax import rewrite_under_d
 from .strategies import exhaust, tidy
 
 
@@ -91,7 +92,7 @@ def expand_once(expr, ctx: DiffContext):
         return None
     replacements, rules = {}, []
     for node in nodes:
-        replacements[node], rule = expand_differential(node.arg, ctx)
+        replacements[node], rule = rewrite_under_d(node.arg) or expand_differential(node.arg, ctx)
         if rule.name and rule not in rules:
             rules.append(rule)
     return tidy(expr.xreplace(replacements)), rules

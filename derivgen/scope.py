@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sympy import Integer, MatrixSymbol, Symbol
 
-from .ir import SymmetricSymbol
+from .ir import OneHotSymbol, SymmetricSymbol
 from .model import Problem, VarSpec
 
 
@@ -37,7 +37,8 @@ class Scope:
             sym = Symbol(spec.name) if spec.complex else Symbol(spec.name, real=True)
         else:
             rows, cols = (shape + [Integer(1)])[:2]
-            cls = SymmetricSymbol if spec.symmetric else MatrixSymbol
+            cls = SymmetricSymbol if spec.symmetric else OneHotSymbol if spec.onehot \
+                else MatrixSymbol
             sym = cls(spec.name, rows, cols)
         self.symbols[spec.name] = sym
         self.specs[spec.name] = spec

@@ -31,7 +31,8 @@ from sympy.matrices.expressions.adjoint import Adjoint
 from sympy.core.sorting import default_sort_key
 from sympy.printing.latex import LatexPrinter
 
-from ..ir import (AsScalar, DiffScalar, DiffSymbol, Elementwise, MatD, ScalarD, ScalarFunc)
+from ..ir import (AsScalar, DiffScalar, DiffSymbol, Elementwise, MatD, ScalarD, ScalarFunc,
+                  Softmax)
 
 # Precedence, loosest first. A sub-expression is parenthesized when its precedence is lower
 # than what its position requires.
@@ -262,6 +263,9 @@ class LectureLatexPrinter:
     def _print_elementwise(self, expr):
         return self._print_applied(expr.name, expr.kind, expr.arg, expr.order)
 
+    def _print_softmax(self, expr):
+        return f"\\operatorname{{softmax}}({self.text(expr.arg)})", ATOM
+
     def _print_scalar_func(self, expr):
         return self._print_applied(expr.name, expr.kind, expr.arg, expr.order)
 
@@ -415,9 +419,9 @@ def hadamard_order(expr):
     the other operands.
     """
     has_diff = bool(expr.atoms(DiffSymbol, DiffScalar, MatD, ScalarD))
-    functions = expr.atoms(Elementwise)
-    is_function = isinstance(expr, Elementwise)
-    order = max((f.order for f in functions), default=0)
+    functions = expr.atoms(Elementwise, Softmax)
+    is_function = isinstance(expr, (Elementwise, Softmax))
+    order = max((getattr(f, "order", 0) for f in functions), default=0)
     # Then symbols before compound operands; SymPy's key makes the order not depend on
     # the order the operands came in.
     return (has_diff, bool(functions), isinstance(expr, HadamardProduct), order,
@@ -497,6 +501,7 @@ LectureLatexPrinter._dispatch = (
     (Determinant, LectureLatexPrinter._print_det),
     (Elementwise, LectureLatexPrinter._print_elementwise),
     (ScalarFunc, LectureLatexPrinter._print_scalar_func),
+    (Softmax, LectureLatexPrinter._print_softmax),
     (exp, LectureLatexPrinter._print_exp),
     (log, LectureLatexPrinter._print_log),
     (Abs, LectureLatexPrinter._print_abs),

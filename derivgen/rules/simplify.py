@@ -8,6 +8,7 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from ..ir import Elementwise, ScalarFunc
 from ..strategies import bottom_up, flatten_node
+from .softmax import name_softmax
 from .transpose import push_transposes
 
 
@@ -79,7 +80,15 @@ def known_derivative(expr):
     return expr if closed is None else closed
 
 
-TEXTBOOK_RULES = (known_derivative, hadamard_drop_ones, diag_of_ones, flatten_node)
+def softmax_named(expr):
+    """$\\frac{e^{\\mathbf{a}}}{\\mathbf{1}^T e^{\\mathbf{a}}} = \\operatorname{softmax}(\\mathbf{a})$
+    (``rules.softmax.name_softmax``), so a result reads as the lecture writes it."""
+    named = name_softmax(expr)
+    return expr if named is None else named
+
+
+TEXTBOOK_RULES = (known_derivative, hadamard_drop_ones, diag_of_ones, flatten_node,
+                  softmax_named)
 
 
 def textbook(expr):
