@@ -153,3 +153,35 @@ def test_log_sum_exp_gradient_is_softmax(solve):
     d = solve("title: t\nvariables: {x: {shape: [n]}}\n"
               "function: '\\log(\\mathbf{1}^T e^{\\mathbf{x}})'\nwrt: x\n")
     assert d.results[0].expr == Softmax(d.scope.symbols["x"])
+
+
+BATCH_LOSS = """
+title: Cross-entropy of a batch
+variables:
+  A: {shape: [m, N]}
+  Y: {shape: [m, N]FLAG}
+function: '-\\operatorname{tr}(\\mathbf{Y}^T\\log\\operatorname{softmax}(\\mathbf{A}))'
+wrt: A
+"""
+
+
+def test_one_hot_columns_give_softmax_minus_labels(solve):
+    d = solve(BATCH_LOSS.replace("FLAG", ", onehot: true"))
+    assert to_latex(d.results[0].expr, d.scope) == r"\operatorname{softmax}(\mathbf{A}) - \mathbf{Y}"
+    one_hot = [s for s in d.sections[0].steps if s.rule == "one-hot labels"]
+    assert one_hot and one_hot[0].identity == r"\mathbf{1}^T\mathbf{Y} = \mathbf{1}^T"
+
+
+def test_batch_without_one_hot_scales_the_columns(solve):
+    d = solve(BATCH_LOSS.replace("FLAG", ""))
+    assert to_latex(d.results[0].expr, d.scope) == \
+        r"\operatorname{softmax}(\mathbf{A})\operatorname{diag}(\mathbf{Y}^T\mathbf{1}) - \mathbf{Y}"
+
+
+def test_verifier_draws_one_hot_columns():
+    from derivgen.model import VarSpec as Spec
+    from derivgen.verify import _draw
+    rng = np.random.default_rng(3)
+    labels = _draw(rng, (4, 6), Spec("Y", ("m", "N"), onehot=True), False, False)
+    assert set(np.unique(labels)) == {0.0, 1.0}
+    np.testing.assert_array_equal(labels.sum(axis=0), np.ones(6))

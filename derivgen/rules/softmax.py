@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from sympy import (Add, HadamardPower, HadamardProduct, MatAdd, MatMul, Mul, OneMatrix, Pow, S,
                    Trace, Transpose, log)
+from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from ..ir import D, AsScalar, Elementwise, OneHotSymbol, Softmax
 from ..strategies import tidy
+from .transpose import push_transposes
 from .differential import Rule
 
 LOG_SOFTMAX = Rule("log-softmax",
@@ -75,8 +77,8 @@ def softmax_definition(expr):
 def name_softmax(expr):
     """$\\frac{c\\,\\mathbf{P} e^{\\mathbf{a}} \\mathbf{Q}}{\\mathbf{1}^T e^{\\mathbf{a}}} =
     c\\,\\mathbf{P}\\operatorname{softmax}(\\mathbf{a})\\mathbf{Q}$, and column by column
-    $e^{A} \\odot \\mathbf{1}(\\mathbf{w} \\odot (\\mathbf{1}^T e^{A})^{\\odot -1}) =
-    \\operatorname{softmax}(A) \\odot \\mathbf{1}\\mathbf{w}$; ``None`` when no softmax is there.
+    $e^{A} \\odot \\mathbf{1}(\\mathbf{w}^T \\odot (\\mathbf{1}^T e^{A})^{\\odot -1}) =
+    \\operatorname{softmax}(A)\\operatorname{diag}(\\mathbf{w})$; ``None`` when no softmax is there.
     """
     if isinstance(expr, MatMul):
         return _name_in_product(expr)
@@ -112,9 +114,11 @@ def _name_in_hadamard(expr):
                 continue
             kept = [o for j, o in enumerate(operands) if j not in (exp_at, at)]
             kept.append(Softmax(e.arg))
-            if weight is not S.One:
-                kept.append(MatMul(OneMatrix(e.arg.rows, 1), weight))
-            return kept[0] if len(kept) == 1 else HadamardProduct(*kept)
+            named = kept[0] if len(kept) == 1 else HadamardProduct(*kept)
+            if weight is S.One:
+                return named
+            # scaling every row by w is scaling the columns: K \odot 1w = K diag(w)
+            return MatMul(named, DiagMatrix(push_transposes(Transpose(weight))))
     return None
 
 
