@@ -247,7 +247,7 @@ statement: >-
 
 # required: every symbol used in `function` (and `where`).
 # shape: [m, n] matrix, [m] column vector, [] scalar; dimensions are names or numbers.
-# optional flags: symmetric: true (square only), complex: true, onehot: true (vectors),
+# optional flags: symmetric: true (square only), complex: true, onehot: true (one-hot columns),
 # latex: '\lambda' (how the name is written; default: the name, in bold if not a scalar)
 variables:
   a: {shape: [m]}

@@ -22,6 +22,7 @@ from .chain import Chain, link_start, parse_where, total
 from .ir import Gradient
 from .rules.hessian import HESSIAN, jacobian
 from .rules.simplify import textbook
+from .rules.softmax import rewrite_under_d
 from .strategies import exhaust, tidy
 
 
@@ -111,7 +112,7 @@ def expand_once(expr, ctx: DiffContext):
         return None
     replacements, rules = {}, []
     for node in nodes:
-        replacements[node], rule = expand_differential(node.arg, ctx)
+        replacements[node], rule = rewrite_under_d(node.arg) or expand_differential(node.arg, ctx)
         if rule.name and rule not in rules:
             rules.append(rule)
     return tidy(expr.xreplace(replacements)), rules

@@ -19,7 +19,9 @@ KNOWN: dict[str, tuple[str, str, str]] = {
 }
 
 GENERIC = "generic"
-KINDS = tuple(KNOWN) + (GENERIC,)
+#: Functions of a whole vector (column by column for a matrix), not entrywise.
+SOFTMAX = "softmax"
+KINDS = tuple(KNOWN) + (GENERIC, SOFTMAX)
 
 
 def numpy_code(kind: str, order: int, arg: str, name: str = "g") -> str:

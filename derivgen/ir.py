@@ -9,7 +9,9 @@ Variables are ``MatrixSymbol`` (a vector of length m is ``m x 1``) or, for scala
 * ``Elementwise``: a function applied entrywise, ``sigma(X)``, ``e^{X}``, or its k-th
   derivative ``sigma'(X)``;
 * ``ScalarFunc``: a declared function applied to a scalar, ``g(t)``;
-* ``AsScalar``: a ``1 x 1`` matrix used as a scalar, ``(a^T x) b``.
+* ``AsScalar``: a ``1 x 1`` matrix used as a scalar, ``(a^T x) b``;
+* ``Softmax``: ``softmax(A)``, column by column;
+* ``OneHotSymbol``: a variable declared ``onehot: true`` (each column one-hot, ``1^T Y = 1^T``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ class SymmetricSymbol(MatrixSymbol):
 
     def _eval_transpose(self):
         return self
+
+
+class OneHotSymbol(MatrixSymbol):
+    """A vector (or a matrix of columns) of one-hot labels: ``1^T y = 1``, ``1^T Y = 1^T``."""
 
 
 class DiffSymbol(MatrixSymbol):
@@ -120,6 +126,21 @@ class ScalarFunc(Expr):
     kind = property(lambda self: self.args[1].name)
     arg = property(lambda self: self.args[2])
     order = property(lambda self: int(self.args[3]))
+
+
+class Softmax(MatrixExpr):
+    """``softmax(A)``: each column of ``e^A`` divided by its sum, ``e^a / (1^T e^a)``."""
+
+    def __new__(cls, arg):
+        return Basic.__new__(cls, arg)
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return self.arg.shape
 
 
 class AsScalar(Expr):

@@ -192,9 +192,10 @@ def _variable(check: _Checker, name: str, entry, line: int) -> VarSpec:
         raise check.error(f"variable '{name}' is symmetric, so it must be square: "
                           f"give it a shape like [n, n], not {_shape_text(shape)}",
                           entry.line("symmetric"))
-    if flags.get("onehot") and len(shape) != 1:
-        raise check.error(f"variable '{name}' is onehot, so it must be a vector (shape [m]), "
-                          f"not {_shape_text(shape)}", entry.line("onehot"))
+    if flags.get("onehot") and not shape:
+        raise check.error(f"variable '{name}' is onehot, so it must be a vector (shape [m]) "
+                          f"or a matrix of one-hot columns (shape [m, N]), not a scalar",
+                          entry.line("onehot"))
     latex = check.text(entry, "latex", latex=True, label=f"{name}.latex") if "latex" in entry \
         else None
     index = _index(check, name, entry) if "index" in entry else None
@@ -316,6 +317,9 @@ def _wrt(check: _Checker, data: Located, variables, where) -> list[str]:
             raise check.error(f"'wrt' names the samples '{name}' (index: "
                               f"{variables[name].index}): differentiate by a parameter shared "
                               f"by all samples", line)
+        if variables[name].onehot:
+            raise check.error(f"'wrt' names the one-hot labels '{name}': labels are data, "
+                              f"not something to differentiate by", line)
         result.append(name)
     return result
 

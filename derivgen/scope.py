@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from sympy import Integer, MatrixSymbol, Symbol
 
-from .ir import SymmetricSymbol
-from .sums import Sample, SampleScalar, free_indices
+from .ir import OneHotSymbol, SymmetricSymbol
+from .sums import OneHotSample, Sample, SampleScalar, free_indices
 from .model import Problem, VarSpec
 
 
@@ -38,13 +38,15 @@ class Scope:
         if spec.index:
             index = Symbol(spec.index, integer=True)
             rows, cols = (shape + [Integer(1)] * 2)[:2]
-            sym = Sample(spec.name, index, rows, cols) if shape else \
+            kind = OneHotSample if spec.onehot else Sample
+            sym = kind(spec.name, index, rows, cols) if shape else \
                 SampleScalar(spec.name, index)
         elif not shape:
             sym = Symbol(spec.name) if spec.complex else Symbol(spec.name, real=True)
         else:
             rows, cols = (shape + [Integer(1)])[:2]
-            cls = SymmetricSymbol if spec.symmetric else MatrixSymbol
+            cls = SymmetricSymbol if spec.symmetric else OneHotSymbol if spec.onehot \
+                else MatrixSymbol
             sym = cls(spec.name, rows, cols)
         self.symbols[spec.name] = sym
         self.specs[spec.name] = spec

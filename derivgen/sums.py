@@ -27,6 +27,10 @@ class Sample(MatrixExpr):
         return self.args[2], self.args[3]
 
 
+class OneHotSample(Sample):
+    """``y_i`` of a family declared ``onehot: true``: each sample is a one-hot vector."""
+
+
 class SampleDiff(Sample):
     """``d a_i``: the differential of an indexed intermediate ``a_i``."""
 

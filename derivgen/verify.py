@@ -90,10 +90,10 @@ def _draw(rng, shape, spec, positive, conditioned, direction=False):
         value = (value + value.T) / 2
     if square and conditioned and not direction:
         value = np.eye(shape[0]) + 0.25 * value / np.sqrt(shape[0])
-    if spec.onehot and not direction:  # every column one-hot
-        value = np.zeros(shape)
-        for column in range(shape[1]):
-            value[int(rng.integers(shape[0])), column] = 1.0
+    if spec.onehot and not direction:
+        value = np.zeros(shape)  # one 1 in each column, at a random row
+        cols = shape[1] if len(shape) == 2 else 1
+        value.reshape(shape[0], cols)[rng.integers(shape[0], size=cols), np.arange(cols)] = 1.0
     return value
 
 

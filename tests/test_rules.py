@@ -168,3 +168,35 @@ def test_jacobian_reads_off_a_linear_map(expr):
     J = jacobian(expr, dx)
     env = random_env(5, [x])
     np.testing.assert_allclose(value(J, env) @ env["dx"], value(expr, env), rtol=1e-10)
+
+
+KNOWN_KINDS = ["sigmoid", "tanh", "exp", "log", "sin", "cos", "softplus", "sqrt", "square"]
+
+
+@pytest.mark.parametrize("kind", KNOWN_KINDS)
+def test_known_derivative_is_the_derivative(kind):
+    from derivgen.rules.simplify import known_derivative
+    env = random_env(7, [])
+    env["X"] = np.abs(env["X"]) + 0.5  # log and sqrt need positive entries
+    env["t"] = abs(env["t"]) + 0.5
+    for generic, arg in ((Elementwise, X), (ScalarFunc, t)):
+        derivative = generic("f", kind, arg, 1)
+        closed = known_derivative(derivative)
+        assert all(f.order == 0 for f in closed.atoms(Elementwise, ScalarFunc))
+        np.testing.assert_allclose(value(closed, env), value(derivative, env), rtol=1e-12)
+
+
+def test_generic_derivative_stays_primed():
+    from derivgen.rules.simplify import known_derivative
+    g1 = Elementwise("g", "generic", X, 1)
+    assert known_derivative(g1) == g1
+
+
+def test_closed_forms_print_in_the_lecture_order():
+    from derivgen.render.latex import to_latex
+    from derivgen.rules.simplify import textbook
+    sig = Elementwise("sigma", "sigmoid", X, 1)
+    assert to_latex(textbook(sig)) == \
+        r"\sigma(\mathbf{X}) \odot (\mathbf{1} - \sigma(\mathbf{X}))"
+    assert to_latex(textbook(Elementwise("log", "log", X, 1))) == r"\mathbf{X}^{\odot -1}"
+    assert to_latex(textbook(Elementwise("sp", "softplus", X, 1))) == r"\sigma(\mathbf{X})"

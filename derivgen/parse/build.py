@@ -19,7 +19,8 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.hadamard import canonicalize as canonical_hadamard
 
 from ..errors import DerivgenError
-from ..ir import Elementwise, ScalarFunc, is_one_by_one
+from ..functions import SOFTMAX
+from ..ir import Elementwise, ScalarFunc, Softmax, is_one_by_one
 from ..sums import sample_sum
 from .pieces import ExpBase, Group, Head, HoleAtom, NormAtom, Piece, Postfix, SumHead
 from .shapes import Unifier, as_scalar, is_scalar, shape_text
@@ -322,6 +323,8 @@ class Builder:
             value = self._diagonal_matrix(head, arg, x)
         elif kind in ("re", "im"):
             value = (real_part if kind == "re" else im)(x)
+        elif SOFTMAX in (kind, head.func_kind):
+            value = self._softmax(head, arg, x)
         else:
             value = self._declared(head, x)
         return Piece(value, head.start, arg.end if end is None else end)
@@ -341,6 +344,16 @@ class Builder:
             raise self.error(f"{head.latex} needs a column vector, got {self.described(arg)}",
                              arg)
         return DiagMatrix(x)
+
+    def _softmax(self, head, arg, x):
+        """``softmax`` of a vector, or of each column of a matrix."""
+        if head.order:
+            raise self.error(f"{head.latex} cannot take a prime: softmax is differentiated "
+                             f"through its definition", head)
+        if is_scalar(x) or is_one_by_one(x):
+            raise self.error(f"{head.latex} needs a vector or a matrix, got "
+                             f"{self.described(arg)}", arg)
+        return Softmax(x)
 
     @staticmethod
     def _scalar_function(kind, x):

@@ -23,7 +23,8 @@ GREEK = {
 
 #: Functions every formula may use: written name -> Head kind.
 BUILTIN = {"log": "log", "ln": "log", "exp": "exp", "det": "det", "tr": "trace",
-           "Tr": "trace", "trace": "trace", "Re": "re", "Im": "im", "diag": "diag"}
+           "Tr": "trace", "trace": "trace", "Re": "re", "Im": "im", "diag": "diag",
+           "softmax": "softmax"}
 
 #: Commands that are functions, but only when declared under ``functions:``.
 DECLARABLE = {"sin", "cos", "tan", "tanh", "sinh", "cosh", "arctan", "sgn", "max", "min"}

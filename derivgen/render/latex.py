@@ -32,7 +32,7 @@ from sympy.core.sorting import default_sort_key
 from sympy.printing.latex import LatexPrinter
 
 from ..ir import (DIFFERENTIALS, AsScalar, DiffScalar, DiffSymbol, Elementwise, Gradient, MatD,
-                  ScalarD, ScalarFunc)
+                  ScalarD, ScalarFunc, Softmax)
 from ..sums import MatSampleSum, Sample, SampleDiff, SampleScalar, SampleSum
 
 # Precedence, loosest first. A sub-expression is parenthesized when its precedence is lower
@@ -273,6 +273,9 @@ class LectureLatexPrinter:
     def _print_elementwise(self, expr):
         return self._print_applied(expr.name, expr.kind, expr.arg, expr.order)
 
+    def _print_softmax(self, expr):
+        return f"\\operatorname{{softmax}}({self.text(expr.arg)})", ATOM
+
     def _print_scalar_func(self, expr):
         return self._print_applied(expr.name, expr.kind, expr.arg, expr.order)
 
@@ -443,15 +446,19 @@ def hadamard_order(expr):
     SymPy sorts the operands of a (commutative) Hadamard product its own way; the lecture
     writes plain factors first, then elementwise functions by derivative order, and the
     differential last: ``\\mathbf{a} \\odot e^{\\mathbf{X}\\mathbf{b}}``,
-    ``\\sigma'(\\mathbf{A}) \\odot d\\mathbf{A}``.
+    ``\\sigma'(\\mathbf{A}) \\odot d\\mathbf{A}``.  A function comes before an expression
+    built from it, as in a closed form: ``\\sigma(\\mathbf{a}) \\odot (\\mathbf{1} -
+    \\sigma(\\mathbf{a}))``; a nested Hadamard product (such a closed form) comes after
+    the other operands.
     """
     has_diff = bool(expr.atoms(*DIFFERENTIALS, MatD, ScalarD))
-    is_function = isinstance(expr, Elementwise)
-    order = expr.order if is_function else 0
+    functions = expr.atoms(Elementwise, Softmax)
+    is_function = isinstance(expr, (Elementwise, Softmax))
+    order = max((getattr(f, "order", 0) for f in functions), default=0)
     # Then symbols before compound operands; SymPy's key makes the order not depend on
     # the order the operands came in.
-    return (has_diff, is_function, order, not isinstance(expr, MatrixSymbol),
-            default_sort_key(expr))
+    return (has_diff, bool(functions), isinstance(expr, HadamardProduct), order,
+            not is_function, not isinstance(expr, MatrixSymbol), default_sort_key(expr))
 
 
 def is_atom_symbol(expr) -> bool:
@@ -527,6 +534,7 @@ LectureLatexPrinter._dispatch = (
     (Determinant, LectureLatexPrinter._print_det),
     (Elementwise, LectureLatexPrinter._print_elementwise),
     (ScalarFunc, LectureLatexPrinter._print_scalar_func),
+    (Softmax, LectureLatexPrinter._print_softmax),
     (exp, LectureLatexPrinter._print_exp),
     (log, LectureLatexPrinter._print_log),
     (Abs, LectureLatexPrinter._print_abs),

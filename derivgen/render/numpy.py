@@ -22,7 +22,7 @@ from sympy.matrices.expressions.adjoint import Adjoint
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from ..functions import numpy_code
-from ..ir import AsScalar, Elementwise, ScalarFunc
+from ..ir import AsScalar, Elementwise, ScalarFunc, Softmax
 from ..sums import MatSampleSum, Sample, SampleScalar, SampleSum
 
 
@@ -172,6 +172,12 @@ def _(expr: Identity, dims):
 @_code.register
 def _(expr: AsScalar, dims):
     return f"{_code(expr.arg, dims)}.item()"
+
+
+@_code.register
+def _(expr: Softmax, dims):
+    exp = f"np.exp({_code(expr.arg, dims)})"
+    return f"({exp} / np.sum({exp}, axis=0, keepdims=True))"
 
 
 #: Nodes printed as a call of one NumPy function on their single argument.

@@ -37,6 +37,8 @@ HADAMARD = Rule("Hadamard product rule",
                 r" + \mathbf{X} \odot d\mathbf{Y}")
 ELEMENTWISE = Rule("elementwise function rule",
                    r"d\sigma(\mathbf{X}) = \sigma'(\mathbf{X}) \odot d\mathbf{X}")
+ELEMENTWISE_LOG = Rule("logarithm rule",
+                       r"d\log(\mathbf{X}) = \mathbf{X}^{\odot -1} \odot d\mathbf{X}")
 INVERSE = Rule("inverse rule",
                r"d\mathbf{X}^{-1} = -\mathbf{X}^{-1}(d\mathbf{X})\mathbf{X}^{-1}")
 DETERMINANT = Rule("determinant rule",
@@ -161,7 +163,10 @@ def diff_kronecker(expr: KroneckerProduct, ctx):
 
 @expand_differential.register
 def diff_elementwise(expr: Elementwise, ctx):
-    """$d\\sigma(X) = \\sigma'(X) \\odot dX$."""
+    """$d\\sigma(X) = \\sigma'(X) \\odot dX$; $d\\log(X) = X^{\\odot -1} \\odot dX$."""
+    if expr.kind == "log" and expr.order == 0:
+        inverse = HadamardPower(expr.arg, -1)
+        return HadamardProduct(inverse, differential(expr.arg, ctx)), ELEMENTWISE_LOG
     derivative = expr if expr.kind == "exp" else \
         Elementwise(expr.name, expr.kind, expr.arg, expr.order + 1)
     return HadamardProduct(derivative, differential(expr.arg, ctx)), ELEMENTWISE

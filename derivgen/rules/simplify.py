@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from sympy import HadamardPower, HadamardProduct, Identity, MatAdd, MatMul, OneMatrix
+from sympy import (HadamardPower, HadamardProduct, Identity, MatAdd, MatMul, OneMatrix, Rational,
+                   cos, exp, sin, sqrt)
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
-from ..ir import Elementwise
+from ..ir import Elementwise, ScalarFunc
 from ..strategies import bottom_up, flatten_node
+from .softmax import name_softmax
 from .transpose import push_transposes
 
 
@@ -27,23 +29,66 @@ def diag_of_ones(expr):
     return expr
 
 
+def _elementwise_closed_form(name, kind, arg):
+    """The first derivative of the known elementwise ``kind`` at ``arg``, or None."""
+    value = Elementwise(name, kind, arg)
+    ones = OneMatrix(*arg.shape)
+    forms = {
+        "sigmoid": lambda: HadamardProduct(value, MatAdd(ones, MatMul(-1, value))),
+        "tanh": lambda: MatAdd(ones, MatMul(-1, HadamardPower(value, 2))),
+        "square": lambda: MatMul(2, arg),
+        "exp": lambda: value,
+        "log": lambda: HadamardPower(arg, -1),
+        "softplus": lambda: Elementwise("sigma", "sigmoid", arg),
+        "sin": lambda: Elementwise("cos", "cos", arg),
+        "cos": lambda: MatMul(-1, Elementwise("sin", "sin", arg)),
+        "sqrt": lambda: MatMul(Rational(1, 2), HadamardPower(value, -1)),
+    }
+    return forms[kind]() if kind in forms else None
+
+
+def _scalar_closed_form(name, kind, arg):
+    """The first derivative of the known function ``kind`` at the scalar ``arg``, or None."""
+    value = ScalarFunc(name, kind, arg)
+    forms = {
+        "sigmoid": lambda: value * (1 - value),
+        "tanh": lambda: 1 - value ** 2,
+        "square": lambda: 2 * arg,
+        "exp": lambda: exp(arg),
+        "log": lambda: 1 / arg,
+        "softplus": lambda: ScalarFunc("sigma", "sigmoid", arg),
+        "sin": lambda: cos(arg),
+        "cos": lambda: -sin(arg),
+        "sqrt": lambda: 1 / (2 * sqrt(arg)),
+    }
+    return forms[kind]() if kind in forms else None
+
+
 def known_derivative(expr):
-    """$\\sigma'(A) = \\sigma(A) \\odot (1 - \\sigma(A))$, $\\tanh'(A) = 1 - \\tanh(A)^{\\circ 2}$,
-    $(A^{\\circ 2})' = 2A$: closed forms for the functions a problem names as known kinds."""
-    if not isinstance(expr, Elementwise) or expr.order != 1:
+    """Closed forms of known functions' first derivatives; a generic $g'$ stays $g'$.
+
+    $\\sigma'(A) = \\sigma(A) \\odot (1 - \\sigma(A))$, $\\tanh'(A) = 1 - \\tanh(A)^{\\odot 2}$,
+    $\\log'(A) = A^{\\odot -1}$, $\\operatorname{softplus}'(A) = \\sigma(A)$, $\\sin' = \\cos$,
+    $\\cos' = -\\sin$, $\\sqrt{\\cdot}\\,'(A) = \\frac{1}{2}\\sqrt{A}^{\\odot -1}$, $(A^{\\odot 2})' = 2A$;
+    e.g. $\\sigma'(\\mathbf{W}\\mathbf{x}) \\to \\sigma(\\mathbf{W}\\mathbf{x}) \\odot
+    (\\mathbf{1} - \\sigma(\\mathbf{W}\\mathbf{x}))$.
+    """
+    if not isinstance(expr, (Elementwise, ScalarFunc)) or expr.order != 1:
         return expr
-    value = Elementwise(expr.name, expr.kind, expr.arg)
-    ones = OneMatrix(*expr.shape)
-    if expr.kind == "sigmoid":
-        return HadamardProduct(value, MatAdd(ones, MatMul(-1, value)))
-    if expr.kind == "tanh":
-        return MatAdd(ones, MatMul(-1, HadamardPower(value, 2)))
-    if expr.kind == "square":
-        return MatMul(2, expr.arg)
-    return expr
+    closed = (_elementwise_closed_form if isinstance(expr, Elementwise)
+              else _scalar_closed_form)(expr.name, expr.kind, expr.arg)
+    return expr if closed is None else closed
 
 
-TEXTBOOK_RULES = (known_derivative, hadamard_drop_ones, diag_of_ones, flatten_node)
+def softmax_named(expr):
+    """$\\frac{e^{\\mathbf{a}}}{\\mathbf{1}^T e^{\\mathbf{a}}} = \\operatorname{softmax}(\\mathbf{a})$
+    (``rules.softmax.name_softmax``), so a result reads as the lecture writes it."""
+    named = name_softmax(expr)
+    return expr if named is None else named
+
+
+TEXTBOOK_RULES = (known_derivative, hadamard_drop_ones, diag_of_ones, flatten_node,
+                  softmax_named)
 
 
 def textbook(expr):

@@ -15,7 +15,8 @@ from sympy import (Add, HadamardProduct, Identity, MatAdd, MatMul, Mul, S, Trace
 from ..ir import DIFFERENTIALS, AsScalar
 from ..sums import MatSampleSum, SampleSum, free_indices, summed, uses_index
 from .differential import Rule
-from .simplify import textbook
+from .simplify import hadamard_drop_ones, textbook
+from .softmax import SOFTMAX, everywhere, name_softmax
 from .transpose import push_transposes
 
 TRACE_OF_SCALAR = Rule("a scalar is its own trace", r"x = \operatorname{tr}(x)")
@@ -214,7 +215,8 @@ def trace_hadamard(term: TraceTerm):
         return None
     others = [a for a in inner.args if a is not holders[0]]
     left_t = Identity(inner.rows) if term.left is None else push_transposes(Transpose(term.left))
-    return [term.replace(left=Transpose(HadamardProduct(left_t, *others)), inner=holders[0])]
+    weight = hadamard_drop_ones(HadamardProduct(left_t, *others))
+    return [term.replace(left=Transpose(weight), inner=holders[0])]
 
 
 def trace_of_sample_sum(term: TraceTerm):
@@ -246,9 +248,31 @@ TRACE_RULES = (
 )
 
 
+def trace_name_softmax(term: TraceTerm):
+    """$\\frac{\\operatorname{tr}((e^{\\mathbf{a}})^T d\\mathbf{a})}{\\mathbf{1}^T e^{\\mathbf{a}}} =
+    \\operatorname{tr}(\\operatorname{softmax}(\\mathbf{a})^T d\\mathbf{a})$, in a finished term."""
+    if term.left is None:
+        return None
+    weight = MatMul(term.coeff, push_transposes(Transpose(term.left))).doit(deep=False)
+    named = everywhere(name_softmax, weight)
+    if named == weight:
+        return None
+    coeff, matrices = named.as_coeff_matrices() if isinstance(named, MatMul) else (S.One, [named])
+    body = matrices[0] if len(matrices) == 1 else MatMul(*matrices)
+    return [term.replace(coeff=coeff, left=push_transposes(Transpose(body)))]
+
+
+#: Rules for a finished term ``tr(L dX)``: they only rename what ``L`` is made of.
+FINISHING_RULES = ((trace_name_softmax, SOFTMAX),)
+
+
 def rewrite_once(term: TraceTerm):
     """Apply the first rule of ``TRACE_RULES`` that fits; ``(terms, rule)`` or None."""
     if term.done:
+        for rule, name in FINISHING_RULES:
+            result = rule(term)
+            if result is not None:
+                return result, name
         return None
     for rule, name in TRACE_RULES:
         result = rule(term)

@@ -10,6 +10,8 @@ from functools import singledispatch
 from sympy import (HadamardPower, HadamardProduct, Identity, Inverse, KroneckerProduct,
                    MatAdd, MatMul, MatPow, OneMatrix, Transpose, ZeroMatrix)
 
+from sympy.matrices.expressions.diagonal import DiagMatrix
+
 from ..ir import SymmetricSymbol
 from ..sums import MatSampleSum, sample_sum
 
@@ -75,6 +77,12 @@ def _(expr: HadamardPower):
 def _(expr: KroneckerProduct):
     """$(A \\otimes B)^T = A^T \\otimes B^T$."""
     return KroneckerProduct(*[transpose_of(a) for a in expr.args])
+
+
+@transpose_of.register
+def _(expr: DiagMatrix):
+    """$\\operatorname{diag}(\\mathbf{v})^T = \\operatorname{diag}(\\mathbf{v})$."""
+    return expr
 
 
 @transpose_of.register
