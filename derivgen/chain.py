@@ -40,7 +40,7 @@ class Chain:
     def where(self) -> list:
         """What a result by way of the links needs beside it: ``(lhs, rhs)`` pairs."""
         pairs = [(link, self.definitions[link]) for link in self.links]
-        return pairs + list(reversed(self.shown))
+        return pairs + list(self.shown)   # in the order the solution finds them
 
     def inline(self, expr):
         """``expr`` with every link replaced by its definition (the last link first)."""

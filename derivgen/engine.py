@@ -13,7 +13,7 @@ from sympy import Add, Identity, MatAdd, MatMul, Mul, S, Symbol, Trace, Transpos
 from .errors import DerivgenError
 from .ir import D, MatD, ScalarD, differential_symbol, is_one_by_one
 from .model import Derivation, Problem, Result, Section, Step
-from .rules.differential import DiffContext, expand_differential
+from .rules.differential import DiffContext, Rule, expand_differential
 from .rules.trace import (COLLECT, GRADIENT_FORM, SUM_INTO_TRACE, TRACE_OF_SCALAR, TraceTerm,
                           gradient_of, needs_trace_wrap, rewrite_once, scaled, terms_of)
 from .sums import free_indices, summed
@@ -298,6 +298,10 @@ def _rewrite_terms(state):
     return (new_terms, rules) if changed else None
 
 
+#: Collecting terms that sit under sums over samples: the identity that matters is the sum's.
+COLLECT_UNDER_SUMS = Rule(f"{COLLECT.name}, {SUM_INTO_TRACE.name}", SUM_INTO_TRACE.identity)
+
+
 def _own_sums(mine, dvar):
     """The sums a per-sample differential ``da_i`` stays under: $\\sum_i tr(G_i^T da_i)$."""
     own = free_indices(dvar)
@@ -326,7 +330,7 @@ def _show_collected(collected):
 
 def _collect_rules(collected):
     summing = any(t.sums for mine, _, _ in collected for t in mine)
-    return [COLLECT, SUM_INTO_TRACE] if summing else COLLECT
+    return COLLECT_UNDER_SUMS if summing else COLLECT
 
 
 def _show_gradients(collected):

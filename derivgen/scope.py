@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sympy import Integer, MatrixSymbol, Symbol
@@ -25,6 +26,7 @@ class Scope:
     functions: dict[str, str] = field(default_factory=dict)
     intermediates: dict[str, object] = field(default_factory=dict)
     counts: dict[object, object] = field(default_factory=dict)   # index i -> N of its sums
+    function_name: str = "f"    # how the solution calls f: \ell when the problem writes it so
 
     def dim(self, value):
         if isinstance(value, int):
@@ -78,8 +80,18 @@ def indexed_name(name: str, index) -> str:
     return f"{name}{',' if '_' in name else '_'}{index}"
 
 
+#: Names a problem may give its function in an ``\ell(...) =`` prefix, as LaTeX.
+FUNCTION_NAMES = {"f": "f", "\\ell": "\\ell", "L": "L", "J": "J", "E": "E", "g": "g", "h": "h"}
+
+
+def function_name(text: str) -> str:
+    """``\\ell = ...`` or ``\\ell(\\mathbf{W}) = ...`` -> ``\\ell``; otherwise ``f``."""
+    found = re.match(r"\s*(\\ell|[A-Za-z])\s*(\(|\\left\s*\(|=)", text or "")
+    return FUNCTION_NAMES.get(found.group(1), "f") if found and "=" in text else "f"
+
+
 def scope_of(problem: Problem) -> Scope:
-    scope = Scope(functions=dict(problem.functions))
+    scope = Scope(functions=dict(problem.functions), function_name=function_name(problem.function))
     for spec in problem.variables.values():
         scope.add_variable(spec)
     return scope

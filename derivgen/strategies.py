@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sympy import Add, MatAdd, MatMul, Mul
+from sympy import Add, HadamardProduct, MatAdd, MatMul, Mul
 
 
 def bottom_up(rule, expr):
@@ -16,9 +16,14 @@ def bottom_up(rule, expr):
 
 
 def flatten_node(expr):
-    """Merge nested sums and products that a substitution left behind: $A(BC) = ABC$."""
+    """Merge nested sums and products that a substitution left behind: $A(BC) = ABC$,
+    $A \\odot (B \\odot C) = A \\odot B \\odot C$."""
     if isinstance(expr, (MatMul, MatAdd)):
         return expr.doit(deep=False)
+    if isinstance(expr, HadamardProduct) and any(isinstance(a, HadamardProduct)
+                                                 for a in expr.args):
+        return HadamardProduct(*[b for a in expr.args
+                                 for b in (a.args if isinstance(a, HadamardProduct) else (a,))])
     if isinstance(expr, (Mul, Add)):
         return expr.func(*expr.args)
     return expr

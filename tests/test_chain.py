@@ -20,10 +20,10 @@ def test_links_are_passed_back_outermost_first():
     firsts = [str(s.lhs.body.args[0].args[0].args[0].of) for s in chain_sections]
     assert [name.split("(")[1].split(",")[0] for name in firsts] == ["a_2", "h_1", "a_1"]
     # each reads off what its definition is made of, in the lecture's words
-    assert r"\frac{\partial f}{\partial \mathbf{h}_{1,i}} = \mathbf{W}_2^T" \
+    assert r"\frac{\partial \ell}{\partial \mathbf{h}_{1,i}} = \mathbf{W}_2^T" \
         in chain_sections[0].conclusion
-    assert r"\frac{\partial f}{\partial \mathbf{W}_1} = \sum_{i=1}^{N} " \
-        r"\frac{\partial f}{\partial \mathbf{a}_{1,i}}\mathbf{x}_i^T" in chain_sections[2].conclusion
+    assert r"\frac{\partial \ell}{\partial \mathbf{W}_1} = \sum_{i=1}^{N} " \
+        r"\frac{\partial \ell}{\partial \mathbf{a}_{1,i}}\mathbf{x}_i^T" in chain_sections[2].conclusion
 
 
 def test_results_read_by_way_of_links_and_evaluate_in_the_variables():

@@ -225,13 +225,14 @@ def step_note(step) -> str:
 def result_lhs(result, derivation) -> str:
     """``\\frac{\\partial f}{\\partial \\mathbf{X}}``, ``\\nabla^2 f``, or ``.../\\partial \\mathbf{z}^*``."""
     scope = derivation.scope
+    f = getattr(scope, "function_name", "f")
     symbol = scope.symbols.get(result.wrt) if scope is not None else None
     wrt = math_of(symbol, scope) if symbol is not None else escape_text(result.wrt)
     if result.order >= 2:
         several = len(derivation.problem.wrt) > 1
-        return rf"\nabla^2_{{{wrt}}} f" if several else r"\nabla^2 f"
+        return rf"\nabla^2_{{{wrt}}} {f}" if several else rf"\nabla^2 {f}"
     star = "^*" if result.conjugate else ""
-    return rf"\frac{{\partial f}}{{\partial {wrt}{star}}}"
+    return rf"\frac{{\partial {f}}}{{\partial {wrt}{star}}}"
 
 
 def results_latex(derivation) -> str:

@@ -147,7 +147,11 @@ class LectureLatexPrinter:
     def wrap(self, expr, min_prec: int) -> str:
         """The text of ``expr``, parenthesized when it binds looser than ``min_prec``."""
         text, prec = self.print_(expr)
-        return f"({text})" if prec < min_prec else text
+        if prec >= min_prec:
+            return text
+        if "\\frac" in text or "\\sum" in text:  # tall content: taller parentheses that
+            return f"\\Bigl({text}\\Bigr)"         # may still open and close on other rows
+        return f"({text})"
 
     # Dispatch: most specific classes first (DiffSymbol is a MatrixSymbol, ...).
     def print_(self, expr):
@@ -178,6 +182,8 @@ class LectureLatexPrinter:
         return "d" + self.symbol_name(expr.base_name, bold=False), DIFF
 
     def _print_symbol(self, expr):
+        if expr.name == "df":  # the differential of the function, as the problem names it
+            return "d" + self.function_name(), ATOM
         return self.symbol_name(expr.name, bold=False), ATOM
 
     def _print_identity(self, expr):
