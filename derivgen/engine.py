@@ -14,8 +14,6 @@ from .rules.differential import DiffContext, expand_differential
 from .rules.trace import (COLLECT, GRADIENT_FORM, TRACE_OF_SCALAR, TraceTerm, gradient_of,
                           needs_trace_wrap, rewrite_once, terms_of)
 from .scope import Scope, scope_of
-from .rules.hessian import HESSIAN, jacobian
-from .rules.simplify import textbook
 from .strategies import exhaust, tidy
 
 
@@ -39,14 +37,14 @@ def derive(problem: Problem) -> Derivation:
     differential = differential_section(function, ctx)
     trace, gradients = trace_section(differential.end, ctx)
     results = [Result(name, 1, False, gradients[v]) for name, v in zip(problem.wrt, wrt)]
-    sections = [differential, trace]
+    sections, remarks = [differential, trace], []
     if problem.hessian:
-        for name, v in zip(problem.wrt, wrt):
-            section, hessian = hessian_section(gradients[v], v, name, problem, scope)
-            sections.append(section)
-            results.append(Result(name, 2, False, hessian))
+        from .second_order import second_order
+        more_sections, more_results, remarks = second_order(problem, scope, wrt, gradients)
+        sections.extend(more_sections)
+        results.extend(more_results)
     derivation = Derivation(problem, scope, function, tuple(sections), tuple(results),
-                            verified=False)
+                            verified=False, remarks=tuple(remarks))
     derivation = verify(derivation)
     check_answer(derivation)
     return derivation
@@ -109,37 +107,6 @@ def differential_section(function, ctx: DiffContext) -> Section:
     if not steps:
         raise DerivgenError("f does not depend on the variables in wrt")
     return Section("Differential", Symbol("df"), start, tuple(_merge_silent(steps)))
-
-
-def hessian_section(gradient, var, name, problem, scope):
-    """$d(\\partial f/\\partial x) = \\dots = H\\,dx$: the second differential, read off."""
-    if var.is_Matrix and var.cols != 1:
-        raise DerivgenError(f"hessian: the Hessian by the matrix {name} is not supported yet; "
-                            f"ask for it by a vector or a scalar", file=problem.path,
-                            line=problem.line_of("hessian"))
-    dvar = differential_symbol(var)
-    ctx = DiffContext({var: dvar})
-    start = D(gradient)
-    steps, before = [], start
-    if not ctx.depends(gradient):  # a linear f: the gradient is constant
-        before = ZeroMatrix(*gradient.shape) if gradient.is_Matrix else S.Zero
-        steps.append(Step("the gradient is constant", "", start, before))
-    for after, rules in exhaust(lambda s: expand_once(s[0], ctx), (before, [])):
-        steps.append(Step(_names(rules), _identities(rules), before, after))
-        before = after
-    dgrad = before
-    if not steps or dgrad == 0 or isinstance(dgrad, ZeroMatrix):
-        hessian = ZeroMatrix(var.rows, var.rows) if var.is_Matrix else S.Zero
-    elif var.is_Matrix:
-        hessian = textbook(jacobian(dgrad, dvar))
-    else:
-        hessian = dgrad.xreplace({dvar: S.One})
-    after = MatMul(hessian, dvar) if var.is_Matrix else Mul(hessian, dvar)
-    if after != before:
-        steps.append(Step(HESSIAN.name, HESSIAN.identity, before, after))
-    from .render.latex import to_latex
-    lhs = rf"d\left(\frac{{\partial f}}{{\partial {to_latex(var, scope)}}}\right)"
-    return Section("Second differential", lhs, start, tuple(_merge_silent(steps))), hessian
 
 
 def _merge_silent(steps):
