@@ -95,13 +95,31 @@ def convexity_remark(hessian, var, scope, *, several: bool = False) -> str:
     conditions = psd_conditions(matrix)
     if conditions is None:
         return ""
-    x = to_latex(var, scope)
     where = ""
     if conditions:
         names = ", ".join(to_latex(c, scope) for c in sorted(conditions, key=str))
         where = f" for ${names} \\geq 0$"
-    what = f"in ${x}$ (the other variables fixed)" if several else f"in ${x}$"
+    facts = _positive_facts(matrix)
+    facts = f" (here ${', '.join(facts)}$)" if facts else ""
+    others = " with the other variables fixed" if several else ""
+    taken = set(getattr(scope, "symbols", {}) or {})
+    B = next(letter for letter in "BCMPQRUV" if letter not in taken)  # not a problem's name
+    D = next(letter for letter in "DEFGLNT" if letter not in taken)
     return (f"Remark: the Hessian ${to_latex(matrix, scope)}$ is positive semidefinite at every "
-            f"point: each term is $c\\,\\mathbf{{B}}^T\\mathbf{{D}}\\mathbf{{B}}$ with "
-            f"$c \\geq 0$ and $\\mathbf{{D}}$ the identity or diagonal with nonnegative entries "
-            f"(or a Kronecker product of such terms). So $f$ is convex {what}{where}.")
+            f"point{where}: it is a sum of terms $c\\,\\mathbf{{{B}}}^T\\mathbf{{{D}}}\\mathbf{{{B}}}$ "
+            f"(or Kronecker products of such terms) with $c \\geq 0$ and $\\mathbf{{{D}}}$ the "
+            f"identity or diagonal with nonnegative entries{facts}. So $f$ is convex in "
+            f"${to_latex(var, scope)}${others}{where}.")
+
+
+def _positive_facts(matrix) -> list[str]:
+    """``softplus''(z) > 0`` for each known-positive function on a diagonal."""
+    from .render.latex import function_name_latex, primes
+
+    facts = []
+    for node in sorted(matrix.atoms(Elementwise), key=str):
+        if (node.kind, node.order) in POSITIVE_FUNCTIONS and node.kind != "exp":
+            fact = f"{function_name_latex(node.name)}{primes(node.order)}(z) > 0"
+            if fact not in facts:
+                facts.append(fact)
+    return facts

@@ -19,9 +19,10 @@ from .errors import DerivgenError
 from .ir import D, DiffScalar, DiffSymbol, differential_symbol
 from .model import Result, Section, Step
 from .rules.differential import DiffContext
-from .rules.hessian import HESSIAN, KRONECKER_SUM, collect_kronecker, jacobian, vec_terms
+from .rules.hessian import (HESSIAN, KRONECKER_SUM, collect_kronecker, jacobian,
+                            ones_times_diag, vec_terms)
 from .rules.simplify import textbook
-from .strategies import exhaust
+from .strategies import bottom_up, exhaust
 from .vec import HessianArray, Vec
 
 SECOND_DIFFERENTIAL = "Second differential"
@@ -65,7 +66,8 @@ def hessian_sections(gradient, var, scope):
     after = MatMul(hessian, dvar) if var.is_Matrix else Mul(hessian, dvar)
     if after != dgrad:
         steps.append(Step(HESSIAN.name, HESSIAN.identity, dgrad, after))
-    return [Section(SECOND_DIFFERENTIAL, lhs, start, tuple(steps))], hessian
+    conclusion = _quadratic_form_sentence(var, scope) if var.is_Matrix else ""
+    return [Section(SECOND_DIFFERENTIAL, lhs, start, tuple(steps), conclusion)], hessian
 
 
 def _is_zero(expr) -> bool:
@@ -97,7 +99,7 @@ def read_off(dgrad, var, dvar):
     if _is_zero(dgrad):
         return ZeroMatrix(var.rows, var.rows) if var.is_Matrix else S.Zero
     if var.is_Matrix:
-        return textbook(jacobian(dgrad, dvar))
+        return bottom_up(ones_times_diag, textbook(jacobian(dgrad, dvar)))
     return dgrad.xreplace({dvar: S.One})
 
 
@@ -132,6 +134,13 @@ def _applied(terms, dvar):
 
 def _sum(parts):
     return MatAdd(*parts).doit(deep=False) if len(parts) > 1 else parts[0]
+
+
+def _quadratic_form_sentence(var, scope) -> str:
+    from .render.latex import to_latex
+    dx = to_latex(differential_symbol(var), scope)
+    return (rf"So $d^2 f = ({dx})^T\mathbf{{H}}\,{dx}$ with the (symmetric) Hessian "
+            rf"$\mathbf{{H}} = \nabla^2 f$ read off above.")
 
 
 def _array_sentence(var, scope) -> str:

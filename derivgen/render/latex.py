@@ -171,7 +171,7 @@ class LectureLatexPrinter:
         return self.symbol_name(expr.name, bold=False), ATOM
 
     def _print_identity(self, expr):
-        if isinstance(expr.rows, Mul):  # I_{mn} of a vec-form Hessian: say which size
+        if isinstance(expr.rows, (Mul, Pow)):  # I_{mn} of a vec-form Hessian: say which size
             return f"\\mathbf{{I}}_{{{self.text(expr.rows)}}}", ATOM
         return "\\mathbf{I}", ATOM
 

@@ -53,6 +53,8 @@ def _dim(size, dims) -> str:
         return dims[size]
     if isinstance(size, Mul):  # the m n rows of a vec or a Kronecker product
         return "(" + " * ".join(_dim(f, dims) for f in size.args) + ")"
+    if isinstance(size, Pow) and size.exp.is_Integer:  # n^2 of a square matrix
+        return f"({_dim(size.base, dims)} ** {int(size.exp)})"
     raise ValueError(f"no variable has the dimension {size}")
 
 

@@ -7,8 +7,8 @@ For a matrix variable the same is done after vectorizing, $\\operatorname{vec}(E
 
 from __future__ import annotations
 
-from sympy import (Add, HadamardProduct, Identity, KroneckerProduct, MatAdd, MatMul, Mul, S,
-                   Transpose)
+from sympy import (Add, HadamardProduct, Identity, KroneckerProduct, MatAdd, MatMul, Mul,
+                   OneMatrix, S, Transpose)
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from ..errors import DerivgenError
@@ -218,6 +218,24 @@ def _merged(group, side):
                        for p in parts for c in [p[0]]]).doit(deep=False)
     kron = KroneckerProduct(shared, varying) if side == 0 else KroneckerProduct(varying, shared)
     return MatMul(kron, tail).doit(deep=False) if tail is not None else kron
+
+
+def ones_times_diag(expr):
+    """$\\mathbf{1}^T\\operatorname{diag}(\\mathbf{v}) = \\mathbf{v}^T$ and
+    $\\operatorname{diag}(\\mathbf{v})\\mathbf{1} = \\mathbf{v}$ inside a product; e.g.
+    $\\mathbf{u}\\mathbf{1}^T\\operatorname{diag}(e^{\\mathbf{x}}) = \\mathbf{u}(e^{\\mathbf{x}})^T$."""
+    if not isinstance(expr, MatMul):
+        return expr
+    args, out, changed = list(expr.args), [], False
+    for arg in args:
+        previous = out[-1] if out else None
+        if isinstance(arg, DiagMatrix) and isinstance(previous, OneMatrix) and previous.rows == 1:
+            out[-1], changed = push_transposes(Transpose(arg.args[0])), True
+        elif isinstance(arg, OneMatrix) and arg.cols == 1 and isinstance(previous, DiagMatrix):
+            out[-1], changed = previous.args[0], True
+        else:
+            out.append(arg)
+    return MatMul(*out).doit(deep=False) if changed else expr
 
 
 def _unsupported(expr):
