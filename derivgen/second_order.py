@@ -19,11 +19,11 @@ from .errors import DerivgenError
 from .ir import D, DiffScalar, DiffSymbol, differential_symbol
 from .model import Result, Section, Step
 from .rules.differential import DiffContext
-from .rules.hessian import (HESSIAN, KRONECKER_SUM, collect_kronecker, jacobian,
-                            ones_times_diag, vec_terms)
+from .rules.hessian import (GRADIENT_NAMED, HESSIAN, KRONECKER_SUM, collect_kronecker,
+                            in_terms_of_gradient, jacobian, ones_times_diag, vec_terms)
 from .rules.simplify import textbook
 from .strategies import bottom_up, exhaust
-from .vec import HessianArray, Vec
+from .vec import HessianArray, Named, Vec
 
 SECOND_DIFFERENTIAL = "Second differential"
 VECTORIZATION = "Vectorization"
@@ -67,6 +67,12 @@ def hessian_sections(gradient, var, scope):
     if after != dgrad:
         steps.append(Step(HESSIAN.name, HESSIAN.identity, dgrad, after))
     conclusion = _quadratic_form_sentence(var, scope) if var.is_Matrix else ""
+    named = in_terms_of_gradient(hessian, gradient, free_name(scope)) if var.is_Matrix else None
+    if named is not None:
+        steps.append(Step(GRADIENT_NAMED.name, GRADIENT_NAMED.identity, after,
+                          MatMul(named, dvar)))
+        hessian = named
+        conclusion += " " + named_sentence(named, var, scope)
     return [Section(SECOND_DIFFERENTIAL, lhs, start, tuple(steps), conclusion)], hessian
 
 
@@ -134,6 +140,20 @@ def _applied(terms, dvar):
 
 def _sum(parts):
     return MatAdd(*parts).doit(deep=False) if len(parts) > 1 else parts[0]
+
+
+def free_name(scope) -> str:
+    """A name for the gradient that no variable of the problem uses."""
+    taken = set(getattr(scope, "symbols", {}) or {})
+    return next(name for name in ("s", "g", "q", "s_0") if name not in taken)
+
+
+def named_sentence(expr, var, scope) -> str:
+    """``Here $s = \\partial f/\\partial x = \\dots$.`` for the names used in ``expr``."""
+    from .render.latex import to_latex
+    parts = [rf"${to_latex(node, scope)} = \frac{{\partial f}}{{\partial {to_latex(var, scope)}}}"
+             rf" = {to_latex(node.expr, scope)}$" for node in sorted(expr.atoms(Named), key=str)]
+    return "Here " + ", ".join(parts) + "."
 
 
 def _quadratic_form_sentence(var, scope) -> str:

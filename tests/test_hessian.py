@@ -86,10 +86,14 @@ def test_log_det_hessian_uses_the_commutation_matrix():
 
 def test_log_sum_exp_hessian_reads_diag_minus_outer_product():
     derivation = derive(load_problem(PROBLEMS / "41-log-sum-exp.yaml"))
-    text = to_latex(derivation.results[-1].expr, derivation.scope)
-    assert r"\operatorname{diag}(e^{\mathbf{x}})" in text
-    assert r"e^{\mathbf{x}}(e^{\mathbf{x}})^T" in text and r"\mathbf{1}^T\operatorname{diag}" \
-        not in text
+    assert to_latex(derivation.results[-1].expr, derivation.scope) == \
+        r"\operatorname{diag}(\mathbf{s}) - \mathbf{s}\mathbf{s}^T"
+    second = next(s for s in derivation.sections if s.title in SECOND_ORDER_TITLES)
+    assert second.steps[-1].rule == "in terms of the gradient"
+    assert r"e^{\mathbf{x}}(e^{\mathbf{x}})^T" in to_latex(second.steps[-2].after)  # 1^T diag(v)
+    assert r"\mathbf{s} = \frac{\partial f}{\partial \mathbf{x}}" in second.conclusion
+    latex = derivation_json(derivation)["results"][1]["latex"]  # self-contained: no s
+    assert r"\mathbf{s}" not in latex and r"\operatorname{diag}(\frac{e^{\mathbf{x}}}" in latex
 
 
 @pytest.mark.parametrize("stem,convex", [("14-ridge-regression", r"$\lambda \geq 0$"),

@@ -240,7 +240,8 @@ def results_latex(derivation) -> str:
     boxes = []
     for result in derivation.results:
         lhs = result_lhs(result, derivation)
-        pieces = break_rows(math_of(result.expr, derivation.scope), lhs=lhs)
+        pieces = break_rows(math_of(result.expr, derivation.scope) + _names_of(result, derivation),
+                            lhs=lhs)
         if len(pieces) == 1:
             boxes.append(rf"\boxed{{{lhs} = {pieces[0]}}}")
         else:
@@ -250,6 +251,14 @@ def results_latex(derivation) -> str:
     if not boxes:
         return ""
     return "\\begin{gather*}\n" + " \\\\[0.5em]\n".join(boxes) + "\n\\end{gather*}\n"
+
+
+def _names_of(result, derivation) -> str:
+    """``,\\quad \\mathbf{s} = ...`` for each named sub-expression (``vec.Named``) of a result."""
+    from ..vec import Named
+    named = sorted(result.expr.atoms(Named), key=str) if hasattr(result.expr, "atoms") else []
+    scope = derivation.scope
+    return "".join(rf",\quad {math_of(n, scope)} = {math_of(n.expr, scope)}" for n in named)
 
 
 # --- compiling --------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..model import Derivation
+from ..vec import unnamed
 from .numpy import dims_code, to_numpy
 
 
@@ -22,7 +23,7 @@ def derivation_json(derivation: Derivation) -> dict:
         "function": {"latex": latex(derivation.function),
                      "numpy": to_numpy(derivation.function, dims)},
         "results": [{"wrt": r.wrt, "order": r.order, "conjugate": r.conjugate,
-                     "latex": latex(r.expr), "numpy": to_numpy(r.expr, dims)}
+                     "latex": latex(unnamed(r.expr)), "numpy": to_numpy(r.expr, dims)}
                     for r in derivation.results],
         "steps": [{"rule": step.rule or section.title.lower(), "section": section.title,
                    "latex": latex(step.after)}

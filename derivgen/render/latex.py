@@ -32,7 +32,7 @@ from sympy.core.sorting import default_sort_key
 from sympy.printing.latex import LatexPrinter
 
 from ..ir import (AsScalar, DiffScalar, DiffSymbol, Elementwise, MatD, ScalarD, ScalarFunc)
-from ..vec import Commutation, HessianArray, Vec
+from ..vec import Commutation, HessianArray, Named, Vec
 
 # Precedence, loosest first. A sub-expression is parenthesized when its precedence is lower
 # than what its position requires.
@@ -253,6 +253,9 @@ class LectureLatexPrinter:
         m, n = self.text(expr.rows_of), self.text(expr.cols_of)
         sep = "" if len(m) == len(n) == 1 else ","
         return f"\\mathbf{{K}}_{{{m}{sep}{n}}}", ATOM
+
+    def _print_named(self, expr):
+        return self.symbol_name(expr.name, bold=True), ATOM
 
     def _print_hessian_array(self, expr):
         return self.print_(expr.hessian)
@@ -513,6 +516,7 @@ LectureLatexPrinter._dispatch = (
     (Vec, LectureLatexPrinter._print_vec),
     (Commutation, LectureLatexPrinter._print_commutation),
     (HessianArray, LectureLatexPrinter._print_hessian_array),
+    (Named, LectureLatexPrinter._print_named),
     (Determinant, LectureLatexPrinter._print_det),
     (Elementwise, LectureLatexPrinter._print_elementwise),
     (ScalarFunc, LectureLatexPrinter._print_scalar_func),

@@ -23,7 +23,7 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from ..functions import numpy_code
 from ..ir import AsScalar, Elementwise, ScalarFunc
-from ..vec import Commutation, HessianArray, Vec
+from ..vec import Commutation, HessianArray, Named, Vec
 
 
 def to_numpy(expr, dims: dict | None = None) -> str:
@@ -188,3 +188,8 @@ def _(expr: HessianArray, dims):
     # H[i + j m, k + l m] = array[i, j, k, l]: a column-major reshape of the vec-form Hessian
     m, n = _dim(expr.rows_of, dims), _dim(expr.cols_of, dims)
     return f"np.reshape({_code(expr.hessian, dims)}, ({m}, {n}, {m}, {n}), order='F')"
+
+
+@_code.register
+def _(expr: Named, dims):
+    return _code(expr.expr, dims)

@@ -13,7 +13,7 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from ..errors import DerivgenError
 from ..ir import AsScalar
-from ..vec import Commutation, Vec
+from ..vec import Commutation, Named, Vec
 from .differential import Rule
 from .simplify import textbook
 from .trace import gradient_of, has_differential, rewrite_once, terms_of
@@ -236,6 +236,39 @@ def ones_times_diag(expr):
         else:
             out.append(arg)
     return MatMul(*out).doit(deep=False) if changed else expr
+
+
+GRADIENT_NAMED = Rule("in terms of the gradient",
+                      r"\frac{\operatorname{diag}(\mathbf{u})}{c} = \operatorname{diag}(\mathbf{s}),"
+                      r"\ \frac{\mathbf{u}\mathbf{u}^T}{c^2} = \mathbf{s}\mathbf{s}^T"
+                      r"\text{ for } \mathbf{s} = \frac{\mathbf{u}}{c}")
+
+
+def in_terms_of_gradient(hessian, gradient, name):
+    """$c^{-1}\\operatorname{diag}(\\mathbf{u}) = \\operatorname{diag}(\\mathbf{s})$ and
+    $c^{-2}\\mathbf{u}\\mathbf{u}^T = \\mathbf{s}\\mathbf{s}^T$ for a gradient
+    $\\mathbf{s} = \\mathbf{u}/c$; e.g. log-sum-exp's Hessian becomes
+    $\\operatorname{diag}(\\mathbf{s}) - \\mathbf{s}\\mathbf{s}^T$.  None unless every term is
+    such a term with a numeric coefficient."""
+    if not isinstance(gradient, MatMul):
+        return None
+    scale = Mul(*[a for a in gradient.args if not a.is_Matrix])
+    vectors = [a for a in gradient.args if a.is_Matrix]
+    if scale.is_Number or len(vectors) != 1:
+        return None
+    u, s = vectors[0], Named(name, gradient)
+    parts = []
+    for term in (hessian.args if isinstance(hessian, MatAdd) else [hessian]):
+        args = term.args if isinstance(term, MatMul) else (term,)
+        coeff = Mul(*[a for a in args if not a.is_Matrix])
+        matrices = [a for a in args if a.is_Matrix]
+        if matrices == [DiagMatrix(u)] and (coeff / scale).is_Number:
+            parts.append(MatMul(coeff / scale, DiagMatrix(s)).doit(deep=False))
+        elif matrices == [u, push_transposes(Transpose(u))] and (coeff / scale ** 2).is_Number:
+            parts.append(MatMul(coeff / scale ** 2, s, Transpose(s)).doit(deep=False))
+        else:
+            return None
+    return MatAdd(*parts).doit(deep=False) if len(parts) > 1 else parts[0]
 
 
 def _unsupported(expr):
