@@ -20,7 +20,6 @@ from .sums import free_indices, summed
 from .scope import Scope, scope_of
 from .chain import Chain, link_start, parse_where, total
 from .ir import Gradient
-from .rules.hessian import HESSIAN, jacobian
 from .rules.simplify import textbook
 from .rules.softmax import rewrite_under_d
 from .strategies import exhaust, tidy
@@ -46,20 +45,20 @@ def derive(problem: Problem) -> Derivation:
                             file=problem.path, line=problem.line_of("function"))
     differential = differential_section(function, ctx)
     trace, gradients = trace_section(differential.end, ctx)
-    sections = [differential, trace]
+    sections, remarks = [differential, trace], []
     if chain.links:
         links, gradients = backpropagate(chain, gradients, ctx, scope)
         sections.extend(links)
     results = [_result(name, gradients[v], chain) for name, v in zip(problem.wrt, wrt)]
     if problem.hessian:
-        for name, v in zip(problem.wrt, wrt):
-            section, hessian = hessian_section(_gradient_of(results, name), v, name, problem,
-                                               scope)
-            sections.append(section)
-            results.append(Result(name, 2, False, hessian))
+        from .second_order import second_order
+        inlined = {v: _gradient_of(results, name) for name, v in zip(problem.wrt, wrt)}
+        more_sections, more_results, remarks = second_order(problem, scope, wrt, inlined)
+        sections.extend(more_sections)
+        results.extend(more_results)
     function = chain.concrete(function)
     derivation = Derivation(problem, scope, function, tuple(sections), tuple(results),
-                            verified=False, chain=chain)
+                            verified=False, remarks=tuple(remarks), chain=chain)
     derivation = verify(derivation)
     check_answer(derivation)
     return derivation
@@ -130,37 +129,6 @@ def differential_section(function, ctx: DiffContext) -> Section:
     if not steps:
         raise DerivgenError("f does not depend on the variables in wrt")
     return Section("Differential", Symbol("df"), start, tuple(_merge_silent(steps)))
-
-
-def hessian_section(gradient, var, name, problem, scope):
-    """$d(\\partial f/\\partial x) = \\dots = H\\,dx$: the second differential, read off."""
-    if var.is_Matrix and var.cols != 1:
-        raise DerivgenError(f"hessian: the Hessian by the matrix {name} is not supported yet; "
-                            f"ask for it by a vector or a scalar", file=problem.path,
-                            line=problem.line_of("hessian"))
-    dvar = differential_symbol(var)
-    ctx = DiffContext({var: dvar})
-    start = D(gradient)
-    steps, before = [], start
-    if not ctx.depends(gradient):  # a linear f: the gradient is constant
-        before = ZeroMatrix(*gradient.shape) if gradient.is_Matrix else S.Zero
-        steps.append(Step("the gradient is constant", "", start, before))
-    for after, rules in exhaust(lambda s: expand_once(s[0], ctx), (before, [])):
-        steps.append(Step(_names(rules), _identities(rules), before, after))
-        before = after
-    dgrad = before
-    if not steps or dgrad == 0 or isinstance(dgrad, ZeroMatrix):
-        hessian = ZeroMatrix(var.rows, var.rows) if var.is_Matrix else S.Zero
-    elif var.is_Matrix:
-        hessian = textbook(jacobian(dgrad, dvar))
-    else:
-        hessian = dgrad.xreplace({dvar: S.One})
-    after = MatMul(hessian, dvar) if var.is_Matrix else Mul(hessian, dvar)
-    if after != before:
-        steps.append(Step(HESSIAN.name, HESSIAN.identity, before, after))
-    from .render.latex import to_latex
-    lhs = rf"d\left(\frac{{\partial f}}{{\partial {to_latex(var, scope)}}}\right)"
-    return Section("Second differential", lhs, start, tuple(_merge_silent(steps))), hessian
 
 
 def backpropagate(chain: Chain, gradients: dict, ctx: DiffContext, scope: Scope):

@@ -18,10 +18,10 @@ from .errors import DerivgenError
 from .model import Derivation
 from .numeric import as_number, directional_derivative, evaluate
 from .render.numpy import sample_axes, scope_dims
+from .second_order import SECOND_ORDER_TITLES, section_variable
 from .sums import Sample, SampleScalar
 
 TRIALS = 3
-SECOND_DIFFERENTIAL = "Second differential"
 RTOL = 1e-6
 DF = Symbol("df")
 #: Samples drawn for a family that no sum gives a count to.
@@ -142,8 +142,9 @@ def verify(derivation: Derivation, seed: int = 0) -> Derivation:
                                     f"{predicted:.6g} for a directional derivative that is "
                                     f"{expected:.6g} numerically")
         for section in derivation.sections:
-            if section.title == SECOND_DIFFERENTIAL:
-                continue  # a vector equation: checked with the Hessian itself
+            if section.title in SECOND_ORDER_TITLES:
+                _check_second_order_steps(derivation, section, inst)
+                continue
             # a chain-rule section is an equation for one term of df, the one it starts with
             reference = expected if section.lhs == DF else as_number(inst.value(section.lhs))
             for rule, after in [("start", section.start)] + \
@@ -156,17 +157,43 @@ def verify(derivation: Derivation, seed: int = 0) -> Derivation:
     return replace(derivation, results=results, verified=True)
 
 
+def _gradient_derivative(derivation, wrt, inst):
+    """Finite differences of the gradient by ``wrt`` along that variable's direction."""
+    gradient = next(r for r in derivation.results if r.wrt == wrt and r.order == 1)
+    env = {**inst.values, "d" + wrt: inst.directions[wrt]}
+    return env, np.asarray(directional_derivative(gradient.expr, env, inst.dims,
+                                                  inst.functions))
+
+
 def _check_hessian(derivation, result, inst):
-    """$H\\,v$ must equal the directional derivative of the gradient along $v$."""
-    gradient = next(r for r in derivation.results if r.wrt == result.wrt and r.order == 1)
-    env = {**inst.values, "d" + result.wrt: inst.directions[result.wrt]}
-    expected = np.asarray(directional_derivative(gradient.expr, env, inst.dims, inst.functions))
+    """$H\\,v$ must equal the directional derivative of the gradient along $v$; for a
+    matrix variable, the ``(m, n, m, n)`` array contracted with the direction."""
+    _, expected = _gradient_derivative(derivation, result.wrt, inst)
     hessian = np.asarray(inst.value(result.expr, False))
     direction = np.asarray(inst.directions[result.wrt])
-    predicted = hessian @ direction if hessian.ndim == 2 else hessian * direction
+    if hessian.ndim == 4:
+        predicted = np.tensordot(hessian, direction, axes=2)
+    else:
+        predicted = hessian @ direction if hessian.ndim == 2 else hessian * direction
     if not _close(predicted, expected.reshape(np.shape(predicted)), 1e-5):
         raise _failure(derivation.problem, f"verification failed: the Hessian by {result.wrt} "
                                            f"does not match finite differences of the gradient")
+
+
+def _check_second_order_steps(derivation, section, inst):
+    """Each step of a second differential must equal the change of the gradient along the
+    direction (vectorized column-major where the step is a ``vec``)."""
+    wrt = section_variable(section)
+    if wrt is None:
+        return  # a constant gradient: every step is zero by construction
+    env, expected = _gradient_derivative(derivation, wrt, inst)
+    for step in section.steps:
+        got = np.asarray(evaluate(step.after, env, inst.dims, inst.functions))
+        want = expected if got.shape == expected.shape else \
+            expected.reshape(-1, 1, order="F")
+        if not _close(got, want, 1e-5):
+            raise _failure(derivation.problem, f"verification failed at the step "
+                                               f"'{step.rule}': {step.after}")
 
 
 def _failure(problem, message):

@@ -174,7 +174,7 @@ def test_result_labels_for_conjugate_and_hessian():
     d = Derivation(d.problem, d.scope, d.function, (), (z, h), False)
     source = document_latex("answers", [d], title="HW")
     assert r"\frac{\partial f}{\partial \mathbf{X}^*}" in source
-    assert r"\nabla^2 f = " in source
+    assert r"\nabla^2_{\operatorname{vec}(\mathbf{X})} f = " in source  # X is a matrix
 
 
 # --- PDFs -------------------------------------------------------------------------------

@@ -228,6 +228,8 @@ def result_lhs(result, derivation) -> str:
     f = getattr(scope, "function_name", "f")
     symbol = scope.symbols.get(result.wrt) if scope is not None else None
     wrt = math_of(symbol, scope) if symbol is not None else escape_text(result.wrt)
+    if result.order >= 2 and symbol is not None and symbol.is_Matrix and symbol.cols != 1:
+        return rf"\nabla^2_{{\operatorname{{vec}}({wrt})}} f"  # the mn x mn form
     if result.order >= 2:
         several = len(derivation.problem.wrt) > 1
         return rf"\nabla^2_{{{wrt}}} {f}" if several else rf"\nabla^2 {f}"
@@ -240,7 +242,8 @@ def results_latex(derivation) -> str:
     boxes = []
     for result in derivation.results:
         lhs = result_lhs(result, derivation)
-        pieces = break_rows(math_of(shown_result(result), derivation.scope), lhs=lhs)
+        pieces = break_rows(math_of(shown_result(result), derivation.scope)
+                            + _names_of(result, derivation), lhs=lhs)
         if len(pieces) == 1:
             boxes.append(rf"\boxed{{{lhs} = {pieces[0]}}}")
         else:
@@ -264,6 +267,14 @@ def where_latex(derivation) -> str:
         pieces = break_rows(math_of(rhs, derivation.scope), lhs=left)
         rows.append(f"{left} &= " + _continued(pieces))
     return ("where\n\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n")
+
+
+def _names_of(result, derivation) -> str:
+    """``,\\quad \\mathbf{s} = ...`` for each named sub-expression (``vec.Named``) of a result."""
+    from ..vec import Named
+    named = sorted(result.expr.atoms(Named), key=str) if hasattr(result.expr, "atoms") else []
+    scope = derivation.scope
+    return "".join(rf",\quad {math_of(n, scope)} = {math_of(n.expr, scope)}" for n in named)
 
 
 # --- compiling --------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..model import Derivation
 from ..sums import Sample, SampleScalar
+from ..vec import unnamed
 from .numpy import sample_axes, scope_dims, to_numpy
 
 
@@ -23,7 +24,7 @@ def derivation_json(derivation: Derivation) -> dict:
         "function": {"latex": latex(derivation.function),
                      "numpy": to_numpy(derivation.function, dims)},
         "results": [{"wrt": r.wrt, "order": r.order, "conjugate": r.conjugate,
-                     "latex": latex(r.expr), "numpy": to_numpy(r.expr, dims)}
+                     "latex": latex(unnamed(r.expr)), "numpy": to_numpy(r.expr, dims)}
                     for r in derivation.results],
         "steps": [{"rule": step.rule or section.title.lower(), "section": section.title,
                    "latex": latex(step.after)}

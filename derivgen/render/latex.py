@@ -34,6 +34,7 @@ from sympy.printing.latex import LatexPrinter
 from ..ir import (DIFFERENTIALS, AsScalar, DiffScalar, DiffSymbol, Elementwise, Gradient, MatD,
                   ScalarD, ScalarFunc, Softmax)
 from ..sums import MatSampleSum, Sample, SampleDiff, SampleScalar, SampleSum
+from ..vec import Commutation, HessianArray, Named, Vec
 
 # Precedence, loosest first. A sub-expression is parenthesized when its precedence is lower
 # than what its position requires.
@@ -187,6 +188,8 @@ class LectureLatexPrinter:
         return self.symbol_name(expr.name, bold=False), ATOM
 
     def _print_identity(self, expr):
+        if isinstance(expr.rows, (Mul, Pow)):  # I_{mn} of a vec-form Hessian: say which size
+            return f"\\mathbf{{I}}_{{{self.text(expr.rows)}}}", ATOM
         return "\\mathbf{I}", ATOM
 
     def _print_ones(self, expr):
@@ -259,6 +262,20 @@ class LectureLatexPrinter:
 
     def _print_diag(self, expr):
         return f"\\operatorname{{diag}}({self.text(expr.args[0])})", ATOM
+
+    def _print_vec(self, expr):
+        return f"\\operatorname{{vec}}({self.text(expr.arg)})", ATOM
+
+    def _print_commutation(self, expr):
+        m, n = self.text(expr.rows_of), self.text(expr.cols_of)
+        sep = "" if len(m) == len(n) == 1 else ","
+        return f"\\mathbf{{K}}_{{{m}{sep}{n}}}", ATOM
+
+    def _print_named(self, expr):
+        return self.symbol_name(expr.name, bold=True), ATOM
+
+    def _print_hessian_array(self, expr):
+        return self.print_(expr.hessian)
 
     def _print_det(self, expr):
         return f"\\det({self.text(expr.arg)})", ATOM
@@ -369,9 +386,15 @@ class LectureLatexPrinter:
 
     def _print_hadamard(self, expr):
         if isinstance(expr, KroneckerProduct):  # not commutative: keep the order
-            return " \\otimes ".join(self._hadamard_operand(a) for a in expr.args), HADAMARD
+            return " \\otimes ".join(self._kronecker_operand(a) for a in expr.args), HADAMARD
         operands = sorted(expr.args, key=hadamard_order)
         return " \\odot ".join(self._hadamard_operand(a) for a in operands), HADAMARD
+
+    def _kronecker_operand(self, arg):
+        # I_n \otimes A: the size of an identity factor is part of the Kronecker product
+        if isinstance(arg, Identity):
+            return f"\\mathbf{{I}}_{{{self.text(arg.rows)}}}"
+        return self._hadamard_operand(arg)
 
     def _hadamard_operand(self, arg):
         # A scaled product is parenthesized: 2\mathbf{M}\mathbf{Y} \odot \mathbf{Z} could be
@@ -537,6 +560,10 @@ LectureLatexPrinter._dispatch = (
     (HadamardPower, LectureLatexPrinter._print_hadamard_power),
     (Trace, LectureLatexPrinter._print_trace),
     (DiagMatrix, LectureLatexPrinter._print_diag),
+    (Vec, LectureLatexPrinter._print_vec),
+    (Commutation, LectureLatexPrinter._print_commutation),
+    (HessianArray, LectureLatexPrinter._print_hessian_array),
+    (Named, LectureLatexPrinter._print_named),
     (Determinant, LectureLatexPrinter._print_det),
     (Elementwise, LectureLatexPrinter._print_elementwise),
     (ScalarFunc, LectureLatexPrinter._print_scalar_func),

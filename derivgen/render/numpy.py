@@ -24,6 +24,7 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 from ..functions import numpy_code
 from ..ir import AsScalar, Elementwise, ScalarFunc, Softmax
 from ..sums import MatSampleSum, Sample, SampleScalar, SampleSum
+from ..vec import Commutation, HessianArray, Named, Vec
 
 
 def to_numpy(expr, dims: dict | None = None) -> str:
@@ -66,6 +67,10 @@ def _dim(size, dims) -> str:
         return str(int(size))
     if size in dims:
         return dims[size]
+    if isinstance(size, Mul):  # the m n rows of a vec or a Kronecker product
+        return "(" + " * ".join(_dim(f, dims) for f in size.args) + ")"
+    if isinstance(size, Pow) and size.exp.is_Integer:  # n^2 of a square matrix
+        return f"({_dim(size.base, dims)} ** {int(size.exp)})"
     raise ValueError(f"no variable has the dimension {size}")
 
 
@@ -214,3 +219,27 @@ for _node, _fill in _FILLED.items():
 for _node in (Elementwise, ScalarFunc):
     _code.register(_node)(lambda expr, dims: numpy_code(expr.kind, expr.order,
                                                         _code(expr.arg, dims), expr.name))
+
+
+@_code.register
+def _(expr: Vec, dims):
+    return f"np.reshape({_code(expr.arg, dims)}, (-1, 1), order='F')"  # vec stacks columns
+
+
+@_code.register
+def _(expr: Commutation, dims):
+    # Row j + n i of K_mn picks entry i + m j of vec(A): the transposed index grid, flattened.
+    m, n = _dim(expr.rows_of, dims), _dim(expr.cols_of, dims)
+    return f"np.eye({m} * {n})[np.arange({m} * {n}).reshape({n}, {m}).T.reshape(-1)]"
+
+
+@_code.register
+def _(expr: HessianArray, dims):
+    # H[i + j m, k + l m] = array[i, j, k, l]: a column-major reshape of the vec-form Hessian
+    m, n = _dim(expr.rows_of, dims), _dim(expr.cols_of, dims)
+    return f"np.reshape({_code(expr.hessian, dims)}, ({m}, {n}, {m}, {n}), order='F')"
+
+
+@_code.register
+def _(expr: Named, dims):
+    return _code(expr.expr, dims)

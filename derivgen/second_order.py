@@ -1,0 +1,182 @@
+"""The Hessian (``hessian: true``): the differential of the gradient, by the same rules.
+
+For a vector $\\mathbf{x}$: $d(\\partial f/\\partial \\mathbf{x}) = \\mathbf{H}\\,d\\mathbf{x}$,
+so $d^2 f = d\\mathbf{x}^T\\mathbf{H}\\,d\\mathbf{x}$.  For a matrix $\\mathbf{X}$ the
+differential $\\sum_k \\mathbf{A}_k\\,d\\mathbf{X}\\,\\mathbf{B}_k$ is vectorized,
+$\\operatorname{vec}(\\mathbf{A}\\,d\\mathbf{X}\\,\\mathbf{B}) = (\\mathbf{B}^T \\otimes
+\\mathbf{A})\\operatorname{vec}(d\\mathbf{X})$, giving the $mn \\times mn$ Hessian $\\mathbf{H}$
+with $d^2 f = \\operatorname{vec}(d\\mathbf{X})^T\\mathbf{H}\\operatorname{vec}(d\\mathbf{X})$;
+its result is the lecture's $m \\times n \\times m \\times n$ array (``HessianArray``).
+"""
+
+from __future__ import annotations
+
+from sympy import MatAdd, MatMul, Mul, S, ZeroMatrix
+
+from .convexity import convexity_remark
+from .engine import _identities, _merge_silent, _names, expand_once
+from .errors import DerivgenError
+from .ir import D, DiffScalar, DiffSymbol, differential_symbol
+from .model import Result, Section, Step
+from .rules.differential import DiffContext
+from .rules.hessian import (GRADIENT_NAMED, HESSIAN, KRONECKER_SUM, collect_kronecker,
+                            in_terms_of_gradient, jacobian, ones_times_diag, vec_terms)
+from .rules.simplify import textbook
+from .strategies import bottom_up, exhaust
+from .vec import HessianArray, Named, Vec
+
+SECOND_DIFFERENTIAL = "Second differential"
+VECTORIZATION = "Vectorization"
+#: Sections whose steps equal the differential of a gradient, not ``df``.
+SECOND_ORDER_TITLES = (SECOND_DIFFERENTIAL, VECTORIZATION)
+
+
+def second_order(problem, scope, variables, gradients):
+    """``(sections, results, remarks)`` of the Hessian by each variable in ``wrt``."""
+    sections, results, remarks = [], [], []
+    for name, var in zip(problem.wrt, variables):
+        try:
+            more, hessian = hessian_sections(gradients[var], var, scope)
+        except DerivgenError as error:
+            raise error.located(problem.path, problem.line_of("hessian"))
+        sections.extend(more)
+        results.append(Result(name, 2, False, hessian))
+        remark = convexity_remark(hessian, var, scope, several=len(problem.wrt) > 1)
+        if remark:
+            remarks.append(remark)
+    return sections, results, remarks
+
+
+def is_matrix_variable(var) -> bool:
+    return var.is_Matrix and var.cols != 1
+
+
+def hessian_sections(gradient, var, scope):
+    """The second differential (and, for a matrix, its vec form) and the Hessian."""
+    dvar = differential_symbol(var)
+    start = D(gradient)
+    steps = second_differential_steps(gradient, var, dvar)
+    lhs = _gradient_differential_latex(var, scope)
+    if is_matrix_variable(var):
+        differential = Section(SECOND_DIFFERENTIAL, lhs, start, tuple(steps))
+        vectorized, hessian = vectorization(differential.end, var, dvar, scope)
+        return [differential, vectorized], HessianArray(hessian, *var.shape)
+    dgrad = steps[-1].after if steps else start
+    hessian = read_off(dgrad, var, dvar)
+    after = MatMul(hessian, dvar) if var.is_Matrix else Mul(hessian, dvar)
+    if after != dgrad:
+        steps.append(Step(HESSIAN.name, HESSIAN.identity, dgrad, after))
+    conclusion = _quadratic_form_sentence(var, scope) if var.is_Matrix else ""
+    named = in_terms_of_gradient(hessian, gradient, free_name(scope)) if var.is_Matrix else None
+    if named is not None:
+        steps.append(Step(GRADIENT_NAMED.name, GRADIENT_NAMED.identity, after,
+                          MatMul(named, dvar)))
+        hessian = named
+        conclusion += " " + named_sentence(named, var, scope)
+    return [Section(SECOND_DIFFERENTIAL, lhs, start, tuple(steps), conclusion)], hessian
+
+
+def _is_zero(expr) -> bool:
+    return expr == 0 or isinstance(expr, ZeroMatrix)
+
+
+def second_differential_steps(gradient, var, dvar) -> list:
+    """$d(\\mathbf{G}) = \\dots$ until no ``d(.)`` is left."""
+    ctx = DiffContext({var: dvar})
+    start = D(gradient)
+    steps, before = [], start
+    if not ctx.depends(gradient):  # a linear f: the gradient is constant
+        before = ZeroMatrix(*gradient.shape) if gradient.is_Matrix else S.Zero
+        steps.append(Step("the gradient is constant", "", start, before))
+    for after, rules in exhaust(lambda s: expand_once(s[0], ctx), (before, [])):
+        steps.append(Step(_names(rules), _identities(rules), before, after))
+        before = after
+    return _merge_silent(steps)
+
+
+def _gradient_differential_latex(var, scope, vec=False):
+    from .render.latex import to_latex
+    inner = rf"\frac{{\partial f}}{{\partial {to_latex(var, scope)}}}"
+    return rf"\operatorname{{vec}}\left(d\,{inner}\right)" if vec else rf"d\left({inner}\right)"
+
+
+def read_off(dgrad, var, dvar):
+    """$\\mathbf{H}$ with $d(\\nabla f) = \\mathbf{H}\\,d\\mathbf{x}$ (a vector or a scalar)."""
+    if _is_zero(dgrad):
+        return ZeroMatrix(var.rows, var.rows) if var.is_Matrix else S.Zero
+    if var.is_Matrix:
+        return bottom_up(ones_times_diag, textbook(jacobian(dgrad, dvar)))
+    return dgrad.xreplace({dvar: S.One})
+
+
+def vectorization(dgrad, var, dvar, scope):
+    """$\\operatorname{vec}(d\\mathbf{G}) = \\sum_k \\mathbf{J}_k\\operatorname{vec}(d\\mathbf{X})
+    = \\mathbf{H}\\operatorname{vec}(d\\mathbf{X})$: the section and $\\mathbf{H}$."""
+    size = var.rows * var.cols
+    start = Vec(dgrad)
+    steps = []
+    if _is_zero(dgrad):
+        hessian = ZeroMatrix(size, size)
+        steps.append(Step("vec of zero", "", start, ZeroMatrix(size, 1)))
+    else:
+        terms = vec_terms(dgrad, dvar)
+        rules = list(dict.fromkeys(rule for _, rule in terms))
+        steps.append(Step(_names(rules), _identities(rules), start, _applied(terms, dvar)))
+        collected = [textbook(J) for J in collect_kronecker([J for J, _ in terms])]
+        hessian = _sum(collected)
+        if len(collected) < len(terms):
+            steps.append(Step(KRONECKER_SUM.name, KRONECKER_SUM.identity, steps[-1].after,
+                              MatMul(hessian, Vec(dvar))))
+        if len(terms) > 1 and steps[-1].after != MatMul(hessian, Vec(dvar)):
+            steps.append(Step(HESSIAN.name, HESSIAN.identity, steps[-1].after,
+                              MatMul(hessian, Vec(dvar))))
+    return Section(VECTORIZATION, _gradient_differential_latex(var, scope, vec=True), start,
+                   tuple(steps), conclusion=_array_sentence(var, scope)), hessian
+
+
+def _applied(terms, dvar):
+    return _sum([MatMul(J, Vec(dvar)).doit(deep=False) for J, _ in terms])
+
+
+def _sum(parts):
+    return MatAdd(*parts).doit(deep=False) if len(parts) > 1 else parts[0]
+
+
+def free_name(scope) -> str:
+    """A name for the gradient that no variable of the problem uses."""
+    taken = set(getattr(scope, "symbols", {}) or {})
+    return next(name for name in ("s", "g", "q", "s_0") if name not in taken)
+
+
+def named_sentence(expr, var, scope) -> str:
+    """``Here $s = \\partial f/\\partial x = \\dots$.`` for the names used in ``expr``."""
+    from .render.latex import to_latex
+    parts = [rf"${to_latex(node, scope)} = \frac{{\partial f}}{{\partial {to_latex(var, scope)}}}"
+             rf" = {to_latex(node.expr, scope)}$" for node in sorted(expr.atoms(Named), key=str)]
+    return "Here " + ", ".join(parts) + "."
+
+
+def _quadratic_form_sentence(var, scope) -> str:
+    from .render.latex import to_latex
+    dx = to_latex(differential_symbol(var), scope)
+    return (rf"So $d^2 f = ({dx})^T\mathbf{{H}}\,{dx}$ with the (symmetric) Hessian "
+            rf"$\mathbf{{H}} = \nabla^2 f$ read off above.")
+
+
+def _array_sentence(var, scope) -> str:
+    from .render.latex import to_latex
+    X, dX = to_latex(var, scope), to_latex(differential_symbol(var), scope)
+    X = f"[{X}]" if "_" in X else X  # W_1 -> [W_1]_{ij}, not a double subscript
+    m, n = to_latex(var.rows), to_latex(var.cols)
+    return (rf"So $d^2 f = \operatorname{{vec}}({dX})^T\mathbf{{H}}\operatorname{{vec}}({dX})$"
+            rf" with the Hessian $\mathbf{{H}}$ above; as the ${m} \times {n} \times {m} "
+            rf"\times {n}$ array of the lecture, $[\nabla^2 f]_{{ijkl}} = \frac{{\partial^2 f}}"
+            rf"{{\partial {X}_{{ij}}\,\partial {X}_{{kl}}}} = H_{{i + (j-1){m},\, k + (l-1){m}}}$.")
+
+
+def section_variable(section):
+    """The name of the variable whose differential a second-order section holds, or None."""
+    for step in section.steps:
+        for symbol in step.after.atoms(DiffSymbol, DiffScalar):
+            return symbol.base_name
+    return None
