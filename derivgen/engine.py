@@ -25,17 +25,12 @@ def derive(problem: Problem) -> Derivation:
 
     scope = scope_of(problem)
     function = parse_problem_function(problem, scope)
-    complex_names = [n for n, spec in problem.variables.items() if spec.complex]
-    if complex_names:
-        raise DerivgenError(f"complex variables ({', '.join(complex_names)}) are not supported "
-                            f"yet: Wirtinger derivatives are planned", file=problem.path,
-                            line=problem.line_of(f"variables.{complex_names[0]}"))
+    if any(spec.complex for spec in problem.variables.values()):
+        from .wirtinger import derive_complex
+        return derive_complex(problem, scope, function)
     wrt = [scope.symbols[name] for name in problem.wrt]
     ctx = DiffContext({v: differential_symbol(v) for v in wrt})
-    if not ctx.depends(function):
-        raise DerivgenError(f"function: f = {problem.function} does not depend on "
-                            f"{', '.join(problem.wrt)}, so its derivative is zero; check wrt",
-                            file=problem.path, line=problem.line_of("function"))
+    require_dependence(problem, ctx, function)
     differential = differential_section(function, ctx)
     trace, gradients = trace_section(differential.end, ctx)
     results = [Result(name, 1, False, gradients[v]) for name, v in zip(problem.wrt, wrt)]
@@ -50,6 +45,14 @@ def derive(problem: Problem) -> Derivation:
     derivation = verify(derivation)
     check_answer(derivation)
     return derivation
+
+
+def require_dependence(problem: Problem, ctx: DiffContext, function) -> None:
+    """A function that does not depend on ``wrt`` has a zero derivative: a mistake in wrt."""
+    if not ctx.depends(function):
+        raise DerivgenError(f"function: f = {problem.function} does not depend on "
+                            f"{', '.join(problem.wrt)}, so its derivative is zero; check wrt",
+                            file=problem.path, line=problem.line_of("function"))
 
 
 def parse_problem_function(problem: Problem, scope: Scope):

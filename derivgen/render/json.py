@@ -14,7 +14,7 @@ def derivation_json(derivation: Derivation) -> dict:
     dims = dims_code(scope.symbols.values())
 
     def latex(expr):
-        return to_latex(expr, scope)
+        return expr if isinstance(expr, str) else to_latex(expr, scope)
 
     return {
         "id": derivation.problem.id,

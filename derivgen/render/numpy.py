@@ -16,13 +16,13 @@ from functools import singledispatch
 
 from sympy import (Abs, Add, Determinant, HadamardPower, HadamardProduct, Identity,
                    Inverse, KroneckerProduct, MatAdd, MatMul, MatPow, MatrixSymbol, Mul,
-                   Number, OneMatrix, Pow, Rational, Symbol, Trace, Transpose, ZeroMatrix,
+                   Number, OneMatrix, Pow, Rational, S, Symbol, Trace, Transpose, ZeroMatrix,
                    conjugate, cos, exp, im, log, re, sin, tanh)
 from sympy.matrices.expressions.adjoint import Adjoint
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from ..functions import numpy_code
-from ..ir import AsScalar, Elementwise, ScalarFunc
+from ..ir import AsScalar, Elementwise, ScalarFunc, conjugated_name
 
 
 def to_numpy(expr, dims: dict | None = None) -> str:
@@ -58,14 +58,20 @@ def _code(expr, dims) -> str:
     raise TypeError(f"no NumPy code for {type(expr).__name__}: {expr}")
 
 
+def _variable(name: str) -> str:
+    """A variable's name; the independent conjugate ``Z*`` (or ``dZ*``) is ``np.conj(Z)``."""
+    base = conjugated_name(name)
+    return name if base is None else f"np.conj({base})"
+
+
 @_code.register
 def _(expr: MatrixSymbol, dims):
-    return expr.name
+    return _variable(expr.name)
 
 
 @_code.register
 def _(expr: Symbol, dims):
-    return dims.get(expr, expr.name)  # a dimension, e.g. tr(I_n) = n, is read off a shape
+    return dims.get(expr, _variable(expr.name))  # a dimension, e.g. tr(I_n) = n, is read off a shape
 
 
 @_code.register
@@ -100,6 +106,11 @@ def _(expr: Pow, dims):
     if power == -1:
         return f"(1 / {base})"
     return f"({base} ** {_code(power, dims)})"
+
+
+@_code.register(type(S.ImaginaryUnit))
+def _(expr, dims):
+    return "1j"
 
 
 @_code.register
