@@ -38,15 +38,16 @@ def analyticity_section(derivation, rewritten, conj) -> Section | None:
     if z.is_Matrix or not scope.specs[name].complex:
         return None
     x, y = _part_symbols(scope)
-    g = rewritten.xreplace({z: x + I * y, conj.pairs[z]: x - I * y})
+    g = rewritten.xreplace({z: x + I * y, conj.pairs[z]: x - I * y})  # f(x + jy)
     if not g.free_symbols <= {x, y}:
         return None
     u, v = (simplify(part) for part in expand_complex(g).as_real_imag())
     ux, uy, vx, vy = diff(u, x), diff(u, y), diff(v, x), diff(v, y)
     results = {r.conjugate: r.expr for r in derivation.results}
     _check(derivation, name, g, u, v, (ux, uy, vx, vy), results, x, y)
+    in_parts = {z: x + I * y, conj.pairs[z]: x - I * y}
     where = _where_equations_hold(simplify(ux - vy), simplify(vx + uy), x, y,
-                                  (g, results[False]))
+                                  (g, results[False].xreplace(in_parts)))
     from .render.latex import to_latex
 
     def tex(expr):
@@ -107,7 +108,8 @@ def _where_equations_hold(first, second, x, y, defined):
         return None
     solutions = solve([first, second], [x, y], dict=True)
     real = [s for s in solutions if all(v.is_real for v in s.values())
-            and not (set(s) == {x, y} and any(not e.subs(s).is_finite for e in defined))]
+            and not (set(s) == {x, y} and any(e.subs(s).is_finite is not True
+                                              for e in defined))]
     return real if real else "nowhere"
 
 

@@ -184,18 +184,30 @@ def _failure(problem, message):
 
 
 def check_answer(derivation: Derivation, seed: int = 1) -> None:
-    """Compare the instructor's ``answer:`` with the derived result on random instances."""
+    """Compare the instructor's ``answer:`` (and ``answer_conjugate:``, the expected
+    ``∂f/∂Z*``) with the derived results on random instances."""
+    problem = derivation.problem
+    for key, text, conjugate in (("answer", problem.answer, False),
+                                 ("answer_conjugate", problem.answer_conjugate, True)):
+        if not text:
+            continue
+        result = next((r for r in derivation.results if r.conjugate == conjugate), None)
+        if result is None:
+            raise DerivgenError(f"{key}: there is no derivative by a conjugate to compare "
+                                f"with: wrt has no complex variable", file=problem.path,
+                                line=problem.line_of(key))
+        _check_one_answer(derivation, key, text, result, seed)
+
+
+def _check_one_answer(derivation, key, text, result, seed):
     from .parse import parse_latex
 
     problem = derivation.problem
-    if not problem.answer:
-        return
-    line = problem.line_of("answer")
+    line = problem.line_of(key)
     try:
-        expected = parse_latex(problem.answer, derivation.scope)
+        expected = parse_latex(text, derivation.scope)
     except DerivgenError as error:
         raise error.located(problem.path, line)
-    result = derivation.results[0]
     rng = np.random.default_rng(seed)
     for _ in range(TRIALS):
         inst = _instance(derivation, rng)
@@ -205,7 +217,10 @@ def check_answer(derivation: Derivation, seed: int = 1) -> None:
             want = np.broadcast_to(want.reshape(()), got.shape)
         if got.size != want.size or not _close(want.reshape(got.shape), got):
             from .render.latex import to_latex
+            star = "*" if result.conjugate else ""
+            hint = "; answer_conjugate: is compared with ∂f/∂" + result.wrt + "*" \
+                if not result.conjugate and any(r.conjugate for r in derivation.results) else ""
             raise DerivgenError(
-                f"answer: '{problem.answer}' disagrees with the derived result "
-                f"∂f/∂{result.wrt} = {to_latex(result.expr, derivation.scope)}",
+                f"{key}: '{text}' disagrees with the derived result "
+                f"∂f/∂{result.wrt}{star} = {to_latex(result.expr, derivation.scope)}{hint}",
                 file=problem.path, line=line)

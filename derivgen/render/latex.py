@@ -392,6 +392,8 @@ class LectureLatexPrinter:
             return [(f"\\frac{{{self.text(num)}}}{{{self.text(den)}}}", False)]
         result = []
         factors = coeff.as_ordered_factors() if isinstance(coeff, Mul) else [coeff]
+        # the differential last, as the lecture writes it: 2t\,dt, not 2\,dt\,t
+        factors = sorted(factors, key=is_differential)
         # (a^T x)(b^T y) and (a^T x)b need parentheses, 2a^T x does not.
         many = in_matrix_product or sum(not f.is_Number for f in factors) > 1
         for f in factors:
