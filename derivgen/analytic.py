@@ -48,22 +48,25 @@ def analyticity_section(derivation, rewritten, conj) -> Section | None:
     in_parts = {z: x + I * y, conj.pairs[z]: x - I * y}
     where = _where_equations_hold(simplify(ux - vy), simplify(vx + uy), x, y,
                                   (g, results[False].xreplace(in_parts)))
-    from .render.latex import to_latex
+    from .render.latex import ATOM, LectureLatexPrinter, is_negative, to_latex
 
     def tex(expr):
         return to_latex(expr, scope)
 
     zt = tex(z)
     steps = [Step(f"with {zt} = {tex(x)} + j{tex(y)}", "", derivation.function, g)]
-    parts = f"{tex(u)} + j\\,({tex(v)})" if v != 0 else tex(u)
-    if parts != tex(g):
+    sign, size = ("-", -v) if is_negative(v) else ("+", v)
+    parts = f"{tex(u)} {sign} j\\,{LectureLatexPrinter(scope).wrap(size, ATOM)}" if v != 0 \
+        else tex(u)
+    if _spaceless(parts) != _spaceless(tex(g)):
         steps.append(Step("real and imaginary parts", "f = u + jv", g, parts))
     partial = {k: rf"\frac{{\partial {k[0]}}}{{\partial {k[1]}}}" for k in
                (("u", tex(x)), ("u", tex(y)), ("v", tex(x)), ("v", tex(y)))}
     p_ux, p_uy, p_vx, p_vy = partial.values()
-    text = (f"So $u = {tex(u)}$ and $v = {tex(v)}$. The Cauchy--Riemann equations compare "
-            f"${p_ux} = {tex(ux)}$ with ${p_vy} = {tex(vy)}$, and ${p_vx} = {tex(vx)}$ with "
-            f"$-{p_uy} = {tex(-uy)}$. ")
+    text = (f"So $u = {tex(u)}$ and $v = {tex(v)}$. The Cauchy--Riemann equations "
+            f"${p_ux} = {p_vy}$ and ${p_vx} = -{p_uy}$ compare"
+            f"$${p_ux} = {tex(ux)} \\text{{ with }} {p_vy} = {tex(vy)}, \\qquad "
+            f"{p_vx} = {tex(vx)} \\text{{ with }} -{p_uy} = {tex(-uy)}.$$")
     dfdzc = rf"\frac{{\partial f}}{{\partial {zt}^*}}"
     dfdz = rf"\frac{{\partial f}}{{\partial {zt}}}"
     text += (f"Together they say that ${dfdzc} = \\frac{{1}}{{2}}\\left(\\frac{{\\partial f}}"
@@ -87,6 +90,10 @@ def analyticity_section(derivation, rewritten, conj) -> Section | None:
         text += (f"They hold only where {condition}: $f$ is complex-differentiable there, "
                  f"with $f'({zt}) = {dfdz}$, and analytic nowhere (no open set).")
     return Section(TITLE, f"f({zt})", derivation.function, tuple(steps), conclusion=text)
+
+
+def _spaceless(latex: str) -> str:
+    return latex.replace("\\,", "").replace(" ", "")
 
 
 def _part_symbols(scope):
