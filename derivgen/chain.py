@@ -58,14 +58,17 @@ class Chain:
         return self.inline(expr.xreplace(mapping))
 
 
-def parse_where(problem, scope, wrt, parsed) -> Chain:
-    """Parse ``where:`` in order; links become symbols in ``scope``, the rest values."""
+def parse_where(problem, scope, wrt, parsed, *, links: bool = True) -> Chain:
+    """Parse ``where:`` in order; links become symbols in ``scope``, the rest values.
+
+    With ``links=False`` every intermediate is substituted as written.
+    """
     from .parse import parse_latex
 
     chain = Chain()
     for item in problem.where:
         value = parsed(partial(parse_latex, indexed=True), item.latex, scope, problem, item.line)
-        if value.is_Matrix and not is_one_by_one(value) and \
+        if links and value.is_Matrix and not is_one_by_one(value) and \
                 depends_on(value, list(wrt) + chain.links):
             link = _link_symbol(item, value, problem)
             chain.definitions[link] = value

@@ -30,19 +30,15 @@ def derive(problem: Problem) -> Derivation:
     from .verify import check_answer, verify
 
     scope = scope_of(problem)
-    complex_names = [n for n, spec in problem.variables.items() if spec.complex]
-    if complex_names:
-        raise DerivgenError(f"complex variables ({', '.join(complex_names)}) are not supported "
-                            f"yet: Wirtinger derivatives are planned", file=problem.path,
-                            line=problem.line_of(f"variables.{complex_names[0]}"))
     wrt = [scope.symbols[name] for name in problem.wrt]
-    chain = parse_where(problem, scope, wrt, _parsed)
+    is_complex = any(spec.complex for spec in problem.variables.values())
+    chain = parse_where(problem, scope, wrt, _parsed, links=not is_complex)
     function = parse_problem_function(problem, scope)
+    if is_complex:
+        from .wirtinger import derive_complex
+        return derive_complex(problem, scope, function)
     ctx = DiffContext({v: differential_symbol(v) for v in wrt + chain.links})
-    if not ctx.depends(function):
-        raise DerivgenError(f"function: f = {problem.function} does not depend on "
-                            f"{', '.join(problem.wrt)}, so its derivative is zero; check wrt",
-                            file=problem.path, line=problem.line_of("function"))
+    require_dependence(problem, ctx, function)
     differential = differential_section(function, ctx)
     trace, gradients = trace_section(differential.end, ctx)
     sections, remarks = [differential, trace], []
@@ -73,6 +69,14 @@ def _result(name, gradient, chain):
 
 def _gradient_of(results, name):
     return next(r.expr for r in results if r.wrt == name and r.order == 1)
+
+
+def require_dependence(problem: Problem, ctx: DiffContext, function) -> None:
+    """A function that does not depend on ``wrt`` has a zero derivative: a mistake in wrt."""
+    if not ctx.depends(function):
+        raise DerivgenError(f"function: f = {problem.function} does not depend on "
+                            f"{', '.join(problem.wrt)}, so its derivative is zero; check wrt",
+                            file=problem.path, line=problem.line_of("function"))
 
 
 def parse_problem_function(problem: Problem, scope: Scope):

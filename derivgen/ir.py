@@ -12,6 +12,9 @@ Variables are ``MatrixSymbol`` (a vector of length m is ``m x 1``) or, for scala
 * ``AsScalar``: a ``1 x 1`` matrix used as a scalar, ``(a^T x) b``;
 * ``Softmax``: ``softmax(A)``, column by column;
 * ``OneHotSymbol``: a variable declared ``onehot: true`` (each column one-hot, ``1^T Y = 1^T``).
+* ``ConjugateSymbol`` / ``ConjugateScalar``: ``Z^*`` of a complex variable ``Z``, an
+  independent variable for Wirtinger derivatives; its name is ``Z*`` (so ``dZ*`` is its
+  differential).
 """
 
 from __future__ import annotations
@@ -55,7 +58,39 @@ def differential_symbol(var):
         return SampleDiff(var.family, var.index, *var.shape)
     if isinstance(var, MatrixSymbol):
         return DiffSymbol("d" + var.name, *var.shape)
-    return DiffScalar("d" + var.name, real=True)
+    return DiffScalar("d" + var.name, **({"real": True} if var.is_real else {}))
+
+
+#: The suffix that marks the name of a conjugate variable: ``Z*`` is ``Z^*``, ``dZ*`` its ``d``.
+CONJUGATE_MARK = "*"
+
+
+class ConjugateSymbol(MatrixSymbol):
+    """``Z^*``: the conjugate of a complex matrix variable, treated as independent of ``Z``."""
+
+    @property
+    def base_name(self) -> str:
+        return self.name[:-1]
+
+
+class ConjugateScalar(Symbol):
+    """``z^*``: the conjugate of a complex scalar variable, treated as independent of ``z``."""
+
+    @property
+    def base_name(self) -> str:
+        return self.name[:-1]
+
+
+def conjugate_symbol(var):
+    """The independent conjugate ``Z^*`` of a complex variable symbol ``Z``."""
+    if isinstance(var, MatrixSymbol):
+        return ConjugateSymbol(var.name + CONJUGATE_MARK, *var.shape)
+    return ConjugateScalar(var.name + CONJUGATE_MARK)
+
+
+def conjugated_name(name: str) -> str | None:
+    """``Z`` for the name ``Z*`` of a conjugate (or ``dZ`` for ``dZ*``); None otherwise."""
+    return name[:-1] if name.endswith(CONJUGATE_MARK) else None
 
 
 class MatD(MatrixExpr):

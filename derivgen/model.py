@@ -44,6 +44,7 @@ class Problem:
     where: list[Intermediate] = field(default_factory=list)
     hessian: bool = False
     answer: str | None = None
+    answer_conjugate: str | None = None  # expected ∂f/∂Z* for a complex Z
     lines: dict[str, int] = field(default_factory=dict)
 
     def line_of(self, key: str) -> int | None:

@@ -22,7 +22,7 @@ from .functions import KINDS
 from .model import Intermediate, Problem, VarSpec
 
 TOP_LEVEL_KEYS = ("title", "statement", "variables", "functions", "where", "function",
-                  "wrt", "hessian", "answer")
+                  "wrt", "hessian", "answer", "answer_conjugate")
 REQUIRED_KEYS = ("title", "variables", "function", "wrt")
 VARIABLE_KEYS = ("shape", "latex", "symmetric", "complex", "onehot", "index")
 SET_KEYS = ("title", "course", "date", "author", "instructions", "order")
@@ -82,6 +82,8 @@ def load_problem(path) -> Problem:
         where=where,
         hessian=check.flag(data, "hessian") if "hessian" in data else False,
         answer=check.text(data, "answer", latex=True) if "answer" in data else None,
+        answer_conjugate=check.text(data, "answer_conjugate", latex=True)
+        if "answer_conjugate" in data else None,
         lines=lines,
     )
 

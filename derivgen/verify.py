@@ -9,6 +9,7 @@ entries; a generic function ``g`` is bound to a random smooth function and its d
 
 from __future__ import annotations
 
+from copy import copy
 from dataclasses import replace
 
 import numpy as np
@@ -57,6 +58,20 @@ class Instance:
                 g, g1, g2 = GENERIC_STAND_INS[int(rng.integers(len(GENERIC_STAND_INS)))]
                 self.functions.update({fname: g, f"{fname}_prime": g1, f"{fname}_prime2": g2})
 
+    def rotated(self) -> "Instance":
+        """The same point with each complex variable's direction $E$ turned into $jE$.
+
+        Along $E$ and $jE$, $tr(A^T E) + tr(B^T E^*)$ pins down $A$ and $B$ separately.
+        """
+        turned = copy(self)
+        turned.directions = {name: 1j * value if np.iscomplexobj(value) else value
+                             for name, value in self.directions.items()}
+        return turned
+
+    @property
+    def is_complex(self) -> bool:
+        return any(np.iscomplexobj(v) for v in self.values.values())
+
     def env(self, with_differentials=True):
         env = dict(self.values)
         if with_differentials:
@@ -81,7 +96,8 @@ def _needs_conditioning(derivation) -> bool:
 
 def _draw(rng, shape, spec, positive, conditioned, direction=False):
     if not shape:
-        return float(rng.uniform(0.5, 1.5) if positive else rng.standard_normal())
+        value = float(rng.uniform(0.5, 1.5) if positive else rng.standard_normal())
+        return complex(value, rng.standard_normal()) if spec.complex else value
     value = rng.uniform(0.5, 1.5, shape) if positive else rng.standard_normal(shape)
     if spec.complex:
         value = value + 1j * rng.standard_normal(shape)
@@ -106,22 +122,31 @@ def _close(a, b, rtol=RTOL):
 
 
 def _instance(derivation, rng):
-    """An instance at which ``f`` is finite and real: plain normal draws, else positive ones."""
+    """An instance at which ``f`` is finite (and real, unless some variable is complex):
+    plain normal draws, else positive ones."""
     for positive in (False, False, True, True):
         instance = Instance(derivation, rng, positive)
         value = np.asarray(instance.value(derivation.function, False))
-        if np.all(np.isfinite(value)) and (np.iscomplexobj(value) is False or
-                                            np.abs(value.imag).max() < 1e-12):
+        if np.all(np.isfinite(value)) and (np.iscomplexobj(value) is False or instance.is_complex
+                                            or np.abs(value.imag).max() < 1e-12):
             return instance
     raise DerivgenError("could not find a point where f is defined to verify the result")
 
 
+def random_instances(derivation: Derivation, seed: int = 0, trials: int = TRIALS):
+    """Random instances at which ``f`` is defined; a complex one also with $jE$ directions."""
+    rng = np.random.default_rng(seed)
+    for _ in range(trials):
+        inst = _instance(derivation, rng)
+        yield inst
+        if inst.is_complex:
+            yield inst.rotated()
+
+
 def verify(derivation: Derivation, seed: int = 0) -> Derivation:
     """Check every result and step numerically; raise ``DerivgenError`` on a mismatch."""
-    rng = np.random.default_rng(seed)
     problem = derivation.problem
-    for _ in range(TRIALS):
-        inst = _instance(derivation, rng)
+    for inst in random_instances(derivation, seed):
         expected = as_number(directional_derivative(inst.concrete(derivation.function),
                                                     inst.env(), inst.dims,
                                                     inst.functions))
@@ -132,6 +157,8 @@ def verify(derivation: Derivation, seed: int = 0) -> Derivation:
                 continue
             gradient = np.asarray(inst.value(result.expr, False))
             direction = np.asarray(inst.directions[result.wrt])
+            if result.conjugate:  # df = ... + tr((df/dZ*)^T dZ^*)
+                direction = np.conj(direction)
             if gradient.shape != direction.shape and gradient.size != direction.size:
                 raise _failure(problem, f"the derivative by {result.wrt} has shape "
                                         f"{gradient.shape}, not {direction.shape}")
@@ -202,18 +229,30 @@ def _failure(problem, message):
 
 
 def check_answer(derivation: Derivation, seed: int = 1) -> None:
-    """Compare the instructor's ``answer:`` with the derived result on random instances."""
+    """Compare the instructor's ``answer:`` (and ``answer_conjugate:``, the expected
+    ``∂f/∂Z*``) with the derived results on random instances."""
+    problem = derivation.problem
+    for key, text, conjugate in (("answer", problem.answer, False),
+                                 ("answer_conjugate", problem.answer_conjugate, True)):
+        if not text:
+            continue
+        result = next((r for r in derivation.results if r.conjugate == conjugate), None)
+        if result is None:
+            raise DerivgenError(f"{key}: there is no derivative by a conjugate to compare "
+                                f"with: wrt has no complex variable", file=problem.path,
+                                line=problem.line_of(key))
+        _check_one_answer(derivation, key, text, result, seed)
+
+
+def _check_one_answer(derivation, key, text, result, seed):
     from .parse import parse_latex
 
     problem = derivation.problem
-    if not problem.answer:
-        return
-    line = problem.line_of("answer")
+    line = problem.line_of(key)
     try:
-        expected = parse_latex(problem.answer, derivation.scope)
+        expected = parse_latex(text, derivation.scope)
     except DerivgenError as error:
         raise error.located(problem.path, line)
-    result = derivation.results[0]
     rng = np.random.default_rng(seed)
     for _ in range(TRIALS):
         inst = _instance(derivation, rng)
@@ -223,7 +262,10 @@ def check_answer(derivation: Derivation, seed: int = 1) -> None:
             want = np.broadcast_to(want.reshape(()), got.shape)
         if got.size != want.size or not _close(want.reshape(got.shape), got):
             from .render.latex import to_latex
+            star = "*" if result.conjugate else ""
+            hint = "; answer_conjugate: is compared with ∂f/∂" + result.wrt + "*" \
+                if not result.conjugate and any(r.conjugate for r in derivation.results) else ""
             raise DerivgenError(
-                f"answer: '{problem.answer}' disagrees with the derived result "
-                f"∂f/∂{result.wrt} = {to_latex(result.expr, derivation.scope)}",
+                f"{key}: '{text}' disagrees with the derived result "
+                f"∂f/∂{result.wrt}{star} = {to_latex(result.expr, derivation.scope)}{hint}",
                 file=problem.path, line=line)

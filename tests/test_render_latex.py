@@ -101,7 +101,7 @@ NOTATION = [
     (t**2 / 2, r"\frac{t^{2}}{2}"),
     (1 / (1 + exp(-t)), r"\frac{1}{1 + e^{-t}}"),
     (D(t * Symbol("s", real=True)), r"d(s t)"),
-    (DiffScalar("dt", real=True) * Symbol("s"), r"dt\,s"),
+    (DiffScalar("dt", real=True) * Symbol("s"), r"s\,dt"),
     (2 * dX, r"2\,d\mathbf{X}"),
     (Transpose(Inverse(Transpose(S))), r"(\mathbf{S}^{-T})^T"),
     (Transpose(MatD(X * b)), r"d(\mathbf{X}\mathbf{b})^T"),

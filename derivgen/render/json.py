@@ -16,7 +16,7 @@ def derivation_json(derivation: Derivation) -> dict:
     dims = scope_dims(scope)
 
     def latex(expr):
-        return to_latex(expr, scope)
+        return expr if isinstance(expr, str) else to_latex(expr, scope)
 
     result = {
         "id": derivation.problem.id,

@@ -28,11 +28,12 @@ from sympy import (Abs, Add, Determinant, Float, HadamardPower, HadamardProduct,
 from sympy import conjugate as Conjugate
 from sympy import im, re as Re
 from sympy.matrices.expressions.adjoint import Adjoint
+from sympy.core.function import Function
 from sympy.core.sorting import default_sort_key
 from sympy.printing.latex import LatexPrinter
 
 from ..ir import (DIFFERENTIALS, AsScalar, DiffScalar, DiffSymbol, Elementwise, Gradient, MatD,
-                  ScalarD, ScalarFunc, Softmax)
+                  ScalarD, ScalarFunc, Softmax, conjugated_name)
 from ..sums import MatSampleSum, Sample, SampleDiff, SampleScalar, SampleSum
 from ..vec import Commutation, HessianArray, Named, Vec
 
@@ -170,11 +171,22 @@ class LectureLatexPrinter:
         return latex_name(name) if latex_name else None
 
     def _print_matrix_symbol(self, expr):
-        return self.symbol_name(expr.name, bold=True), ATOM
+        return self.symbol_name(expr.name, bold=True), _symbol_precedence(expr)
 
     def symbol_name(self, name: str, *, bold: bool) -> str:
+        base = conjugated_name(name)
+        if base is not None:  # the conjugate variable Z* of Wirtinger calculus
+            return self.symbol_name(base, bold=bold) + "^*"
         override = self._override(name)
         return override if override else name_latex(name, bold=bold)
+
+    def _hermitian_base(self, expr):
+        """``\\mathbf{Z}`` for ``Z*``, ``(d\\mathbf{Z})`` for ``dZ*``: what ``^H`` is put on."""
+        if not isinstance(expr, MatrixSymbol) or conjugated_name(expr.name) is None:
+            return None
+        if isinstance(expr, DiffSymbol):
+            return f"(d{self.symbol_name(conjugated_name(expr.base_name), bold=True)})"
+        return self.symbol_name(conjugated_name(expr.name), bold=True)
 
     def _print_diff_symbol(self, expr):
         return "d" + self.symbol_name(expr.base_name, bold=True), DIFF
@@ -185,7 +197,7 @@ class LectureLatexPrinter:
     def _print_symbol(self, expr):
         if expr.name == "df":  # the differential of the function, as the problem names it
             return "d" + self.function_name(), ATOM
-        return self.symbol_name(expr.name, bold=False), ATOM
+        return self.symbol_name(expr.name, bold=False), _symbol_precedence(expr)
 
     def _print_identity(self, expr):
         if isinstance(expr.rows, (Mul, Pow)):  # I_{mn} of a vec-form Hessian: say which size
@@ -218,6 +230,9 @@ class LectureLatexPrinter:
 
     def _print_transpose(self, expr):
         arg = expr.arg
+        hermitian = self._hermitian_base(arg.arg if isinstance(arg, Inverse) else arg)
+        if hermitian is not None:  # (Z^*)^T = Z^H, ((Z^*)^{-1})^T = Z^{-H}
+            return hermitian + ("^{-H}" if isinstance(arg, Inverse) else "^H"), POSTFIX
         if isinstance(arg, Inverse) and not isinstance(arg.arg, Transpose):
             return self.wrap(arg.arg, ATOM) + "^{-T}", POSTFIX
         if isinstance(arg, MatD) and not is_atom_symbol(arg.arg):
@@ -227,6 +242,8 @@ class LectureLatexPrinter:
 
     def _print_inverse(self, expr):
         arg = expr.arg
+        if isinstance(arg, Transpose) and self._hermitian_base(arg.arg) is not None:
+            return self._hermitian_base(arg.arg) + "^{-H}", POSTFIX
         if isinstance(arg, Transpose):
             return self.wrap(arg.arg, ATOM) + "^{-T}", POSTFIX
         if isinstance(arg, Adjoint):
@@ -307,6 +324,12 @@ class LectureLatexPrinter:
 
     def _print_log(self, expr):
         return f"\\log({self.text(expr.args[0])})", ATOM
+
+    def _print_function(self, expr):
+        """SymPy's scalar functions: ``\\cos(y)``, ``\\operatorname{atan2}(y, x)``."""
+        name = type(expr).__name__
+        head = f"\\{name}" if name in OPERATOR_NAMES else f"\\operatorname{{{safe_identifier(name)}}}"
+        return f"{head}({', '.join(self.text(a) for a in expr.args)})", ATOM
 
     def _print_abs(self, expr):
         return f"|{self.text(expr.args[0])}|", ATOM
@@ -434,6 +457,8 @@ class LectureLatexPrinter:
             return [(f"\\frac{{{self.text(num)}}}{{{self.text(den)}}}", False)]
         result = []
         factors = coeff.as_ordered_factors() if isinstance(coeff, Mul) else [coeff]
+        # the differential last, as the lecture writes it: 2t\,dt, not 2\,dt\,t
+        factors = sorted(factors, key=is_differential)
         # (a^T x)(b^T y) and (a^T x)b need parentheses, 2a^T x does not.
         many = in_matrix_product or sum(not f.is_Number for f in factors) > 1
         for f in factors:
@@ -488,6 +513,11 @@ def hadamard_order(expr):
     # the order the operands came in.
     return (has_diff, bool(functions), isinstance(expr, HadamardProduct), order,
             not is_function, not isinstance(expr, MatrixSymbol), default_sort_key(expr))
+
+
+def _symbol_precedence(expr):
+    """A conjugate ``Z^*`` already carries a superscript: ``(\\mathbf{Z}^*)^{-1}``."""
+    return POSTFIX if conjugated_name(expr.name) is not None else ATOM
 
 
 def is_atom_symbol(expr) -> bool:
@@ -580,6 +610,7 @@ LectureLatexPrinter._dispatch = (
     ((SampleSum, MatSampleSum), LectureLatexPrinter._print_sample_sum),
     (Sum, LectureLatexPrinter._print_sum),
     (type(S.ImaginaryUnit), LectureLatexPrinter._print_imaginary_unit),
+    (Function, LectureLatexPrinter._print_function),
     (Number, LectureLatexPrinter._print_number),
     ((Add, MatAdd), LectureLatexPrinter._print_add),
     ((HadamardProduct, KroneckerProduct), LectureLatexPrinter._print_hadamard),

@@ -16,13 +16,13 @@ from functools import singledispatch
 
 from sympy import (Abs, Add, Determinant, HadamardPower, HadamardProduct, Identity,
                    Inverse, KroneckerProduct, MatAdd, MatMul, MatPow, MatrixSymbol, Mul,
-                   Number, OneMatrix, Pow, Rational, Symbol, Trace, Transpose, ZeroMatrix,
+                   Number, OneMatrix, Pow, Rational, S, Symbol, Trace, Transpose, ZeroMatrix,
                    conjugate, cos, exp, im, log, re, sin, tanh)
 from sympy.matrices.expressions.adjoint import Adjoint
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from ..functions import numpy_code
-from ..ir import AsScalar, Elementwise, ScalarFunc, Softmax
+from ..ir import AsScalar, Elementwise, ScalarFunc, Softmax, conjugated_name
 from ..sums import MatSampleSum, Sample, SampleScalar, SampleSum
 from ..vec import Commutation, HessianArray, Named, Vec
 
@@ -79,9 +79,15 @@ def _code(expr, dims) -> str:
     raise TypeError(f"no NumPy code for {type(expr).__name__}: {expr}")
 
 
+def _variable(name: str) -> str:
+    """A variable's name; the independent conjugate ``Z*`` (or ``dZ*``) is ``np.conj(Z)``."""
+    base = conjugated_name(name)
+    return name if base is None else f"np.conj({base})"
+
+
 @_code.register
 def _(expr: MatrixSymbol, dims):
-    return expr.name
+    return _variable(expr.name)
 
 
 def sample_axes(sym) -> tuple:
@@ -114,7 +120,7 @@ _code.register(MatSampleSum)(_sum_code)
 
 @_code.register
 def _(expr: Symbol, dims):
-    return dims.get(expr, expr.name)  # a dimension, e.g. tr(I_n) = n, is read off a shape
+    return dims.get(expr, _variable(expr.name))  # a dimension, e.g. tr(I_n) = n, is read off a shape
 
 
 @_code.register
@@ -149,6 +155,11 @@ def _(expr: Pow, dims):
     if power == -1:
         return f"(1 / {base})"
     return f"({base} ** {_code(power, dims)})"
+
+
+@_code.register(type(S.ImaginaryUnit))
+def _(expr, dims):
+    return "1j"
 
 
 @_code.register

@@ -178,8 +178,12 @@ def statement_latex(derivation) -> str:
     what = "the first and second derivatives" if problem.hessian else "the derivative"
     function = to_latex(derivation.function, scope)
     definition = check_math("f(" + ", ".join(wrt) + ") = " + function)
-    respect = _and_list(["$" + w + "$" for w in wrt])
-    sentence = f"Calculate {what} of ${definition}$ with respect to {respect}"
+    respect = ["$" + w + "$" for w in wrt]
+    complex_wrt = [w for w, name in zip(wrt, problem.wrt) if problem.variables[name].complex]
+    if complex_wrt:  # Wirtinger: Z and Z^* as independent variables
+        what = "the Wirtinger derivatives"
+        respect += [f"${w}^*$" for w in complex_wrt]
+    sentence = f"Calculate {what} of ${definition}$ with respect to {_and_list(respect)}"
     domains = [f"${variable_latex(name, scope)} \\in {domain_latex(spec)}$"
                for name, spec in problem.variables.items()]
     if domains:

@@ -1,0 +1,126 @@
+"""Wirtinger derivatives: the engine's path for problems with complex variables.
+
+Each conjugate of a complex variable ``Z`` is written with an independent variable ``Z^*``
+(``rules/complex.py``); the real engine's differential and trace rules then give
+$df = tr(A^T dZ) + tr(B^T dZ^*)$, read off as $\\partial f/\\partial Z = A$ and
+$\\partial f/\\partial Z^* = B$: the contract's two results (``conjugate`` false and true).
+For a real-valued $f$ the solution adds $\\partial f/\\partial Z^* = (\\partial f/\\partial
+Z)^*$; for a function of one complex scalar, the Cauchy-Riemann analysis (``analytic.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from .engine import differential_section, require_dependence, trace_section
+from .errors import DerivgenError
+from .ir import D, conjugate_symbol, differential_symbol
+from .model import Derivation, Problem, Result, Step
+from .rules.complex import WIRTINGER_FORM, Conjugation, through_conjugates
+from .rules.differential import DiffContext
+from .rules.trace import GRADIENT_FORM
+
+#: Relative size of an imaginary part that still counts as zero (f real-valued).
+REAL_TOLERANCE = 1e-9
+
+
+def derive_complex(problem: Problem, scope, function) -> Derivation:
+    """Derive, verify and explain both Wirtinger derivatives by every variable in ``wrt``."""
+    from .analytic import analyticity_section
+    from .verify import check_answer, verify
+
+    if problem.hessian:
+        raise DerivgenError("hessian: second derivatives of functions of complex variables "
+                            "are not supported yet", file=problem.path,
+                            line=problem.line_of("hessian"))
+    conj = Conjugation({sym: conjugate_symbol(sym) for name, sym in scope.symbols.items()
+                        if scope.specs[name].complex})
+    try:
+        split = conj.split(function)
+        used = []
+        rewritten = through_conjugates(split, conj, used)
+    except DerivgenError as error:
+        raise error.located(problem.path, problem.line_of("function"))
+    variables = wirtinger_variables(problem, scope, conj)
+    ctx = DiffContext({v: differential_symbol(v) for _, v, _ in variables})
+    require_dependence(problem, ctx, rewritten)
+    differential = differential_section(rewritten, ctx)
+    if used:  # d(Re z) = d(\frac{1}{2}(z + z^*)), as the lecture's dRe{Z} = (dZ + dZ^*)/2
+        first = Step(", ".join(r.name for r in used), r",\quad ".join(r.identity for r in used),
+                     D(split), D(rewritten))
+        differential = replace(differential, start=D(split),
+                               steps=(first,) + differential.steps)
+    trace, gradients = trace_section(differential.end, ctx)
+    trace = replace(trace, steps=tuple(_wirtinger_form(s) for s in trace.steps))
+    results = tuple(Result(name, 1, conjugate, gradients[v]) for name, v, conjugate in variables)
+    derivation = verify(Derivation(problem, scope, function, (differential, trace), results,
+                                   verified=False))
+    check_answer(derivation)
+    remarks = real_valued_remarks(derivation)
+    derivation = replace(derivation, remarks=derivation.remarks + remarks)
+    section = analyticity_section(derivation, rewritten, conj)
+    if section is not None:
+        derivation = replace(derivation, sections=derivation.sections + (section,))
+    return derivation
+
+
+def wirtinger_variables(problem: Problem, scope, conj: Conjugation):
+    """``(name, symbol, conjugate)`` for each result: ``Z`` then ``Z^*`` for a complex ``Z``."""
+    variables = []
+    for name in problem.wrt:
+        sym = scope.symbols[name]
+        variables.append((name, sym, False))
+        if scope.specs[name].complex:
+            variables.append((name, conj.pairs[sym], True))
+    return variables
+
+
+def _wirtinger_form(step: Step) -> Step:
+    """The last step reads off both derivatives: state the Wirtinger identity it uses."""
+    if step.rule != GRADIENT_FORM.name:
+        return step
+    return replace(step, rule=WIRTINGER_FORM.name, identity=WIRTINGER_FORM.identity)
+
+
+def real_valued_remarks(derivation: Derivation) -> tuple[str, ...]:
+    """For a real-valued $f$: $\\partial f/\\partial Z^* = (\\partial f/\\partial Z)^*$, the
+    steepest-ascent direction; checked on random instances, stated only when it holds."""
+    from .render.latex import to_latex
+    from .verify import random_instances
+
+    pairs = _result_pairs(derivation)
+    if not pairs:
+        return ()
+    for inst in random_instances(derivation):
+        value = np.asarray(inst.value(derivation.function, False), dtype=complex)
+        if np.abs(value.imag).max() > REAL_TOLERANCE * (1 + np.abs(value).max()):
+            return ()
+        for plain, starred in pairs:
+            a = np.asarray(inst.value(plain.expr, False), dtype=complex)
+            b = np.asarray(inst.value(starred.expr, False), dtype=complex)
+            if a.size != b.size or not np.allclose(np.conj(a).reshape(b.shape), b,
+                                                   rtol=1e-7, atol=1e-9):
+                raise DerivgenError(f"verification failed: f is real-valued, but the two "
+                                    f"derivatives by {plain.wrt} are not conjugates",
+                                    file=derivation.problem.path,
+                                    line=derivation.problem.line_of("function"))
+    remarks = []
+    for plain, _ in pairs:
+        wrt = to_latex(derivation.scope.symbols[plain.wrt], derivation.scope)
+        dz, dzc = rf"\frac{{\partial f}}{{\partial {wrt}}}", \
+            rf"\frac{{\partial f}}{{\partial {wrt}^*}}"
+        matrix = derivation.scope.symbols[plain.wrt].is_Matrix
+        pairing = rf"\operatorname{{tr}}\left(\left({dzc}\right)^H d{wrt}\right)" if matrix \
+            else rf"\left({dzc}\right)^* d{wrt}"
+        remarks.append(f"Since $f$ is real-valued, ${dzc} = \\left({dz}\\right)^*$ (checked "
+                       f"numerically), so $df = 2\\operatorname{{Re}}\\{{{pairing}\\}}$: "
+                       f"${dzc}$ is the direction of steepest ascent of $f$ in ${wrt}$.")
+    return tuple(remarks)
+
+
+def _result_pairs(derivation):
+    plain = {r.wrt: r for r in derivation.results if r.order == 1 and not r.conjugate}
+    return [(plain[r.wrt], r) for r in derivation.results
+            if r.order == 1 and r.conjugate and r.wrt in plain]
