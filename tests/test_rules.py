@@ -200,3 +200,14 @@ def test_closed_forms_print_in_the_lecture_order():
         r"\sigma(\mathbf{X}) \odot (\mathbf{1} - \sigma(\mathbf{X}))"
     assert to_latex(textbook(Elementwise("log", "log", X, 1))) == r"\mathbf{X}^{\odot -1}"
     assert to_latex(textbook(Elementwise("sp", "softplus", X, 1))) == r"\sigma(\mathbf{X})"
+
+
+def test_textbook_takes_out_a_common_factor_and_shortens_scalars():
+    from derivgen.rules.simplify import factor_common, scalar_expanded
+    assert factor_common(A * a + A.T * a) == (A + A.T) * a
+    assert factor_common(X.T * a + X.T * X * b) == X.T * (a + X * b)
+    assert factor_common(a * b.T + X * b * b.T + a * x.T) == a * b.T + X * b * b.T + a * x.T
+    s = ScalarFunc("sigma", "sigmoid", AsScalar(a.T * a))
+    assert scalar_expanded((1 - t) * s - t * (1 - s)) == s - t
+    quadratic = AsScalar((A * a).T * a) * (1 - t)
+    assert scalar_expanded(quadratic + t) == quadratic + t

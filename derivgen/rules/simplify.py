@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sympy import (HadamardPower, HadamardProduct, Identity, MatAdd, MatMul, OneMatrix, Rational,
-                   cos, exp, sin, sqrt)
+from sympy import (Add, Dummy, HadamardPower, HadamardProduct, Identity, MatAdd, MatMul, Mul,
+                   Number, OneMatrix, Pow, Rational, S, Symbol, cos, count_ops, exp, expand,
+                   preorder_traversal, sin, sqrt)
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from ..ir import Elementwise, ScalarFunc
@@ -87,8 +88,47 @@ def softmax_named(expr):
     return expr if named is None else named
 
 
+def scalar_expanded(expr):
+    """A scalar sum multiplied out when that makes it shorter:
+    $(1 - y)\\sigma - y(1 - \\sigma) = \\sigma - y$. Functions and ``1 x 1`` blocks are
+    kept whole (``(\\mathbf{A}\\mathbf{x})^T\\mathbf{x}`` is not multiplied out)."""
+    if not isinstance(expr, Add) or expr.is_Matrix:
+        return expr
+    opaque = {}
+    walk = preorder_traversal(expr)
+    for node in walk:
+        if node.is_Matrix or not isinstance(node, (Add, Mul, Pow, Number, Symbol)):
+            opaque.setdefault(node, Dummy())
+            walk.skip()
+    plain = expr.xreplace(opaque)
+    expanded = expand(plain)
+    if count_ops(expanded) >= count_ops(plain):
+        return expr
+    return expanded.xreplace({d: node for node, d in opaque.items()})
+
+
+def factor_common(expr):
+    """$A\\mathbf{x}^T + B\\mathbf{x}^T = (A + B)\\mathbf{x}^T$ and $CA + CB = C(A + B)$: a matrix
+    factor that every term of a sum ends (or starts) with is taken out."""
+    if not isinstance(expr, MatAdd):
+        return expr
+    terms = [t.as_coeff_matrices() if isinstance(t, MatMul) else (S.One, [t])
+             for t in expr.args]
+    if any(len(matrices) < 2 for _, matrices in terms):
+        return expr
+    for side in (-1, 0):
+        common = terms[0][1][side]
+        if all(matrices[side] == common for _, matrices in terms):
+            rests = [MatMul(c, *(m[:-1] if side == -1 else m[1:])).doit(deep=False)
+                     for c, m in terms]
+            inner = MatAdd(*rests).doit(deep=False)
+            factors = (inner, common) if side == -1 else (common, inner)
+            return MatMul(*factors).doit(deep=False)
+    return expr
+
+
 TEXTBOOK_RULES = (known_derivative, hadamard_drop_ones, diag_of_ones, flatten_node,
-                  softmax_named)
+                  softmax_named, scalar_expanded, factor_common)
 
 
 def textbook(expr):
