@@ -422,10 +422,18 @@ def hadamard_order(expr):
     functions = expr.atoms(Elementwise, Softmax)
     is_function = isinstance(expr, (Elementwise, Softmax))
     order = max((getattr(f, "order", 0) for f in functions), default=0)
-    # Then symbols before compound operands; SymPy's key makes the order not depend on
-    # the order the operands came in.
-    return (has_diff, bool(functions), isinstance(expr, HadamardProduct), order,
-            not is_function, not isinstance(expr, MatrixSymbol), default_sort_key(expr))
+    # A chain rule's factors: the outer function's (more nested) before the inner one's,
+    # W^T(softmax(W sigma(A)) - Y) before sigma'(A). Then symbols before compound
+    # operands; SymPy's key makes the order not depend on the order the operands came in.
+    return (has_diff, bool(functions), isinstance(expr, HadamardProduct),
+            -function_depth(expr), order, not is_function, not isinstance(expr, MatrixSymbol),
+            default_sort_key(expr))
+
+
+def function_depth(expr) -> int:
+    """How deeply functions nest in ``expr``: 2 for softmax(W sigma(A)), 0 for W."""
+    inner = max((function_depth(a) for a in expr.args), default=0)
+    return inner + 1 if isinstance(expr, (Elementwise, Softmax)) else inner
 
 
 def is_atom_symbol(expr) -> bool:
