@@ -212,3 +212,9 @@ def test_batch_network_gives_the_lecture_results():
                                    instance.value(expected, False), rtol=1e-10)
         # and in the same form, σ' in closed form: σ(A_1) ⊙ (1 - σ(A_1))
         assert to_latex(result.expr) == to_latex(textbook(expected))
+
+
+def test_log_sum_exp_spread_prints_ones_first():
+    from sympy import log as scalar_log
+    spread = MatMul(-1, scalar_log(AsScalar(OneMatrix(1, m) * exp(a))), OneMatrix(m, 1))
+    assert to_latex(spread) == r"-\mathbf{1}\log(\mathbf{1}^T e^{\mathbf{a}})"

@@ -363,6 +363,8 @@ class LectureLatexPrinter:
             factors.extend(self._scalar_factors(coeff, in_matrix_product=True))
         for m in matrices:
             factors.append((self.wrap(m, MUL + 1), is_differential(m)))
+        if spreads_a_scalar(coeff, matrices):
+            factors = factors[-1:] + factors[:-1]   # 1 log(1^T e^a), as the lecture writes
         return join_factors(factors), MUL
 
     def _scalar_factors(self, coeff, *, in_matrix_product: bool):
@@ -434,6 +436,12 @@ def function_depth(expr) -> int:
     """How deeply functions nest in ``expr``: 2 for softmax(W sigma(A)), 0 for W."""
     inner = max((function_depth(a) for a in expr.args), default=0)
     return inner + 1 if isinstance(expr, (Elementwise, Softmax)) else inner
+
+
+def spreads_a_scalar(coeff, matrices) -> bool:
+    """``s`` times a column of ones, for a function value ``s``: printed ``1 s``."""
+    return (len(matrices) == 1 and isinstance(matrices[0], OneMatrix)
+            and matrices[0].cols == 1 and coeff.is_Function)
 
 
 def is_atom_symbol(expr) -> bool:
