@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from sympy import (Determinant, HadamardProduct, Identity, Inverse, KroneckerProduct, MatPow,
-                   MatrixSymbol, S, Symbol, Trace, Transpose, exp, log, sqrt)
+                   MatrixSymbol, OneMatrix, S, Symbol, Trace, Transpose, exp, log, sqrt)
 
 from derivgen.ir import (AsScalar, D, DiffSymbol, Elementwise, ScalarFunc, SymmetricSymbol,
                          differential_symbol)
@@ -104,6 +104,13 @@ TRACE_CASES = [
     (rt.trace_hadamard, rt.TraceTerm(S.One, None, HadamardProduct(Q, dQ))),
     (rt.trace_scalar_out, rt.TraceTerm(S.One, a.T, AsScalar(b.T * Transpose(dX) * a) * X * b)),
     (rt.trace_of_scalar, rt.TraceTerm(S.One, None, AsScalar(a.T * dX * b))),
+    (rt.trace_kronecker, rt.TraceTerm(S(2), None, KroneckerProduct(A, P * dQ))),
+    (rt.trace_kronecker, rt.TraceTerm(S.One, None, KroneckerProduct(dQ, A))),
+    (rt.trace_mixed_product, rt.TraceTerm(S.One, Transpose(KroneckerProduct(A, P)),
+                                          KroneckerProduct(A, dQ))),
+    (rt.trace_name_softmax, rt.TraceTerm(
+        1 / AsScalar(OneMatrix(1, m) * Elementwise("exp", "exp", a)), b * Elementwise(
+            "exp", "exp", a).T, dX)),
 ]
 
 
@@ -119,6 +126,9 @@ def test_trace_rule_is_an_identity(rule, term):
 
 
 def test_trace_rules_leave_other_terms_alone():
+    assert rt.trace_kronecker(rt.TraceTerm(S.One, None, KroneckerProduct(X, dQ))) is None
+    assert rt.trace_mixed_product(rt.TraceTerm(S.One, KroneckerProduct(X, Q),
+                                               KroneckerProduct(A, dQ))) is None
     done = rt.TraceTerm(S.One, a.T, dX)
     assert rt.rewrite_once(rt.TraceTerm(S.One, b * a.T, dX)) is None
     assert rt.trace_hadamard(done) is None and rt.trace_transpose(done) is None
@@ -200,3 +210,37 @@ def test_closed_forms_print_in_the_lecture_order():
         r"\sigma(\mathbf{X}) \odot (\mathbf{1} - \sigma(\mathbf{X}))"
     assert to_latex(textbook(Elementwise("log", "log", X, 1))) == r"\mathbf{X}^{\odot -1}"
     assert to_latex(textbook(Elementwise("sp", "softplus", X, 1))) == r"\sigma(\mathbf{X})"
+
+
+def test_textbook_takes_out_a_common_factor_and_shortens_scalars():
+    from derivgen.rules.simplify import factor_common, scalar_expanded
+    assert factor_common(A * a + A.T * a) == (A + A.T) * a
+    assert factor_common(X.T * a + X.T * X * b) == X.T * (a + X * b)
+    assert factor_common(a * b.T + X * b * b.T + a * x.T) == a * b.T + X * b * b.T + a * x.T
+    s = ScalarFunc("sigma", "sigmoid", AsScalar(a.T * a))
+    assert scalar_expanded((1 - t) * s - t * (1 - s)) == s - t
+    quadratic = AsScalar((A * a).T * a) * (1 - t)
+    assert scalar_expanded(quadratic + t) == quadratic + t
+
+
+KRONECKER_PROBLEMS = [  # function, the expected gradient as printed
+    (r"\operatorname{tr}(\mathbf{A} \otimes \mathbf{X})", r"\operatorname{tr}(\mathbf{A})\mathbf{I}"),
+    (r"\operatorname{tr}((\mathbf{A} \otimes \mathbf{X})^T(\mathbf{A} \otimes \mathbf{B}))",
+     r"\operatorname{tr}(\mathbf{A}^T\mathbf{A})\mathbf{B}"),
+    (r"\|\mathbf{A} \otimes \mathbf{X}\|_F^2", r"2\operatorname{tr}(\mathbf{A}^T\mathbf{A})\mathbf{X}"),
+    (r"\operatorname{tr}(\mathbf{X} \otimes \mathbf{X})", r"2\operatorname{tr}(\mathbf{X})\mathbf{I}"),
+]
+
+
+@pytest.mark.parametrize("function, gradient", KRONECKER_PROBLEMS)
+def test_kronecker_problems_derive_and_verify(tmp_path, function, gradient):
+    from derivgen.engine import derive
+    from derivgen.problem import load_problem
+    from derivgen.render.latex import to_latex
+    answer = gradient.replace(r"\mathbf{I}", r"\mathbf{I}_n")  # the parser needs its size
+    path = tmp_path / "kron.yaml"
+    path.write_text("title: t\nvariables: {A: [p, p], X: [n, n], B: [n, n]}\n"
+                    f"function: '{function}'\nwrt: X\nanswer: '{answer}'\n", encoding="utf-8")
+    d = derive(load_problem(path))  # raises unless verified and equal to the answer
+    assert d.verified and to_latex(d.results[0].expr, d.scope) == gradient
+    assert any("Kronecker" in step.rule for step in d.sections[1].steps)

@@ -185,3 +185,43 @@ def test_verifier_draws_one_hot_columns():
     labels = _draw(rng, (4, 6), Spec("Y", ("m", "N"), onehot=True), False, False)
     assert set(np.unique(labels)) == {0.0, 1.0}
     np.testing.assert_array_equal(labels.sum(axis=0), np.ones(6))
+
+
+LECTURE_BATCH = {  # Example 5, batch form: dl/dA_2 = softmax(A_2) - Y, dl/dA_1 = W_2^T dl/dA_2 ⊙ σ'
+    "W_2": r"(\operatorname{softmax}(\mathbf{A}_2) - \mathbf{Y})\mathbf{H}_1^T",
+    "b_2": r"(\operatorname{softmax}(\mathbf{A}_2) - \mathbf{Y})\mathbf{1}",
+    "W_1": r"(\mathbf{W}_2^T(\operatorname{softmax}(\mathbf{A}_2) - \mathbf{Y}) \odot "
+           r"\sigma'(\mathbf{A}_1))\mathbf{X}^T",
+    "b_1": r"(\mathbf{W}_2^T(\operatorname{softmax}(\mathbf{A}_2) - \mathbf{Y}) \odot "
+           r"\sigma'(\mathbf{A}_1))\mathbf{1}",
+}
+
+
+def test_batch_network_gives_the_lecture_results():
+    from pathlib import Path
+
+    from derivgen.verify import Instance
+    path = next((Path(__file__).parent.parent / "problems").glob("*two-layer-network-batch*"))
+    d = derive(load_problem(path))
+    assert d.verified and [r.wrt for r in d.results] == list(LECTURE_BATCH)
+    instance = Instance(d, np.random.default_rng(0), positive=False)
+    for result in d.results:
+        expected = parse_latex(LECTURE_BATCH[result.wrt], d.scope)
+        np.testing.assert_allclose(instance.value(result.expr, False),
+                                   instance.value(expected, False), rtol=1e-10)
+        # and in the lecture's form, by way of the intermediates' gradients
+        assert to_latex(result.chain_form, d.scope) == LECTURE_BATCH_FORM[result.wrt]
+
+
+LECTURE_BATCH_FORM = {
+    "W_2": r"\frac{\partial \ell}{\partial \mathbf{A}_2}\mathbf{H}_1^T",
+    "b_2": r"\frac{\partial \ell}{\partial \mathbf{A}_2}\mathbf{1}",
+    "W_1": r"\frac{\partial \ell}{\partial \mathbf{A}_1}\mathbf{X}^T",
+    "b_1": r"\frac{\partial \ell}{\partial \mathbf{A}_1}\mathbf{1}",
+}
+
+
+def test_log_sum_exp_spread_prints_ones_first():
+    from sympy import log as scalar_log
+    spread = MatMul(-1, scalar_log(AsScalar(OneMatrix(1, m) * exp(a))), OneMatrix(m, 1))
+    assert to_latex(spread) == r"-\mathbf{1}\log(\mathbf{1}^T e^{\mathbf{a}})"

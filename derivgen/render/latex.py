@@ -448,6 +448,8 @@ class LectureLatexPrinter:
             # a sum over samples closes a product: 2\sum_i \mathbf{a}_i, not 2(\sum_i ...)
             last_sum = i == len(matrices) - 1 and isinstance(m, MatSampleSum)
             factors.append((self.wrap(m, MUL if last_sum else MUL + 1), is_differential(m)))
+        if spreads_a_scalar(coeff, matrices):
+            factors = factors[-1:] + factors[:-1]   # 1 log(1^T e^a), as the lecture writes
         return join_factors(factors), MUL
 
     def _scalar_factors(self, coeff, *, in_matrix_product: bool):
@@ -509,10 +511,24 @@ def hadamard_order(expr):
     functions = expr.atoms(Elementwise, Softmax)
     is_function = isinstance(expr, (Elementwise, Softmax))
     order = max((getattr(f, "order", 0) for f in functions), default=0)
-    # Then symbols before compound operands; SymPy's key makes the order not depend on
-    # the order the operands came in.
-    return (has_diff, bool(functions), isinstance(expr, HadamardProduct), order,
-            not is_function, not isinstance(expr, MatrixSymbol), default_sort_key(expr))
+    # A chain rule's factors: the outer function's (more nested) before the inner one's,
+    # W^T(softmax(W sigma(A)) - Y) before sigma'(A). Then symbols before compound
+    # operands; SymPy's key makes the order not depend on the order the operands came in.
+    return (has_diff, bool(functions), isinstance(expr, HadamardProduct),
+            -function_depth(expr), order, not is_function, not isinstance(expr, MatrixSymbol),
+            default_sort_key(expr))
+
+
+def function_depth(expr) -> int:
+    """How deeply functions nest in ``expr``: 2 for softmax(W sigma(A)), 0 for W."""
+    inner = max((function_depth(a) for a in expr.args), default=0)
+    return inner + 1 if isinstance(expr, (Elementwise, Softmax)) else inner
+
+
+def spreads_a_scalar(coeff, matrices) -> bool:
+    """``s`` times a column of ones, for a function value ``s``: printed ``1 s``."""
+    return (len(matrices) == 1 and isinstance(matrices[0], OneMatrix)
+            and matrices[0].cols == 1 and coeff.is_Function)
 
 
 def _symbol_precedence(expr):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sympy import (HadamardPower, HadamardProduct, Identity, MatAdd, MatMul, OneMatrix, Rational,
-                   cos, exp, sin, sqrt)
+from sympy import (Add, Dummy, HadamardPower, HadamardProduct, Identity, MatAdd, MatMul, Mul,
+                   Number, OneMatrix, Pow, Rational, S, Symbol, cos, count_ops, exp, expand,
+                   preorder_traversal, sin, sqrt)
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from ..ir import Elementwise, ScalarFunc
@@ -87,8 +88,70 @@ def softmax_named(expr):
     return expr if named is None else named
 
 
-TEXTBOOK_RULES = (known_derivative, hadamard_drop_ones, diag_of_ones, flatten_node,
-                  softmax_named)
+def scalar_expanded(expr):
+    """A scalar sum multiplied out when that makes it shorter:
+    $(1 - y)\\sigma - y(1 - \\sigma) = \\sigma - y$. Functions and ``1 x 1`` blocks are
+    kept whole (``(\\mathbf{A}\\mathbf{x})^T\\mathbf{x}`` is not multiplied out)."""
+    if not isinstance(expr, Add) or expr.is_Matrix:
+        return expr
+    opaque = {}
+    walk = preorder_traversal(expr)
+    for node in walk:
+        if node.is_Matrix or not isinstance(node, (Add, Mul, Pow, Number, Symbol)):
+            opaque.setdefault(node, Dummy())
+            walk.skip()
+    plain = expr.xreplace(opaque)
+    expanded = expand(plain)
+    if count_ops(expanded) >= count_ops(plain):
+        return expr
+    return expanded.xreplace({d: node for node, d in opaque.items()})
+
+
+def hadamard_flatten(expr):
+    """$A \\odot (B \\odot C) = A \\odot B \\odot C$."""
+    if not isinstance(expr, HadamardProduct):
+        return expr
+    if not any(isinstance(a, HadamardProduct) for a in expr.args):
+        return expr
+    return HadamardProduct(*[b for a in expr.args
+                             for b in (a.args if isinstance(a, HadamardProduct) else (a,))])
+
+
+def factor_common(expr):
+    """$A\\mathbf{x}^T + B\\mathbf{x}^T = (A + B)\\mathbf{x}^T$, $CA + CB = C(A + B)$ and
+    $A \\odot K - B \\odot K = (A - B) \\odot K$: a factor that every term of a sum ends
+    (or starts) with, or an operand of every term's Hadamard product, is taken out."""
+    if not isinstance(expr, MatAdd):
+        return expr
+    terms = [t.as_coeff_matrices() if isinstance(t, MatMul) else (S.One, [t])
+             for t in expr.args]
+    if all(len(matrices) >= 2 for _, matrices in terms):
+        for side in (-1, 0):
+            common = terms[0][1][side]
+            if all(matrices[side] == common for _, matrices in terms):
+                rests = [MatMul(c, *(m[:-1] if side == -1 else m[1:])).doit(deep=False)
+                         for c, m in terms]
+                inner = factor_common(MatAdd(*rests).doit(deep=False))
+                factors = (inner, common) if side == -1 else (common, inner)
+                return MatMul(*factors).doit(deep=False)
+    if all(len(m) == 1 and isinstance(m[0], HadamardProduct) for _, m in terms):
+        return _factor_hadamard(terms) or expr
+    return expr
+
+
+def _factor_hadamard(terms):
+    operands = [list(m[0].args) for _, m in terms]
+    common = [o for o in operands[0] if all(o in others for others in operands[1:])]
+    rests = [[o for o in ops if o not in common] for ops in operands]
+    if not common or not all(rests):
+        return None
+    parts = [MatMul(c, rest[0] if len(rest) == 1 else HadamardProduct(*rest)).doit(deep=False)
+             for (c, _), rest in zip(terms, rests)]
+    return HadamardProduct(factor_common(MatAdd(*parts).doit(deep=False)), *common)
+
+
+TEXTBOOK_RULES = (known_derivative, hadamard_drop_ones, hadamard_flatten, diag_of_ones,
+                  flatten_node, softmax_named, scalar_expanded, factor_common)
 
 
 def textbook(expr):

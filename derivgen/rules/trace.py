@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from sympy import (Add, HadamardProduct, Identity, MatAdd, MatMul, Mul, S, Trace,
-                   Transpose)
+from sympy import (Add, HadamardProduct, Identity, KroneckerProduct, MatAdd, MatMul, Mul, S,
+                   Trace, Transpose)
 
 from ..ir import DIFFERENTIALS, AsScalar
 from ..sums import MatSampleSum, SampleSum, free_indices, summed, uses_index
@@ -31,6 +31,12 @@ TRANSPOSE = Rule("trace of a transpose",
 HADAMARD = Rule("trace of a Hadamard product",
                 r"\operatorname{tr}(\mathbf{A}^T(\mathbf{B} \odot \mathbf{C})) = "
                 r"\operatorname{tr}((\mathbf{A} \odot \mathbf{B})^T \mathbf{C})")
+KRONECKER = Rule("trace of a Kronecker product",
+                 r"\operatorname{tr}(\mathbf{A} \otimes \mathbf{X}) = "
+                 r"\operatorname{tr}(\mathbf{A})\operatorname{tr}(\mathbf{X})")
+MIXED_PRODUCT = Rule("mixed-product property",
+                     r"(\mathbf{A} \otimes \mathbf{B})(\mathbf{C} \otimes \mathbf{D}) = "
+                     r"\mathbf{A}\mathbf{C} \otimes \mathbf{B}\mathbf{D}")
 SCALAR_OUT = Rule("a scalar factor leaves the trace",
                   r"\operatorname{tr}(\mathbf{A}\,s\,\mathbf{B}) = "
                   r"s\operatorname{tr}(\mathbf{A}\mathbf{B})")
@@ -229,6 +235,37 @@ def trace_of_sample_sum(term: TraceTerm):
     return [term.replace(inner=inner.body, sums=term.sums + (inner.binding,))]
 
 
+def trace_kronecker(term: TraceTerm):
+    """$tr(P \\otimes E) = tr(P)\\,tr(E)$ for square $P$ and $E$, the differential in one."""
+    inner = term.inner
+    if term.left is not None or not _kronecker_pair(inner):
+        return None
+    if any(f.rows != f.cols for f in inner.args):
+        return None
+    holders = [k for k, f in enumerate(inner.args) if has_differential(f)]
+    if len(holders) != 1:
+        return None
+    k = holders[0]
+    return [term.replace(coeff=Mul(term.coeff, Trace(inner.args[1 - k])), inner=inner.args[k])]
+
+
+def trace_mixed_product(term: TraceTerm):
+    """$tr((L_1 \\otimes L_2)(P \\otimes E)) = tr(L_1P \\otimes L_2E)$ when the shapes match."""
+    if term.left is None or not _kronecker_pair(term.inner):
+        return None
+    left = push_transposes(term.left)
+    if not _kronecker_pair(left):
+        return None
+    if any(l.cols != f.rows for l, f in zip(left.args, term.inner.args)):
+        return None
+    products = [MatMul(l, f).doit(deep=False) for l, f in zip(left.args, term.inner.args)]
+    return [term.replace(left=None, inner=KroneckerProduct(*products))]
+
+
+def _kronecker_pair(expr) -> bool:
+    return isinstance(expr, KroneckerProduct) and len(expr.args) == 2
+
+
 def trace_of_scalar(term: TraceTerm):
     """$tr(s) = s$ for a ``1 x 1`` block held as a scalar: $tr(L\\,x) \\to$ its matrix."""
     if isinstance(term.inner, AsScalar):
@@ -245,6 +282,8 @@ TRACE_RULES = (
     (trace_transpose, TRANSPOSE),
     (trace_hadamard, HADAMARD),
     (trace_of_sample_sum, TRACE_OF_SUM),
+    (trace_kronecker, KRONECKER),
+    (trace_mixed_product, MIXED_PRODUCT),
 )
 
 
