@@ -251,7 +251,7 @@ def in_terms_of_gradient(hessian, gradient, name):
     $\\mathbf{s} = \\mathbf{u}/c$; e.g. log-sum-exp's Hessian becomes
     $\\operatorname{diag}(\\mathbf{s}) - \\mathbf{s}\\mathbf{s}^T$.  None unless every term is
     such a term with a numeric coefficient; a gradient named softmax is read as its
-    definition $e^{\mathbf{a}}/(\mathbf{1}^T e^{\mathbf{a}})$."""
+    definition $e^{\\mathbf{a}}/(\\mathbf{1}^T e^{\\mathbf{a}})$."""
     named = gradient
     if isinstance(gradient, Softmax) and gradient.arg.cols == 1:
         gradient = softmax_definition(gradient)
