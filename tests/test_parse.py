@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sympy import (Abs, Determinant, Identity, Inverse, MatMul, OneMatrix, Rational, Trace,
-                   Transpose, ZeroMatrix, adjoint, conjugate, exp, hadamard_product,
+from sympy import (Abs, Determinant, HadamardPower, Identity, Inverse, MatMul, OneMatrix,
+                   Rational, Trace, Transpose, ZeroMatrix, adjoint, conjugate, exp, hadamard_product,
                    kronecker_product, log, sqrt)
 
 from derivgen.errors import DerivgenError
@@ -169,6 +169,27 @@ def test_hadamard_and_kronecker():
     assert parse(r"\mathbf{a} \odot \mathbf{X}\mathbf{b}") == hadamard_product(a, X * b)
 
 
+def test_hadamard_power():
+    # the printer writes a \odot a as a^{\odot 2}; it must read back
+    assert parse(r"\mathbf{a}^{\odot 2}") == HadamardPower(a, 2) == \
+        parse(r"\mathbf{a} \odot \mathbf{a}")
+    assert parse(r"(\mathbf{X}\mathbf{b})^{\circ 3}") == HadamardPower(X * b, 3)
+    assert parse(r"\mathbf{y}^T\mathbf{X}^{\odot \frac{1}{2}}\mathbf{b}") == \
+        y.T * HadamardPower(X, Rational(1, 2)) * b
+    assert parse(r"t^{\odot 2}") == t**2
+    assert "must be a scalar" in error_of(r"\mathbf{a}^{\odot \mathbf{a}}").message
+
+
+def test_hadamard_power_by_its_exponent_is_refused():
+    from derivgen.engine import derive
+    from derivgen.model import Problem
+    problem = Problem(path="p.yaml", id="p", title="p",
+                      function=r"\mathbf{1}^T\mathbf{a}^{\odot t}", wrt=["t"],
+                      variables={"a": VarSpec("a", ("m",)), "t": VarSpec("t", ())})
+    with pytest.raises(DerivgenError, match="variable exponent"):
+        derive(problem)
+
+
 def test_complex_operators():
     assert parse(r"\mathbf{Z}^H") == adjoint(Z)
     assert parse(r"\mathbf{Z}^*") == conjugate(Z)
@@ -274,6 +295,9 @@ def test_explicit_sizes():
     assert parse(r"\mathbf{I}_n") == Identity(n)
     assert parse(r"\mathbf{1}_{m}") == OneMatrix(m, 1)
     assert parse(r"\mathbf{X} + \mathbf{0}_{m \times n}") == X + ZeroMatrix(m, n)
+    assert parse(r"\mathbf{0}_{m \times n}") == ZeroMatrix(m, n)
+    assert parse(r"\mathbf{0}_{n}^T") == ZeroMatrix(1, n)
+    assert parse(r"\mathbf{1}_{m \times m}") == OneMatrix(m, m)
 
 
 # ---- names -------------------------------------------------------------------------------

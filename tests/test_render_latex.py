@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sympy import (Determinant, HadamardProduct, Identity, Inverse, KroneckerProduct, MatMul,
-                   MatrixSymbol, OneMatrix, Rational, Symbol, Trace, Transpose, ZeroMatrix, exp,
-                   log, sqrt, symbols)
+from sympy import (Determinant, HadamardPower, HadamardProduct, Identity, Inverse,
+                   KroneckerProduct, MatMul, MatrixSymbol, OneMatrix, Rational, Symbol, Trace,
+                   Transpose, ZeroMatrix, exp, log, sqrt, symbols)
 from sympy.matrices.expressions.adjoint import Adjoint
 
 from derivgen.ir import (AsScalar, D, DiffScalar, Elementwise, MatD, ScalarFunc,
@@ -70,8 +70,16 @@ NOTATION = [
     (Adjoint(X), r"\mathbf{X}^H"),
     (X.conjugate(), r"\mathbf{X}^*"),
     (KroneckerProduct(X, A), r"\mathbf{X} \otimes \mathbf{A}"),
-    (Identity(m) + OneMatrix(m, m), r"\mathbf{I} + \mathbf{1}"),
-    (ZeroMatrix(m, n), r"\mathbf{0}"),
+    # a vector of ones and I take their sizes from their neighbours; a matrix of ones and
+    # a zero (which stands alone: SymPy folds it into its neighbours) are sized
+    (Identity(m) + OneMatrix(m, m), r"\mathbf{I} + \mathbf{1}_{m \times m}"),
+    (ZeroMatrix(m, n), r"\mathbf{0}_{m \times n}"),
+    (ZeroMatrix(m, 1), r"\mathbf{0}_{m}"),
+    (ZeroMatrix(1, n), r"\mathbf{0}_{n}^T"),
+    (ZeroMatrix(1, 1), "0"),
+    (sigma(ZeroMatrix(m, m)), r"\sigma(\mathbf{0}_{m \times m})"),
+    (HadamardPower(a, 2), r"\mathbf{a}^{\odot 2}"),
+    (HadamardPower(X * b, 3), r"(\mathbf{X}\mathbf{b})^{\odot 3}"),
     (MatrixSymbol("W_1", l, m) * x.T.T, r"\mathbf{W}_1\mathbf{x}"),
     (MatrixSymbol("a_2_i", m, 1), r"\mathbf{a}_{2,i}"),
     (MatrixSymbol("Sigma", m, m), r"\boldsymbol{\Sigma}"),
@@ -149,6 +157,11 @@ ROUND_TRIP = [
     r"\|\mathbf{A}\mathbf{x} - \mathbf{y}\|_2^2",
     r"\operatorname{softmax}(\mathbf{a})^T g'(\mathbf{y})",
     r"\mathbf{I} + \mathbf{S}^T\mathbf{S}",
+    # found by the property tests
+    r"\mathbf{a} \odot \mathbf{a} + \mathbf{y}^{\odot 3}",
+    r"\mathbf{X} - \mathbf{X}",
+    r"\sigma(\mathbf{S} - \mathbf{S})\mathbf{a}",
+    r"\mathbf{S} + \mathbf{1}\mathbf{1}^T",
 ]
 
 

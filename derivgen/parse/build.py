@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from sympy import (Abs, Determinant, HadamardProduct, Identity, Integer, Inverse,
+from sympy import (Abs, Determinant, HadamardPower, HadamardProduct, Identity, Integer, Inverse,
                    KroneckerProduct, MatAdd, MatMul, MatPow, MatrixSymbol, OneMatrix, Rational,
                    Trace, Transpose, ZeroMatrix, adjoint, conjugate, exp, im, log, re as real_part,
                    sqrt)
@@ -243,6 +243,10 @@ class Builder:
             value = conjugate(x)
         elif kind in ("power", "power_char"):
             value = self._power(piece, x, post)
+        elif kind == "hadamard_power":
+            exponent = self._exponent(post)
+            value = as_scalar(x) ** exponent if is_scalar(x) or is_one_by_one(x) \
+                else HadamardPower(x, exponent)
         elif kind == "prime":
             raise self.error(f"a prime (') must follow a function name, not "
                              f"{self.latex(piece)}", post)

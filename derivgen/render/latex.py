@@ -173,10 +173,29 @@ class LectureLatexPrinter:
         return "\\mathbf{I}", ATOM
 
     def _print_ones(self, expr):
+        # A vector of ones takes its size from its neighbours, as the lecture writes it
+        # (1^T e^{a}); a matrix of ones would be read back as a vector, so it is sized.
+        rows, cols = expr.shape
+        if rows == 1 and cols == 1:
+            return "1", ATOM
+        if rows != 1 and cols != 1:
+            return "\\mathbf{1}" + self._size(rows, cols), POSTFIX
         return self._row_aware("\\mathbf{1}", expr)
 
     def _print_zeros(self, expr):
-        return self._row_aware("\\mathbf{0}", expr)
+        # SymPy folds a zero into its neighbours, so a zero stands alone (a cancelled sum,
+        # a constant gradient) where nothing around it gives its size: it is always sized.
+        rows, cols = expr.shape
+        if rows == 1 and cols == 1:
+            return "0", ATOM
+        if rows == 1:
+            return "\\mathbf{0}" + self._size(cols, 1) + "^T", POSTFIX
+        return "\\mathbf{0}" + self._size(rows, cols), POSTFIX
+
+    def _size(self, rows, cols):
+        """The subscript that sizes a constant matrix: ``_{m}``, ``_{m \\times n}``."""
+        dims = [self.text(rows)] if cols == 1 else [self.text(rows), self.text(cols)]
+        return "_{" + " \\times ".join(dims) + "}"
 
     @staticmethod
     def _row_aware(text, expr):

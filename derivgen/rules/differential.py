@@ -148,6 +148,8 @@ def diff_hadamard(expr: HadamardProduct, ctx):
 def diff_hadamard_power(expr: HadamardPower, ctx):
     """$d(X^{\\circ k}) = k\\,X^{\\circ (k-1)} \\odot dX$ (Hadamard product rule, repeated)."""
     base, k = expr.base, expr.exp
+    if ctx.depends(k):
+        raise DerivgenError(f"a variable exponent is not supported: {expr}")
     lower = base if k == 2 else HadamardPower(base, k - 1)
     return MatMul(k, HadamardProduct(lower, differential(base, ctx))).doit(deep=False), HADAMARD
 
