@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sympy import (Abs, Determinant, HadamardPower, Identity, Inverse, MatMul, OneMatrix,
-                   Rational, Trace, Transpose, ZeroMatrix, adjoint, conjugate, exp, hadamard_product,
-                   kronecker_product, log, sqrt)
+                   Rational, Trace, Transpose, ZeroMatrix, adjoint, conjugate, exp,
+                   hadamard_product, kronecker_product, log, sqrt)
 
 from derivgen.errors import DerivgenError
 from derivgen.ir import AsScalar, Elementwise, ScalarFunc
@@ -169,6 +169,21 @@ def test_hadamard_and_kronecker():
     assert parse(r"\mathbf{a} \odot \mathbf{X}\mathbf{b}") == hadamard_product(a, X * b)
 
 
+def test_kronecker_with_scalar_factors():
+    # SymPy's KroneckerProduct fails on a product with a scalar inside: t leaves first
+    assert parse(r"(t\mathbf{S}\mathbf{a}) \otimes \mathbf{b}") == \
+        t * kronecker_product(S * a, b)
+    assert parse(r"(2\mathbf{a}) \otimes (t\mathbf{b})") == 2 * t * kronecker_product(a, b)
+
+
+def test_bars_around_matrix_terms_and_after_a_function():
+    written = parse(r"|(\mathbf{a} - \mathbf{y})^T\mathbf{a}|")
+    assert isinstance(written, Abs) and written.args[0].has(Transpose(a - y))
+    # a bar after \log opens its argument, so the outer bar closes last
+    assert parse(r"|\log|\mathbf{S}||") == Abs(log(Determinant(S)))
+    assert parse(r"\log|\mathbf{S}| + |t|") == log(Determinant(S)) + Abs(t)
+
+
 def test_hadamard_power():
     # the printer writes a \odot a as a^{\odot 2}; it must read back
     assert parse(r"\mathbf{a}^{\odot 2}") == HadamardPower(a, 2) == \
@@ -298,6 +313,15 @@ def test_explicit_sizes():
     assert parse(r"\mathbf{0}_{m \times n}") == ZeroMatrix(m, n)
     assert parse(r"\mathbf{0}_{n}^T") == ZeroMatrix(1, n)
     assert parse(r"\mathbf{1}_{m \times m}") == OneMatrix(m, m)
+    # a Kronecker product's size, as the printer writes it
+    assert parse(r"\mathbf{I}_{m \cdot n}") == Identity(m * n)
+    assert parse(r"\mathbf{0}_{m \cdot m \times 2}") == ZeroMatrix(m**2, 2)
+
+
+def test_dimension_as_a_number():
+    # tr(I_n) = n is printed as n; a declared variable of that name would win
+    assert parse(r"\frac{1}{n}\mathbf{b}^T\mathbf{w}") == b.T * w / n
+    assert parse(r"m + t") == m + t
 
 
 # ---- names -------------------------------------------------------------------------------

@@ -74,10 +74,19 @@ NOTATION = [
     # a zero (which stands alone: SymPy folds it into its neighbours) are sized
     (Identity(m) + OneMatrix(m, m), r"\mathbf{I} + \mathbf{1}_{m \times m}"),
     (ZeroMatrix(m, n), r"\mathbf{0}_{m \times n}"),
-    (ZeroMatrix(m, 1), r"\mathbf{0}_{m}"),
-    (ZeroMatrix(1, n), r"\mathbf{0}_{n}^T"),
+    (ZeroMatrix(m, 1), r"\mathbf{0}_m"),
+    (ZeroMatrix(1, n), r"\mathbf{0}_n^T"),
+    (S + 2 * Identity(m), r"2\mathbf{I} + \mathbf{S}"),
+    (HadamardProduct(S, Identity(m)), r"\mathbf{S} \odot \mathbf{I}"),
+    (Trace(Identity(n)), r"\operatorname{tr}(\mathbf{I}_n)"),
+    (KroneckerProduct(Identity(n), S), r"\mathbf{I}_n \otimes \mathbf{S}"),
+    (sigma(OneMatrix(m, 1)), r"\sigma(\mathbf{1}_m)"),
+    (OneMatrix(1, m) * S * OneMatrix(m, 1), r"\mathbf{1}^T\mathbf{S}\mathbf{1}"),
+    (OneMatrix(m, 1) * OneMatrix(1, m) * S, r"\mathbf{1}_{m \times m}\mathbf{S}"),
     (ZeroMatrix(1, 1), "0"),
     (sigma(ZeroMatrix(m, m)), r"\sigma(\mathbf{0}_{m \times m})"),
+    (ZeroMatrix(m * n, 1), r"\mathbf{0}_{m \cdot n}"),
+    (Trace(Identity(m**2)), r"\operatorname{tr}(\mathbf{I}_{m \cdot m})"),
     (HadamardPower(a, 2), r"\mathbf{a}^{\odot 2}"),
     (HadamardPower(X * b, 3), r"(\mathbf{X}\mathbf{b})^{\odot 3}"),
     (MatrixSymbol("W_1", l, m) * x.T.T, r"\mathbf{W}_1\mathbf{x}"),
@@ -162,6 +171,11 @@ ROUND_TRIP = [
     r"\mathbf{X} - \mathbf{X}",
     r"\sigma(\mathbf{S} - \mathbf{S})\mathbf{a}",
     r"\mathbf{S} + \mathbf{1}\mathbf{1}^T",
+    r"t\operatorname{tr}(\mathbf{S}\mathbf{S}^{-1}) + \mathbf{1}^T\sigma(\mathbf{I})\mathbf{a}",
+    r"\mathbf{a}^T(\mathbf{1}\mathbf{1}^T\mathbf{S}\mathbf{S}^{-1} + \mathbf{S})\mathbf{a}",
+    r"\operatorname{tr}(\mathbf{I}_m \otimes \mathbf{I}_n)"
+    r" + \mathbf{1}^T\mathbf{1}_{m \times n}\mathbf{b}",
+    r"|(\mathbf{a} - \mathbf{y})^T\mathbf{a}| + \|(t\mathbf{a}) \otimes \mathbf{b}\|^2",
 ]
 
 

@@ -12,7 +12,7 @@ from functools import singledispatch
 from sympy import (Add, MatrixSymbol, Symbol, Determinant, HadamardPower, HadamardProduct, Inverse, KroneckerProduct,
                    MatAdd, MatMul, MatPow, Mul, Pow, S, Trace, Transpose, ZeroMatrix,
                    Dummy, exp, log)
-from sympy.core.function import Function
+from sympy.core.function import Derivative, Function
 
 from ..errors import DerivgenError
 from ..ir import AsScalar, D, Elementwise, ScalarFunc, depends_on
@@ -237,5 +237,7 @@ def diff_function(expr: Function, ctx):
     u = expr.args[0]
     x = Dummy("x")
     derivative = expr.func(x).diff(x).subs(x, u)
+    if derivative.has(Derivative):  # |u| and other functions SymPy cannot differentiate
+        raise DerivgenError(f"no differentiation rule for {expr.func.__name__} yet: {expr}")
     return Mul(derivative, differential(u, ctx)), SCALAR_CHAIN
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sympy import (Add, HadamardProduct, Identity, MatAdd, MatMul, Mul, S, Trace,
                    Transpose)
 
+from ..errors import DerivgenError
 from ..ir import AsScalar, DiffScalar, DiffSymbol
 from .differential import Rule
 from .simplify import textbook
@@ -209,7 +210,8 @@ def rewrite_once(term: TraceTerm):
         result = rule(term)
         if result is not None:
             return result, name
-    raise ValueError(f"no trace rule applies to tr({term.left} {term.inner})")
+    # e.g. a differential inside a Kronecker product: a limit of the rules, not a bad input
+    raise DerivgenError(f"no trace rule applies to tr({term.left} {term.inner}) yet")
 
 
 def canonical_scalar(expr):
