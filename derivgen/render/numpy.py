@@ -50,6 +50,8 @@ def _dim(size, dims) -> str:
         return str(int(size))
     if size in dims:
         return dims[size]
+    if size.free_symbols and size.free_symbols <= set(dims):  # m*n: a Kronecker product's
+        return _code(size, dims)
     raise ValueError(f"no variable has the dimension {size}")
 
 
