@@ -124,6 +124,16 @@ def test_one_by_one_times_vector_becomes_scalar():
     assert parse(r"\mathbf{b}(\mathbf{a}^T\mathbf{y})") == b * a.T * y
 
 
+def test_parenthesized_one_by_one_in_a_product_is_a_scalar():
+    # as the printer writes a scalar factor; read as a longer matrix product before, so
+    # that printing it again dropped the parentheses
+    assert parse(r"(\mathbf{b}^T\mathbf{x})\mathbf{a}^T") == AsScalar(b.T * x) * a.T
+    assert parse(r"t(\mathbf{a}^T\mathbf{y})") == t * AsScalar(a.T * y)
+    assert parse(r"(\mathbf{b}^T\mathbf{x})(\mathbf{a}^T\mathbf{y})") == \
+        AsScalar(b.T * x) * AsScalar(a.T * y)
+    assert parse(r"e^{-\|\mathbf{1}_m\|^2}") == exp(-m)  # not m times a 1 x 1 matrix
+
+
 def test_squared_one_by_one():
     assert parse(r"(\mathbf{a}^T\mathbf{y})^2") == AsScalar(a.T * y) ** 2
 

@@ -29,6 +29,10 @@ Bugs these tests found, each fixed with a regression test:
 6. ``|t|`` by t and ``\operatorname{tr}(\mathbf{A} \otimes \mathbf{S})`` by A: an internal
    error instead of a clean message.
 7. ``\operatorname{tr}(\mathbf{I}_m \otimes \mathbf{I}_n)``: no NumPy code for the size.
+8. ``\mathbf{a}^T((\mathbf{x}^T\mathbf{x})\mathbf{A})\mathbf{a}`` printed as
+   ``(\mathbf{x}^T\mathbf{x})\mathbf{a}^T\mathbf{A}\mathbf{a}``, which was read back as one
+   longer matrix product and then printed without the parentheses (``t(...)`` likewise);
+   ``\|\mathbf{1}_m\|^2`` printed as ``m 1``.
 
 Still open: ``|s|`` with matrices inside, e.g.
 ``|\|\mathbf{X}\mathbf{b} - \mathbf{a}\|^2|\operatorname{tr}(\mathbf{S}^{-1})`` by S, is an

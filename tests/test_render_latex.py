@@ -87,6 +87,8 @@ NOTATION = [
     (sigma(ZeroMatrix(m, m)), r"\sigma(\mathbf{0}_{m \times m})"),
     (ZeroMatrix(m * n, 1), r"\mathbf{0}_{m \cdot n}"),
     (Trace(Identity(m**2)), r"\operatorname{tr}(\mathbf{I}_{m \cdot m})"),
+    (MatMul(2, OneMatrix(1, 1)), "2"),
+    (AsScalar(a.T * y - b.T * x) + t, r"t + \mathbf{a}^T\mathbf{y} - \mathbf{b}^T\mathbf{x}"),
     (HadamardPower(a, 2), r"\mathbf{a}^{\odot 2}"),
     (HadamardPower(X * b, 3), r"(\mathbf{X}\mathbf{b})^{\odot 3}"),
     (MatrixSymbol("W_1", l, m) * x.T.T, r"\mathbf{W}_1\mathbf{x}"),
@@ -176,6 +178,8 @@ ROUND_TRIP = [
     r"\operatorname{tr}(\mathbf{I}_m \otimes \mathbf{I}_n)"
     r" + \mathbf{1}^T\mathbf{1}_{m \times n}\mathbf{b}",
     r"|(\mathbf{a} - \mathbf{y})^T\mathbf{a}| + \|(t\mathbf{a}) \otimes \mathbf{b}\|^2",
+    r"(\mathbf{x}^T\mathbf{b})\mathbf{a}^T\mathbf{y} + t(\mathbf{a}^T\mathbf{y})",
+    r"\frac{t}{(\mathbf{1}^T e^{\mathbf{a}})(\mathbf{1}^T e^{\mathbf{y}})} + e^{-\|\mathbf{1}_m\|^2}",
 ]
 
 

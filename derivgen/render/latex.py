@@ -357,7 +357,9 @@ class LectureLatexPrinter:
                 body = self.wrap(negate(term), NEG + 1, placed[i])
                 parts.append(f" - {body}" if i else f"-{body}")
             else:
-                body = self.wrap(term, ADD + 1, placed[i])
+                # a sum of 1 x 1 matrices inside a sum of scalars needs no parentheses
+                inner_sum = isinstance(term, AsScalar) and isinstance(term.arg, MatAdd)
+                body = self.wrap(term, ADD if inner_sum else ADD + 1, placed[i])
                 parts.append(f" + {body}" if i else body)
         return "".join(parts), ADD
 
@@ -389,6 +391,10 @@ class LectureLatexPrinter:
     def _print_matmul(self, expr):
         scalars = [a for a in expr.args if not isinstance(a, MatrixExpr)]
         matrices = [a for a in expr.args if isinstance(a, MatrixExpr)]
+        # a 1 x 1 matrix of ones is the number 1: m\mathbf{1}^T\mathbf{1}... not m 1
+        matrices = [a for a in matrices if not is_one(a)]
+        if not matrices:
+            return self.print_(Mul(*scalars))
         placed = self._factors_placed(matrices)
         coeff = Mul(*scalars)
         if is_negative(coeff):
@@ -480,6 +486,11 @@ def hadamard_order(expr):
     # the order the operands came in.
     return (has_diff, is_function, order, not isinstance(expr, MatrixSymbol),
             default_sort_key(expr))
+
+
+def is_one(expr) -> bool:
+    """A ``1 x 1`` matrix of ones, or identity."""
+    return isinstance(expr, (OneMatrix, Identity)) and expr.shape == (1, 1)
 
 
 def takes_its_size(expr) -> bool:
