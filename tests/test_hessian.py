@@ -70,7 +70,7 @@ def test_trace_quadratic_hessian_is_kronecker_with_identity():
     derivation = derive(load_problem(PROBLEMS / "43-trace-quadratic-hessian.yaml"))
     hessian = derivation.results[-1]
     assert to_latex(hessian.expr, derivation.scope) == \
-        r"\mathbf{I}_{n} \otimes (\mathbf{A} + \mathbf{A}^T)"
+        r"\mathbf{I}_n \otimes (\mathbf{A} + \mathbf{A}^T)"
     vec = next(s for s in derivation.sections if s.title == VECTORIZATION)
     # the gradient (A + A^T)X has one term, so there is nothing left to collect
     assert [s.rule for s in vec.steps] == ["vec of a product"]

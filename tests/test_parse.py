@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sympy import (Abs, Determinant, Identity, Inverse, MatMul, OneMatrix, Rational, Trace,
-                   Transpose, ZeroMatrix, adjoint, conjugate, exp, hadamard_product,
-                   kronecker_product, log, sqrt)
+from sympy import (Abs, Determinant, HadamardPower, Identity, Inverse, MatMul, OneMatrix,
+                   Rational, Trace, Transpose, ZeroMatrix, adjoint, conjugate, exp,
+                   hadamard_product, kronecker_product, log, sqrt)
 
 from derivgen.errors import DerivgenError
 from derivgen.ir import AsScalar, Elementwise, ScalarFunc
@@ -124,6 +124,16 @@ def test_one_by_one_times_vector_becomes_scalar():
     assert parse(r"\mathbf{b}(\mathbf{a}^T\mathbf{y})") == b * a.T * y
 
 
+def test_parenthesized_one_by_one_in_a_product_is_a_scalar():
+    # as the printer writes a scalar factor; read as a longer matrix product before, so
+    # that printing it again dropped the parentheses
+    assert parse(r"(\mathbf{b}^T\mathbf{x})\mathbf{a}^T") == AsScalar(b.T * x) * a.T
+    assert parse(r"t(\mathbf{a}^T\mathbf{y})") == t * AsScalar(a.T * y)
+    assert parse(r"(\mathbf{b}^T\mathbf{x})(\mathbf{a}^T\mathbf{y})") == \
+        AsScalar(b.T * x) * AsScalar(a.T * y)
+    assert parse(r"e^{-\|\mathbf{1}_m\|^2}") == exp(-m)  # not m times a 1 x 1 matrix
+
+
 def test_squared_one_by_one():
     assert parse(r"(\mathbf{a}^T\mathbf{y})^2") == AsScalar(a.T * y) ** 2
 
@@ -167,6 +177,42 @@ def test_hadamard_and_kronecker():
     assert parse(r"\mathbf{X} \otimes \mathbf{A}") == kronecker_product(X, A)
     # \odot binds looser than the implicit product
     assert parse(r"\mathbf{a} \odot \mathbf{X}\mathbf{b}") == hadamard_product(a, X * b)
+
+
+def test_kronecker_with_scalar_factors():
+    # SymPy's KroneckerProduct fails on a product with a scalar inside: t leaves first
+    assert parse(r"(t\mathbf{S}\mathbf{a}) \otimes \mathbf{b}") == \
+        t * kronecker_product(S * a, b)
+    assert parse(r"(2\mathbf{a}) \otimes (t\mathbf{b})") == 2 * t * kronecker_product(a, b)
+
+
+def test_bars_around_matrix_terms_and_after_a_function():
+    written = parse(r"|(\mathbf{a} - \mathbf{y})^T\mathbf{a}|")
+    assert isinstance(written, Abs) and written.args[0].has(Transpose(a - y))
+    # a bar after \log opens its argument, so the outer bar closes last
+    assert parse(r"|\log|\mathbf{S}||") == Abs(log(Determinant(S)))
+    assert parse(r"\log|\mathbf{S}| + |t|") == log(Determinant(S)) + Abs(t)
+
+
+def test_hadamard_power():
+    # the printer writes a \odot a as a^{\odot 2}; it must read back
+    assert parse(r"\mathbf{a}^{\odot 2}") == HadamardPower(a, 2) == \
+        parse(r"\mathbf{a} \odot \mathbf{a}")
+    assert parse(r"(\mathbf{X}\mathbf{b})^{\circ 3}") == HadamardPower(X * b, 3)
+    assert parse(r"\mathbf{y}^T\mathbf{X}^{\odot \frac{1}{2}}\mathbf{b}") == \
+        y.T * HadamardPower(X, Rational(1, 2)) * b
+    assert parse(r"t^{\odot 2}") == t**2
+    assert "must be a scalar" in error_of(r"\mathbf{a}^{\odot \mathbf{a}}").message
+
+
+def test_hadamard_power_by_its_exponent_is_refused():
+    from derivgen.engine import derive
+    from derivgen.model import Problem
+    problem = Problem(path="p.yaml", id="p", title="p",
+                      function=r"\mathbf{1}^T\mathbf{a}^{\odot t}", wrt=["t"],
+                      variables={"a": VarSpec("a", ("m",)), "t": VarSpec("t", ())})
+    with pytest.raises(DerivgenError, match="variable exponent"):
+        derive(problem)
 
 
 def test_complex_operators():
@@ -274,6 +320,18 @@ def test_explicit_sizes():
     assert parse(r"\mathbf{I}_n") == Identity(n)
     assert parse(r"\mathbf{1}_{m}") == OneMatrix(m, 1)
     assert parse(r"\mathbf{X} + \mathbf{0}_{m \times n}") == X + ZeroMatrix(m, n)
+    assert parse(r"\mathbf{0}_{m \times n}") == ZeroMatrix(m, n)
+    assert parse(r"\mathbf{0}_{n}^T") == ZeroMatrix(1, n)
+    assert parse(r"\mathbf{1}_{m \times m}") == OneMatrix(m, m)
+    # a Kronecker product's size, as the printer writes it
+    assert parse(r"\mathbf{I}_{m \cdot n}") == Identity(m * n)
+    assert parse(r"\mathbf{0}_{m \cdot m \times 2}") == ZeroMatrix(m**2, 2)
+
+
+def test_dimension_as_a_number():
+    # tr(I_n) = n is printed as n; a declared variable of that name would win
+    assert parse(r"\frac{1}{n}\mathbf{b}^T\mathbf{w}") == b.T * w / n
+    assert parse(r"m + t") == m + t
 
 
 # ---- names -------------------------------------------------------------------------------

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sympy import (Determinant, HadamardProduct, Identity, Inverse, KroneckerProduct, MatMul,
-                   MatrixSymbol, OneMatrix, Rational, Symbol, Trace, Transpose, ZeroMatrix, exp,
-                   log, sqrt, symbols)
+from sympy import (Determinant, HadamardPower, HadamardProduct, Identity, Inverse,
+                   KroneckerProduct, MatMul, MatrixSymbol, OneMatrix, Rational, Symbol, Trace,
+                   Transpose, ZeroMatrix, exp, log, sqrt, symbols)
 from sympy.matrices.expressions.adjoint import Adjoint
 
 from derivgen.ir import (AsScalar, D, DiffScalar, Elementwise, MatD, ScalarFunc,
@@ -70,8 +70,27 @@ NOTATION = [
     (Adjoint(X), r"\mathbf{X}^H"),
     (X.conjugate(), r"\mathbf{X}^*"),
     (KroneckerProduct(X, A), r"\mathbf{X} \otimes \mathbf{A}"),
-    (Identity(m) + OneMatrix(m, m), r"\mathbf{I} + \mathbf{1}"),
-    (ZeroMatrix(m, n), r"\mathbf{0}"),
+    # a vector of ones and I take their sizes from their neighbours; a matrix of ones and
+    # a zero (which stands alone: SymPy folds it into its neighbours) are sized
+    (Identity(m) + OneMatrix(m, m), r"\mathbf{I} + \mathbf{1}_{m \times m}"),
+    (ZeroMatrix(m, n), r"\mathbf{0}_{m \times n}"),
+    (ZeroMatrix(m, 1), r"\mathbf{0}_m"),
+    (ZeroMatrix(1, n), r"\mathbf{0}_n^T"),
+    (S + 2 * Identity(m), r"2\mathbf{I} + \mathbf{S}"),
+    (HadamardProduct(S, Identity(m)), r"\mathbf{S} \odot \mathbf{I}"),
+    (Trace(Identity(n)), r"\operatorname{tr}(\mathbf{I}_n)"),
+    (KroneckerProduct(Identity(n), S), r"\mathbf{I}_n \otimes \mathbf{S}"),
+    (sigma(OneMatrix(m, 1)), r"\sigma(\mathbf{1}_m)"),
+    (OneMatrix(1, m) * S * OneMatrix(m, 1), r"\mathbf{1}^T\mathbf{S}\mathbf{1}"),
+    (OneMatrix(m, 1) * OneMatrix(1, m) * S, r"\mathbf{1}_{m \times m}\mathbf{S}"),
+    (ZeroMatrix(1, 1), "0"),
+    (sigma(ZeroMatrix(m, m)), r"\sigma(\mathbf{0}_{m \times m})"),
+    (ZeroMatrix(m * n, 1), r"\mathbf{0}_{m \cdot n}"),
+    (Trace(Identity(m**2)), r"\operatorname{tr}(\mathbf{I}_{m \cdot m})"),
+    (MatMul(2, OneMatrix(1, 1)), "2"),
+    (AsScalar(a.T * y - b.T * x) + t, r"t + \mathbf{a}^T\mathbf{y} - \mathbf{b}^T\mathbf{x}"),
+    (HadamardPower(a, 2), r"\mathbf{a}^{\odot 2}"),
+    (HadamardPower(X * b, 3), r"(\mathbf{X}\mathbf{b})^{\odot 3}"),
     (MatrixSymbol("W_1", l, m) * x.T.T, r"\mathbf{W}_1\mathbf{x}"),
     (MatrixSymbol("a_2_i", m, 1), r"\mathbf{a}_{2,i}"),
     (MatrixSymbol("Sigma", m, m), r"\boldsymbol{\Sigma}"),
@@ -149,6 +168,18 @@ ROUND_TRIP = [
     r"\|\mathbf{A}\mathbf{x} - \mathbf{y}\|_2^2",
     r"\operatorname{softmax}(\mathbf{a})^T g'(\mathbf{y})",
     r"\mathbf{I} + \mathbf{S}^T\mathbf{S}",
+    # found by the property tests
+    r"\mathbf{a} \odot \mathbf{a} + \mathbf{y}^{\odot 3}",
+    r"\mathbf{X} - \mathbf{X}",
+    r"\sigma(\mathbf{S} - \mathbf{S})\mathbf{a}",
+    r"\mathbf{S} + \mathbf{1}\mathbf{1}^T",
+    r"t\operatorname{tr}(\mathbf{S}\mathbf{S}^{-1}) + \mathbf{1}^T\sigma(\mathbf{I})\mathbf{a}",
+    r"\mathbf{a}^T(\mathbf{1}\mathbf{1}^T\mathbf{S}\mathbf{S}^{-1} + \mathbf{S})\mathbf{a}",
+    r"\operatorname{tr}(\mathbf{I}_m \otimes \mathbf{I}_n)"
+    r" + \mathbf{1}^T\mathbf{1}_{m \times n}\mathbf{b}",
+    r"|(\mathbf{a} - \mathbf{y})^T\mathbf{a}| + \|(t\mathbf{a}) \otimes \mathbf{b}\|^2",
+    r"(\mathbf{x}^T\mathbf{b})\mathbf{a}^T\mathbf{y} + t(\mathbf{a}^T\mathbf{y})",
+    r"\frac{t}{(\mathbf{1}^T e^{\mathbf{a}})(\mathbf{1}^T e^{\mathbf{y}})} + e^{-\|\mathbf{1}_m\|^2}",
 ]
 
 

@@ -224,4 +224,4 @@ LECTURE_BATCH_FORM = {
 def test_log_sum_exp_spread_prints_ones_first():
     from sympy import log as scalar_log
     spread = MatMul(-1, scalar_log(AsScalar(OneMatrix(1, m) * exp(a))), OneMatrix(m, 1))
-    assert to_latex(spread) == r"-\mathbf{1}\log(\mathbf{1}^T e^{\mathbf{a}})"
+    assert to_latex(spread) == r"-\mathbf{1}_m\log(\mathbf{1}^T e^{\mathbf{a}})"

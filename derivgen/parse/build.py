@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 
-from sympy import (Abs, Determinant, HadamardProduct, Identity, Integer, Inverse,
-                   KroneckerProduct, MatAdd, MatMul, MatPow, MatrixSymbol, OneMatrix, Rational,
+from sympy import (Abs, Determinant, HadamardPower, HadamardProduct, Identity, Integer, Inverse,
+                   KroneckerProduct, MatAdd, MatMul, MatPow, MatrixExpr, MatrixSymbol, Mul,
                    Symbol,
-                   Trace, Transpose, ZeroMatrix, adjoint, conjugate, exp, im, log, re as real_part,
-                   sqrt)
+                   OneMatrix, Rational, Trace, Transpose, ZeroMatrix, adjoint, conjugate, exp, im,
+                   log, re as real_part, sqrt)
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.hadamard import canonicalize as canonical_hadamard
 
@@ -123,7 +123,10 @@ class Builder:
         x, y = self._settle(a, b)
         if is_scalar(x) or is_scalar(y):
             return Piece(x * y, a.start, b.end)
-        return Piece(KroneckerProduct(x, y).doit(deep=False), a.start, b.end)
+        # scalars leave the product, (tX) ⊗ Y = t(X ⊗ Y); SymPy fails on (tXY) ⊗ Z
+        (c, x), (k, y) = scalar_and_matrix(x), scalar_and_matrix(y)
+        value = KroneckerProduct(x, y).doit(deep=False)
+        return Piece(value if c * k == 1 else times(c * k, value), a.start, b.end)
 
     # ---- atoms ---------------------------------------------------------------------------
 
@@ -137,7 +140,7 @@ class Builder:
         """``|t|`` is ``Abs``, ``|X|`` the determinant of a square matrix."""
         x = self.unifier.resolve(inner.value)
         if is_scalar(x) or is_one_by_one(x):
-            return Piece(Abs(as_scalar(x)), start, end)
+            return Piece(absolute(as_scalar(x)), start, end)
         if not self.unifier.unify(x.rows, x.cols):
             raise self.error(f"|...| needs a square matrix or a scalar, got "
                              f"{self.described(inner)}", inner)
@@ -190,20 +193,26 @@ class Builder:
     def _explicit_shape(self, atom, sub):
         """``\\mathbf{I}_n`` -> (n, n); ``\\mathbf{0}_{m \\times n}`` -> (m, n)."""
         written = self.source[atom.start:sub.end].strip()
-        parts = [p for p in re.split(r"\\times|×|,|\s+", sub.arg) if p]
-        dims = []
-        for part in parts:
-            if part.isdigit():
-                dims.append(Integer(int(part)))
-            elif part in self.scope.dims:
-                dims.append(self.scope.dims[part])
-            else:
-                raise self.error(f"unknown dimension '{part}' in '{written}'", sub)
+        parts = [p for p in re.split(r"\\times|×|,", sub.arg) if p.strip()]
+        dims = [self._dimension(part, written, sub) for part in parts]
         if len(dims) == 1:
             dims.append(dims[0] if atom.kind == "identity" else Integer(1))
         if len(dims) != 2 or (atom.kind == "identity" and dims[0] != dims[1]):
             raise self.error(f"cannot read the size in '{written}'", sub)
         return tuple(dims)
+
+    def _dimension(self, part, written, sub):
+        """``m``, ``2``, ``m \\cdot n``: a dimension, or a product of them (a Kronecker
+        product's size)."""
+        value = Integer(1)
+        for factor in re.split(r"\\cdot|\s+", part):
+            if factor.isdigit():
+                value *= Integer(int(factor))
+            elif factor in self.scope.dims:
+                value *= self.scope.dims[factor]
+            elif factor:
+                raise self.error(f"unknown dimension '{factor}' in '{written}'", sub)
+        return value
 
     def hole_shapes(self) -> dict:
         """start -> inferred shape of each ``\\mathbf{1}``/``\\mathbf{I}``; raises if unknown."""
@@ -222,7 +231,7 @@ class Builder:
         x = self.unifier.resolve(atom.inner.value)
         written = self.source[atom.start:end].strip()
         if is_scalar(x):
-            value = Abs(x) ** 2 if squared else Abs(x)
+            value = absolute(x) ** 2 if squared else absolute(x)
             return Piece(value, atom.start, end)
         vector = x.cols == 1 or x.rows == 1
         if kind not in (None, "2", "F"):
@@ -264,6 +273,10 @@ class Builder:
             value = conjugate(x)
         elif kind in ("power", "power_char"):
             value = self._power(piece, x, post)
+        elif kind == "hadamard_power":
+            exponent = self._exponent(post)
+            value = as_scalar(x) ** exponent if is_scalar(x) or is_one_by_one(x) \
+                else HadamardPower(x, exponent)
         elif kind == "prime":
             raise self.error(f"a prime (') must follow a function name, not "
                              f"{self.latex(piece)}", post)
@@ -383,6 +396,22 @@ def written_transpose(x):
     if isinstance(x, (MatrixSymbol, Transpose, OneMatrix, Identity, ZeroMatrix)):
         return x.T
     return Transpose(x)
+
+
+def scalar_and_matrix(x):
+    """``2tAB`` -> ``(2t, AB)``: the scalar factors of a matrix product, and the rest."""
+    if not isinstance(x, MatMul):
+        return 1, x
+    scalars = [f for f in x.args if is_scalar(f)]
+    matrices = [f for f in x.args if not is_scalar(f)]
+    rest = MatMul(*matrices).doit(deep=False) if len(matrices) > 1 else matrices[0]
+    return Mul(*scalars), rest
+
+
+def absolute(x):
+    """``|x|``; not evaluated when ``x`` holds matrices: SymPy's sign simplification
+    fails on matrix terms (``|(\\mathbf{a} - \\mathbf{b})^T\\mathbf{a}|``)."""
+    return Abs(x, evaluate=not x.has(MatrixExpr))
 
 
 # SymPy's operators call doit() on the whole tree, which would rewrite a written (Ax - y)^T

@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..errors import DerivgenError
+from ..ir import is_one_by_one
 from .build import Builder
 from .names import NameTable
 from .pieces import (ExpBase, Factor, Group, Head, HoleAtom, NameAtom, NormAtom, Piece,
                      SumHead, Unit)
+from .shapes import as_scalar, is_scalar
 
 
 class ProductFolder:
@@ -32,12 +34,27 @@ class ProductFolder:
 
     def fold_from(self, units: list[Unit], i: int) -> Piece:
         """The product of ``units[i:]``, left to right."""
-        result, i = self.take(units, i)
+        result, i = self.take_factor(units, i, None)
         while i < len(units):
             divide = units[i].divide
-            operand, i = self.take(units, i)
+            operand, i = self.take_factor(units, i, result)
             result = (self.builder.divide if divide else self.builder.multiply)(result, operand)
         return result
+
+    def take_factor(self, units: list[Unit], i: int, before: Piece | None):
+        """Like ``take``; a parenthesized ``1 x 1`` factor of a longer product is a scalar,
+        as the printer writes a scalar factor: ``(\\mathbf{x}^T\\mathbf{x})\\mathbf{a}^T`` is
+        the scalar times the row, not a longer matrix product. Only right after a column
+        is it a matrix: ``\\mathbf{b}(\\mathbf{a}^T\\mathbf{y}) = \\mathbf{b}\\mathbf{a}^T\\mathbf{y}``."""
+        piece, j = self.take(units, i)
+        if len(units) > 1 and isinstance(units[i].thing, Group):
+            value = self.builder.unifier.resolve(piece.value)
+            left = None if before is None else self.builder.unifier.resolve(before.value)
+            after_column = left is not None and not is_scalar(left) and left.cols == 1 \
+                and left.rows != 1
+            if is_one_by_one(value) and not after_column:
+                piece = replace(piece, value=as_scalar(value))
+        return piece, j
 
     # ---- factor -> units -----------------------------------------------------------------
 

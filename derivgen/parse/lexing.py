@@ -70,6 +70,8 @@ def check_groups(text: str) -> None:
 _EXPECTS_OPERAND = {"_PLUS", "_MINUS", "_SLASH", "_CDOT", "_ODOT", "_OTIMES", "LPAR", "LSQB",
                     "LBRACE", "_LCURLY", "_LBAR", "_LNORM", "CIRCUMFLEX", "COMMA"}
 _BARS = {"BAR": ("_LBAR", "_RBAR"), "NORM": ("_LNORM", "_RNORM")}
+#: Function names: a bar after one opens its argument, as in ``|\log|\mathbf{X}||``.
+_FUNCTION_COMMANDS = {"\\log", "\\ln", "\\det", "\\exp"}
 _GROUP_OPEN = {"LPAR": "RPAR", "LSQB": "RSQB", "LBRACE": "RBRACE", "_LCURLY": "_RCURLY"}
 _GROUP_CLOSE = set(_GROUP_OPEN.values())
 
@@ -77,7 +79,8 @@ _GROUP_CLOSE = set(_GROUP_OPEN.values())
 class DelimiterMatcher:
     """Lark post-lexer: ``BAR``/``NORM`` become ``LBAR``/``RBAR``, ``LNORM``/``RNORM``.
 
-    A bar opens after an operator or an opening delimiter, or after ``\\left``; it closes
+    A bar opens after an operator, an opening delimiter, a function name such as
+    ``\\log``, or after ``\\left``; it closes
     after ``\\right`` or when the innermost open delimiter is the same kind of bar;
     otherwise it opens.  So ``\\log|X| |Y|`` reads as two determinants, and
     ``|a + |b||`` nests.  ``\\left``/``\\right``/``\\big`` tokens are dropped here.
@@ -96,6 +99,10 @@ class DelimiterMatcher:
             if token.type in _BARS:
                 token = self._classify(token, stack, previous, side)
             side = None
+            if token.type == "COMMAND" and token.value in _FUNCTION_COMMANDS:
+                previous = "FUNCTION"
+                yield token
+                continue
             if token.type in _GROUP_OPEN or token.type in ("_LBAR", "_LNORM"):
                 stack.append(token.type)
                 if len(stack) > MAX_NESTING:
@@ -114,7 +121,7 @@ class DelimiterMatcher:
             kind = opening
         elif side == "right" or value.startswith("\\r"):
             kind = closing
-        elif previous is None or previous in _EXPECTS_OPERAND:
+        elif previous is None or previous in _EXPECTS_OPERAND or previous == "FUNCTION":
             kind = opening
         elif stack and stack[-1] == opening:
             kind = closing

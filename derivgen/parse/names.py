@@ -34,7 +34,8 @@ class NameTable:
     """The names a formula may use, from a ``Scope``; ``placeholders`` from ``mark_aliases``."""
 
     def __init__(self, scope, text: str, placeholders: dict[str, str]):
-        self.values = scope.written_names()
+        # a dimension is a number too (the printer writes tr(I_n) as n); variables win
+        self.values = {**scope.dims, **scope.written_names()}
         self.functions = dict(scope.functions)
         self.text = text
         self.placeholders = placeholders

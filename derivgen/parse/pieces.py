@@ -25,7 +25,8 @@ class Postfix:
     """``^T``, ``^{-1}``, ``'``, ``^2``, ``_1``...: ``kind`` plus its argument, if any.
 
     kinds: transpose, inverse, inverse_transpose, hermitian, conjugate, prime (arg: count),
-    power (arg: Piece), power_char (arg: the character), subscript (arg: its text).
+    power and hadamard_power (arg: Piece), power_char (arg: the character), subscript (arg:
+    its text).
     """
 
     kind: str

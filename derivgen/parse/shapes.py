@@ -7,7 +7,7 @@ it meets, so in ``\\mathbf{1}^T e^{\\mathbf{a}}`` the ones vector becomes ``m x 
 
 from __future__ import annotations
 
-from sympy import Dummy, MatMul, MatrixExpr
+from sympy import Dummy, Identity, Integer, MatMul, MatrixExpr, OneMatrix, ZeroMatrix
 
 from ..ir import AsScalar
 
@@ -28,14 +28,19 @@ def shape_text(value) -> str:
 
 
 def as_scalar(value):
-    """A ``1 x 1`` matrix as a scalar, factors outside: ``2 a^T x`` -> ``2 AsScalar(a^T x)``."""
+    """A ``1 x 1`` matrix as a scalar, factors outside: ``2 a^T x`` -> ``2 AsScalar(a^T x)``.
+
+    A ``1 x 1`` matrix of ones, identity or zeros is the number 1 or 0 (``\\|\\mathbf{1}_n\\|^2 = n``).
+    """
     if is_scalar(value):
         return value
+    if isinstance(value, (OneMatrix, Identity, ZeroMatrix)):
+        return Integer(0 if isinstance(value, ZeroMatrix) else 1)
     if isinstance(value, MatMul):
         coeff, matrices = value.as_coeff_matrices()
         if coeff != 1 and matrices:
             rest = matrices[0] if len(matrices) == 1 else MatMul(*matrices)
-            return coeff * AsScalar(rest)
+            return coeff * as_scalar(rest)
     return AsScalar(value)
 
 

@@ -161,6 +161,9 @@ class ToSympy(Transformer):
     def power(self, meta, exponent):
         return Postfix("power", exponent, meta.start_pos, meta.end_pos)
 
+    def hadamard_power(self, meta, exponent):
+        return Postfix("hadamard_power", exponent, meta.start_pos, meta.end_pos)
+
     def subscript_char(self, meta, token):
         return Postfix("subscript", token[-1], meta.start_pos, meta.end_pos)
 

@@ -142,12 +142,21 @@ class LectureLatexPrinter:
     def __init__(self, scope=None):
         self.scope = scope
         self._fallback = LatexPrinter()
+        # The operand being printed whose neighbours give its size (see ``wrap``), and
+        # whether the node now being printed is such an operand.
+        self._placed = None
+        self._is_placed = False
 
     def text(self, expr) -> str:
         return self.print_(expr)[0]
 
-    def wrap(self, expr, min_prec: int) -> str:
-        """The text of ``expr``, parenthesized when it binds looser than ``min_prec``."""
+    def wrap(self, expr, min_prec: int, placed: bool = False) -> str:
+        """The text of ``expr``, parenthesized when it binds looser than ``min_prec``.
+
+        ``placed``: ``expr`` is an operand whose neighbours give its size when the text
+        is read back, so a ``\\mathbf{1}`` or ``\\mathbf{I}`` there needs no subscript.
+        """
+        self._placed = expr if placed else None
         text, prec = self.print_(expr)
         if prec >= min_prec:
             return text
@@ -157,6 +166,9 @@ class LectureLatexPrinter:
 
     # Dispatch: most specific classes first (DiffSymbol is a MatrixSymbol, ...).
     def print_(self, expr):
+        self._is_placed, self._placed = self._placed is expr, None
+        if isinstance(expr, (Identity, OneMatrix, ZeroMatrix)):
+            return self._print_constant(expr, self._is_placed)
         for cls, method in self._dispatch:
             if isinstance(expr, cls):
                 return method(self, expr)
@@ -199,24 +211,44 @@ class LectureLatexPrinter:
             return "d" + self.function_name(), ATOM
         return self.symbol_name(expr.name, bold=False), _symbol_precedence(expr)
 
-    def _print_identity(self, expr):
-        if isinstance(expr.rows, (Mul, Pow)):  # I_{mn} of a vec-form Hessian: say which size
-            return f"\\mathbf{{I}}_{{{self.text(expr.rows)}}}", ATOM
-        return "\\mathbf{I}", ATOM
+    def _print_constant(self, expr, placed: bool):
+        """``\\mathbf{I}``, ``\\mathbf{1}``, ``\\mathbf{0}``, sized unless ``placed``.
 
-    def _print_ones(self, expr):
-        return self._row_aware("\\mathbf{1}", expr)
-
-    def _print_zeros(self, expr):
-        return self._row_aware("\\mathbf{0}", expr)
-
-    @staticmethod
-    def _row_aware(text, expr):
-        # A row of ones is the transposed ones vector: 1^T x, not 1 x.
+        As the lecture writes them, ``\\mathbf{I}`` and a vector of ones take their size
+        from their neighbours (``\\mathbf{S} + \\mathbf{I}``, ``\\mathbf{1}^T e^{\\mathbf{a}}``);
+        elsewhere (``\\operatorname{tr}(\\mathbf{I}_n)``) they are sized, so that the text
+        reads back. A matrix of ones is always sized (it would read back as a vector), and
+        so is a zero: SymPy folds zeros into their neighbours, so one stands alone.
+        """
         rows, cols = expr.shape
-        if rows == 1 and cols != 1:
+        if rows == 1 and cols == 1:
+            return ("0" if isinstance(expr, ZeroMatrix) else "1"), ATOM
+        letter = {Identity: "I", OneMatrix: "1", ZeroMatrix: "0"}[type(expr)]
+        vector = rows == 1 or cols == 1
+        if placed and takes_its_size(expr):
+            size = ""
+        elif vector or isinstance(expr, Identity):
+            size = self._subscript(cols if rows == 1 else rows)
+        else:
+            size = self._subscript(rows, cols)
+        text = f"\\mathbf{{{letter}}}{size}"
+        if rows == 1:  # a row: the transposed column, 1^T x
             return text + "^T", POSTFIX
-        return text, ATOM
+        return text, (POSTFIX if size else ATOM)
+
+    def _subscript(self, *dims):
+        """``_n``, ``_{m \\times n}``: the size of a constant matrix."""
+        text = " \\times ".join(self._dimension(d) for d in dims)
+        return f"_{text}" if len(text) == 1 else f"_{{{text}}}"
+
+    def _dimension(self, dim):
+        """``m``, or a Kronecker product's ``m \\cdot n``, ``m \\cdot m``: as a size reads back."""
+        factors = dim.as_ordered_factors() if isinstance(dim, Mul) else [dim]
+        texts = []
+        for factor in factors:
+            base, power = factor.as_base_exp()
+            texts += [self.text(base)] * int(power) if power.is_Integer else [self.text(factor)]
+        return " \\cdot ".join(texts)
 
     # --- differentials -------------------------------------------------------------------
 
@@ -396,58 +428,86 @@ class LectureLatexPrinter:
         positives = [t for t in terms if not is_negative(t)]
         if positives and is_negative(terms[0]):
             terms = positives + [t for t in terms if is_negative(t)]
+        placed = self._operands_placed(terms) if isinstance(expr, MatAdd) else \
+            [False] * len(terms)
         parts = []
         for i, term in enumerate(terms):
             if is_negative(term):
-                body = self.wrap(negate(term), NEG + 1)
+                body = self.wrap(negate(term), NEG + 1, placed[i])
                 parts.append(f" - {body}" if i else f"-{body}")
             else:
-                parts.append(f" + {self.wrap(term, ADD + 1)}" if i else self.wrap(term, ADD + 1))
+                # a sum of 1 x 1 matrices inside a sum of scalars needs no parentheses
+                inner_sum = isinstance(term, AsScalar) and isinstance(term.arg, MatAdd)
+                body = self.wrap(term, ADD if inner_sum else ADD + 1, placed[i])
+                parts.append(f" + {body}" if i else body)
         return "".join(parts), ADD
+
+    def _operands_placed(self, operands):
+        """Operands of a sum or Hadamard product: each is sized by any other, or by the
+        place of the whole."""
+        sizing = [not takes_its_size(o) for o in operands]
+        return [self._is_placed or any(sizing[:i] + sizing[i + 1:])
+                for i in range(len(operands))]
 
     # --- products ------------------------------------------------------------------------
 
     def _print_hadamard(self, expr):
         if isinstance(expr, KroneckerProduct):  # not commutative: keep the order
-            return " \\otimes ".join(self._kronecker_operand(a) for a in expr.args), HADAMARD
+            return " \\otimes ".join(self._hadamard_operand(a, False) for a in expr.args), \
+                HADAMARD
         operands = sorted(expr.args, key=hadamard_order)
-        return " \\odot ".join(self._hadamard_operand(a) for a in operands), HADAMARD
+        placed = self._operands_placed(operands)
+        return " \\odot ".join(self._hadamard_operand(a, p) for a, p in zip(operands, placed)), \
+            HADAMARD
 
-    def _kronecker_operand(self, arg):
-        # I_n \otimes A: the size of an identity factor is part of the Kronecker product
-        if isinstance(arg, Identity):
-            return f"\\mathbf{{I}}_{{{self.text(arg.rows)}}}"
-        return self._hadamard_operand(arg)
-
-    def _hadamard_operand(self, arg):
+    def _hadamard_operand(self, arg, placed):
         # A scaled product is parenthesized: 2\mathbf{M}\mathbf{Y} \odot \mathbf{Z} could be
         # misread as 2 times a Hadamard product.
         if isinstance(arg, MatMul) and arg.as_coeff_mmul()[0] != 1:
-            return f"({self.text(arg)})"
-        return self.wrap(arg, HADAMARD + 1)
+            return f"({self.wrap(arg, ADD, placed)})"
+        return self.wrap(arg, HADAMARD + 1, placed)
 
     def _print_matmul(self, expr):
         scalars = [a for a in expr.args if not isinstance(a, MatrixExpr)]
         matrices = [a for a in expr.args if isinstance(a, MatrixExpr)]
+        # a 1 x 1 matrix of ones is the number 1: m\mathbf{1}^T\mathbf{1}... not m 1
+        matrices = [a for a in matrices if not is_one(a)]
+        if not matrices:
+            return self.print_(Mul(*scalars))
+        placed = self._factors_placed(matrices)
         coeff = Mul(*scalars)
         if is_negative(coeff):
-            text, _ = self._product_text(negate(coeff), matrices)
+            text, _ = self._product_text(negate(coeff), matrices, placed)
             return "-" + text, NEG
-        return self._product_text(coeff, matrices)
+        return self._product_text(coeff, matrices, placed)
 
-    def _product_text(self, coeff, matrices):
+    def _factors_placed(self, matrices):
+        """Factors of a matrix product sized by a neighbour: a column of ones by the factor
+        on its left, a row by the one on its right, an identity by either; at either end,
+        by the place of the whole product."""
+        last = len(matrices) - 1
+        sizing = [not takes_its_size(m) for m in matrices]
+        placed = []
+        for k, m in enumerate(matrices):
+            left = sizing[k - 1] if k > 0 else self._is_placed
+            right = sizing[k + 1] if k < last else self._is_placed
+            rows, cols = m.shape
+            placed.append(left if cols == 1 else right if rows == 1 else left or right)
+        return placed
+
+    def _product_text(self, coeff, matrices, placed):
         num, den = fraction(coeff)
         if not den.is_Number:
             # \frac{\mathbf{a}}{\mathbf{a}^T\mathbf{x}} rather than \frac{1}{...}\mathbf{a}
-            top, _ = self._product_text(num, matrices)
+            top, _ = self._product_text(num, matrices, placed)
             return f"\\frac{{{top}}}{{{self.text(den)}}}", MUL
         factors = []
         if coeff != 1:
             factors.extend(self._scalar_factors(coeff, in_matrix_product=True))
-        for i, m in enumerate(matrices):
+        for i, (m, p) in enumerate(zip(matrices, placed)):
             # a sum over samples closes a product: 2\sum_i \mathbf{a}_i, not 2(\sum_i ...)
             last_sum = i == len(matrices) - 1 and isinstance(m, MatSampleSum)
-            factors.append((self.wrap(m, MUL if last_sum else MUL + 1), is_differential(m)))
+            factors.append((self.wrap(m, MUL if last_sum else MUL + 1, p), is_differential(m)))
         if spreads_a_scalar(coeff, matrices):
             factors = factors[-1:] + factors[:-1]   # 1 log(1^T e^a), as the lecture writes
         return join_factors(factors), MUL
@@ -536,6 +596,23 @@ def _symbol_precedence(expr):
     return POSTFIX if conjugated_name(expr.name) is not None else ATOM
 
 
+def is_one(expr) -> bool:
+    """A ``1 x 1`` matrix of ones, or identity."""
+    return isinstance(expr, (OneMatrix, Identity)) and expr.shape == (1, 1)
+
+
+def takes_its_size(expr) -> bool:
+    """``\\mathbf{I}``, a vector of ones, or a multiple: written without a size, it takes
+    the size of its neighbours."""
+    if isinstance(expr, MatMul):
+        matrices = [a for a in expr.args if isinstance(a, MatrixExpr)]
+        if len(matrices) == 1:
+            expr = matrices[0]
+    if isinstance(expr, OneMatrix):
+        return 1 in expr.shape
+    return isinstance(expr, Identity)
+
+
 def is_atom_symbol(expr) -> bool:
     """A variable: ``d`` of it needs no parentheses (``d\\mathbf{X}``)."""
     return isinstance(expr, (MatrixSymbol, Symbol)) and not isinstance(expr, (DiffSymbol,
@@ -593,9 +670,6 @@ LectureLatexPrinter._dispatch = (
     (DiffSymbol, LectureLatexPrinter._print_diff_symbol),
     (DiffScalar, LectureLatexPrinter._print_diff_scalar),
     ((MatD, ScalarD), LectureLatexPrinter._print_d),
-    (Identity, LectureLatexPrinter._print_identity),
-    (OneMatrix, LectureLatexPrinter._print_ones),
-    (ZeroMatrix, LectureLatexPrinter._print_zeros),
     (MatrixSymbol, LectureLatexPrinter._print_matrix_symbol),
     (Symbol, LectureLatexPrinter._print_symbol),
     (Transpose, LectureLatexPrinter._print_transpose),

@@ -71,6 +71,8 @@ def _dim(size, dims) -> str:
         return "(" + " * ".join(_dim(f, dims) for f in size.args) + ")"
     if isinstance(size, Pow) and size.exp.is_Integer:  # n^2 of a square matrix
         return f"({_dim(size.base, dims)} ** {int(size.exp)})"
+    if size.free_symbols and size.free_symbols <= set(dims):  # m*n: a Kronecker product's
+        return _code(size, dims)
     raise ValueError(f"no variable has the dimension {size}")
 
 

@@ -12,7 +12,7 @@ from functools import singledispatch
 from sympy import (Add, MatrixSymbol, Symbol, Determinant, HadamardPower, HadamardProduct, Inverse, KroneckerProduct,
                    MatAdd, MatMul, MatPow, Mul, Pow, S, Trace, Transpose, ZeroMatrix,
                    Dummy, exp, log)
-from sympy.core.function import Function
+from sympy.core.function import Derivative, Function
 
 from ..errors import DerivgenError
 from ..ir import AsScalar, D, Elementwise, ScalarFunc, depends_on
@@ -151,6 +151,8 @@ def diff_hadamard(expr: HadamardProduct, ctx):
 def diff_hadamard_power(expr: HadamardPower, ctx):
     """$d(X^{\\circ k}) = k\\,X^{\\circ (k-1)} \\odot dX$ (Hadamard product rule, repeated)."""
     base, k = expr.base, expr.exp
+    if ctx.depends(k):
+        raise DerivgenError(f"a variable exponent is not supported: {expr}")
     lower = base if k == 2 else HadamardPower(base, k - 1)
     return MatMul(k, HadamardProduct(lower, differential(base, ctx))).doit(deep=False), HADAMARD
 
@@ -241,6 +243,8 @@ def diff_function(expr: Function, ctx):
     u = expr.args[0]
     x = Dummy("x")
     derivative = expr.func(x).diff(x).subs(x, u)
+    if derivative.has(Derivative):  # |u| and other functions SymPy cannot differentiate
+        raise DerivgenError(f"no differentiation rule for {expr.func.__name__} yet: {expr}")
     return Mul(derivative, differential(u, ctx)), SCALAR_CHAIN
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from sympy import (Add, HadamardProduct, Identity, KroneckerProduct, MatAdd, MatMul, Mul, S,
                    Trace, Transpose)
 
+from ..errors import DerivgenError
 from ..ir import DIFFERENTIALS, AsScalar
 from ..sums import MatSampleSum, SampleSum, free_indices, summed, uses_index
 from .differential import Rule
@@ -317,7 +318,8 @@ def rewrite_once(term: TraceTerm):
         result = rule(term)
         if result is not None:
             return result, name
-    raise ValueError(f"no trace rule applies to tr({term.left} {term.inner})")
+    # e.g. a differential inside a Kronecker product: a limit of the rules, not a bad input
+    raise DerivgenError(f"no trace rule applies to tr({term.left} {term.inner}) yet")
 
 
 def canonical_scalar(expr):

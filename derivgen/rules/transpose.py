@@ -87,9 +87,9 @@ def _(expr: DiagMatrix):
 
 @transpose_of.register
 def _(expr: Inverse):
-    """$(A^{-1})^T = (A^T)^{-1}$, printed $A^{-T}$."""
+    """$(A^{-1})^T = (A^T)^{-1}$, printed $A^{-T}$; $((B^{-1})^{-1})^T = B^T$."""
     inner = transpose_of(expr.arg)
-    return expr.arg if isinstance(inner, Inverse) else Inverse(inner)
+    return inner.arg if isinstance(inner, Inverse) else Inverse(inner)
 
 
 @transpose_of.register
