@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -155,7 +156,8 @@ def run_new(args) -> int:
         return EXIT_FAILED
     if not path.parent.is_dir():
         raise PathError(f"no such folder: {path.parent}")
-    path.write_text(new_problem_text(path.stem), encoding="utf-8")
+    path.write_text(new_problem_text(path.stem, schema=_schema_reference(path)),
+                    encoding="utf-8")
     print(f"wrote {path}; edit it, then run: derivgen solve {path}")
     return EXIT_OK
 
@@ -227,10 +229,31 @@ def _write_documents(derivations, out_dir: Path, meta: dict, report: Report):
 # the `new` template
 
 
-def new_problem_text(name: str) -> str:
-    """A complete, valid problem file with every key explained; ``name`` gives the title."""
+#: The JSON Schema of problem files, for YAML-aware editors (validation, completion, help).
+SCHEMA = Path(__file__).resolve().parent.parent / "schema" / "problem.schema.json"
+
+
+def new_problem_text(name: str, schema: str | None = None) -> str:
+    """A complete, valid problem file with every key explained; ``name`` gives the title.
+
+    ``schema`` (a path or URL) becomes a first line that YAML-aware editors read.
+    """
     title = name.replace("-", " ").replace("_", " ").strip().capitalize() or "New problem"
-    return NEW_TEMPLATE.replace("@TITLE@", title)
+    header = f"# yaml-language-server: $schema={schema}\n" if schema else ""
+    return header + NEW_TEMPLATE.replace("@TITLE@", title)
+
+
+def _schema_reference(problem_path: Path) -> str | None:
+    """The schema's path relative to a new file in derivgen's folder, else a file:// URL.
+
+    None when the schema is not there (an install without the source tree).
+    """
+    if not SCHEMA.is_file():
+        return None
+    folder = problem_path.resolve().parent
+    if folder.is_relative_to(SCHEMA.parent.parent):
+        return Path(os.path.relpath(SCHEMA, folder)).as_posix()
+    return SCHEMA.as_uri()
 
 
 NEW_TEMPLATE = r"""# A derivgen problem. Check it with `derivgen solve THIS-FILE`.
