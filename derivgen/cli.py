@@ -148,17 +148,12 @@ def run_build(args) -> int:
     for index, (path, key) in enumerate(zip(files, keys)):
         entry = cache.load_problem(path, key)
         if entry is not None:
-            cached[index] = Outcome(path, entry)
+            cached[index] = Outcome(path, _rendered_problem(entry))
     outcomes = _derive_all(render_file, files, report, args.jobs, verb="derived", known=cached)
-    rendered = []
     for index, outcome in enumerate(outcomes):
-        if not outcome.ok:
-            continue
-        if index in cached:
-            rendered.append(_rendered_problem(outcome.value))
-        else:
-            rendered.append(outcome.value)
+        if outcome.ok and index not in cached:
             cache.store_problem(outcome.path, keys[index], outcome.value.id, outcome.value.parts)
+    rendered = [outcome.value for outcome in outcomes if outcome.ok]
     if rendered:
         _write_documents(rendered, out_dir, meta, report, cache)
     elif files:
