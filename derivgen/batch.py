@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import traceback
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -95,22 +96,27 @@ def run(job: Callable[[Path], Outcome], paths, *, jobs: int | None = None,
     paths = list(paths)
     if jobs is None:
         jobs = default_jobs() if len(paths) >= PARALLEL_MIN else 1
-    jobs = min(jobs, len(paths) - 1)
-    outcomes = []
-    for path in paths if jobs <= 1 or not _can_fork() else paths[:1]:
-        # The first file in this process: it also warms up what every worker would otherwise
-        # build again (the LaTeX grammar's tables, NumPy and the verifier, SymPy's caches).
-        outcomes.append(job(path))
+    jobs = min(jobs, len(paths) - 1) if _can_fork() else 1
+    outcomes: list[Outcome] = []
+
+    def finish(outcome: Outcome):
+        outcomes.append(outcome)
         if done:
-            done(outcomes[-1])
-    if len(outcomes) == len(paths):
-        return outcomes
-    with ProcessPoolExecutor(max_workers=jobs,
-                             mp_context=multiprocessing.get_context("fork")) as pool:
-        for outcome in pool.map(job, paths[1:]):
-            outcomes.append(outcome)
-            if done:
-                done(outcome)
+            done(outcome)
+
+    # The first file in this process: it also warms up what every worker would otherwise
+    # build again (the LaTeX grammar's tables, NumPy and the verifier, SymPy's caches).
+    for path in paths[:1] if jobs > 1 else paths:
+        finish(job(path))
+    if jobs > 1:
+        try:
+            with ProcessPoolExecutor(max_workers=jobs,
+                                     mp_context=multiprocessing.get_context("fork")) as pool:
+                for outcome in pool.map(job, paths[1:]):
+                    finish(outcome)
+        except BrokenProcessPool:   # a worker was killed (out of memory?): go on in here
+            for path in paths[len(outcomes):]:
+                finish(job(path))
     return outcomes
 
 

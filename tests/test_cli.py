@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 import types
 from pathlib import Path
@@ -336,6 +337,24 @@ def test_parallel_outcomes_equal_serial_ones(tmp_path):
     assert all(o.ok for i, o in enumerate(parallel) if i != 1)
     assert parallel[1].error.format() == serial[1].error.format() == (
         f"{broken}:3: " + serial[1].error.message)
+
+
+def _dies_in_a_worker(path):
+    from derivgen.batch import Outcome
+    if os.getpid() != MAIN_PROCESS:
+        os._exit(1)            # as if killed by the kernel
+    return Outcome(path, path.name)
+
+
+MAIN_PROCESS = os.getpid()
+
+
+def test_a_killed_worker_does_not_stop_the_batch(tmp_path):
+    from derivgen import batch
+
+    files = [tmp_path / f"{n}.yaml" for n in range(4)]
+    outcomes = batch.run(_dies_in_a_worker, files, jobs=2)
+    assert [o.value for o in outcomes] == [f.name for f in files]
 
 
 # ---------------------------------------------------------------------------------------------
