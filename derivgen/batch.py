@@ -79,18 +79,32 @@ def _guarded(path, finish) -> Outcome:
 
 
 def default_jobs() -> int:
+    """One worker per CPU that other processes are not using right now: on a machine whose
+    other cores are busy, workers only add start-up work and contention."""
     try:
-        return len(os.sched_getaffinity(0))
+        cpus = len(os.sched_getaffinity(0))
     except AttributeError:          # not on Linux
-        return os.cpu_count() or 1
+        cpus = os.cpu_count() or 1
+    return max(1, cpus - _other_running_processes())
+
+
+def _other_running_processes() -> int:
+    try:  # Linux: the 4th field is "running/total" at this instant, this process included
+        running = Path("/proc/loadavg").read_text().split()[3].split("/")[0]
+        return max(0, int(running) - 1)
+    except (OSError, IndexError, ValueError):
+        try:
+            return int(os.getloadavg()[0])
+        except (AttributeError, OSError):
+            return 0
 
 
 def run(job: Callable[[Path], Outcome], paths, *, jobs: int | None = None,
         done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """``job`` on every path, in order; ``done`` is called with each outcome as it is known.
 
-    ``jobs``: number of worker processes (None: one per CPU, and only for PARALLEL_MIN files
-    or more; 1: in this process).  Workers are forked once the first file is done here, so
+    ``jobs``: number of worker processes (None: one per idle CPU, and only for PARALLEL_MIN
+    files or more; 1: in this process).  Workers are forked once the first file is done here, so
     they start with SymPy loaded and warm.
     """
     paths = list(paths)
