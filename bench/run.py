@@ -8,9 +8,12 @@ Reports, each against its target:
 
 * derive-and-verify per problem, in-process (``derive(load_problem(path))``), median and p95,
   over ``problems/`` and over a generated set of problems;
-* the cold ``derivgen build problems`` against ``latexmk -pdf`` of its three emitted ``.tex``
-  files alone, and their ratio;
-* a second build with nothing changed;
+* the cold ``derivgen build problems`` (fresh output folder, so an empty cache) against
+  ``latexmk -pdf`` of its three emitted ``.tex`` files alone, one after the other (the
+  target's baseline) and side by side (as derivgen runs them), and the ratios;
+* a second build with nothing changed (the cache's whole-build fingerprint), and one after a
+  single problem's title was edited (that problem derived again, the documents compiled);
+* derivgen build with ``-j 1`` against the default (problems derived in worker processes);
 * ``derivgen build`` of a generated 200-problem set;
 * peak memory: the build subprocesses (``wait4`` rusage, the largest single process of the
   tree, pdflatex included) and this process (in-process derivations);
@@ -302,21 +305,38 @@ def _short(text, n=58):
 # ---------------------------------------------------------------------------------------------
 # builds
 
-def build(folder, out):
+def build(folder, out, *extra):
     return run_child([sys.executable, "-m", "derivgen", "build", str(folder), "-o", str(out),
-                      "-q"], cwd=ROOT)
+                      "-q", *extra], cwd=ROOT)
 
 
-def latex_alone(tex_files, work):
-    """latexmk each .tex in a fresh folder, one after the other as derivgen does."""
+def latex_alone(tex_files, work, side_by_side=False):
+    """latexmk each .tex in a fresh folder: one after the other, or all at once."""
     work.mkdir(parents=True)
     for tex in tex_files:
         shutil.copy(tex, work / tex.name)
     start, peak, code = time.perf_counter(), 0.0, 0
+    if side_by_side:
+        procs = [subprocess.Popen(LATEXMK + [tex.name], cwd=work, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for tex in tex_files]
+        for proc in procs:
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            code, peak = code or proc.returncode, max(peak, usage.ru_maxrss / 1024)
+        return time.perf_counter() - start, code, peak
     for tex in tex_files:
         _, rc, rss = run_child(LATEXMK + [tex.name], cwd=work)
         code, peak = code or rc, max(peak, rss)
     return time.perf_counter() - start, code, peak
+
+
+def edit_one_problem(folder: Path):
+    """Change the title of the folder's first problem: one derivation and new documents."""
+    path = problem_files(folder)[0]
+    text = path.read_text()
+    path.write_text(text.replace("title: ", "title: Edited ", 1) if "Edited" not in text
+                    else text.replace("title: Edited ", "title: ", 1))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,7 +351,8 @@ def main(argv=None):
     figures = {}
     tmp = Path(tempfile.mkdtemp(prefix="derivgen-bench-"))
     print(f"derivgen benchmark ({'quick' if args.quick else 'full'}); Python "
-          f"{sys.version.split()[0]}, {os.cpu_count()} CPUs; scratch {tmp}\n")
+          f"{sys.version.split()[0]}, {os.cpu_count()} CPUs; scratch {tmp}; load average "
+          f"{os.getloadavg()[0]:.1f} (timings are only meaningful on an idle machine)\n")
     try:
         sample = problem_files(PROBLEMS)
         generated_dir = tmp / "generated"
@@ -371,30 +392,54 @@ def main(argv=None):
 
         # -- builds --------------------------------------------------------------------------
         print("\nbuilds (subprocess wall time)")
-        colds, latexes, rebuilds, peaks = [], [], [], []
+        colds, latexes, parallel_latexes, rebuilds, edits, serials, peaks = ([] for _ in range(7))
+        sample_copy = tmp / "problems"
+        shutil.copytree(PROBLEMS, sample_copy)
         for i in range(build_runs):
             out = tmp / f"build{i}"
-            seconds, rc, rss = build(PROBLEMS, out)
+            seconds, rc, rss = build(sample_copy, out)
             colds.append(seconds)
             peaks.append(rss)
-            seconds2, rc2, rss2 = build(PROBLEMS, out)
+            seconds2, rc2, rss2 = build(sample_copy, out)
             rebuilds.append(seconds2)
             peaks.append(rss2)
+            edit_one_problem(sample_copy)
+            seconds3, rc3, rss3 = build(sample_copy, out)
+            edits.append(seconds3)
+            seconds4, rc4, rss4 = build(sample_copy, tmp / f"serial{i}", "-j", "1")
+            serials.append(seconds4)
+            peaks += [rss3, rss4]
             tex = [out / f"{n}.tex" for n in ("worksheet", "solutions", "answers")]
             lt, lrc, lrss = latex_alone(tex, tmp / f"latex{i}")
             latexes.append(lt)
-            if rc or rc2 or lrc:
-                print(f"  warning: exit codes build {rc}, rebuild {rc2}, latexmk {lrc}")
-        cold, latex, rebuild = (statistics.median(v) for v in (colds, latexes, rebuilds))
+            plt, plrc, plrss = latex_alone(tex, tmp / f"platex{i}", side_by_side=True)
+            parallel_latexes.append(plt)
+            if rc or rc2 or rc3 or rc4 or lrc or plrc:
+                print(f"  warning: exit codes builds {rc} {rc2} {rc3} {rc4}, "
+                      f"latexmk {lrc} {plrc}")
+        cold, latex, platex, rebuild, edit, serial = (
+            statistics.median(v) for v in (colds, latexes, parallel_latexes, rebuilds, edits,
+                                           serials))
+
+        def runs(values):
+            return ", ".join(f"{s:.2f}" for s in values)
+
         print(f"  cold build of problems/ ({len(sample)} problems): {cold:6.2f} s "
-              f"(runs: {', '.join(f'{s:.2f}' for s in colds)})")
-        print(f"  latexmk of its 3 .tex alone:              {latex:6.2f} s "
-              f"(runs: {', '.join(f'{s:.2f}' for s in latexes)})")
-        print(f"  ratio: {cold / latex:.2f}x; derivgen's own share ~ {cold - latex:.2f} s")
-        print(f"  rebuild with nothing changed:             {rebuild:6.2f} s (no cache yet)")
+              f"(runs: {runs(colds)})")
+        print(f"  latexmk of its 3 .tex alone, one by one:  {latex:6.2f} s (runs: {runs(latexes)})")
+        print(f"  latexmk of its 3 .tex alone, side by side:{platex:6.2f} s "
+              f"(runs: {runs(parallel_latexes)})")
+        print(f"  ratio: {cold / latex:.2f}x one by one, {cold / platex:.2f}x side by side; "
+              f"derivgen's own share ~ {cold - platex:.2f} s")
+        print(f"  cold build with -j 1 (derived in one process): {serial:6.2f} s "
+              f"(runs: {runs(serials)})")
+        print(f"  rebuild with nothing changed:             {rebuild:6.2f} s (runs: {runs(rebuilds)})")
+        print(f"  rebuild after one problem's title edited: {edit:6.2f} s (runs: {runs(edits)})")
         seconds, rc, rss = build(generated_dir, tmp / "build200")
         peaks.append(rss)
         print(f"  build of the generated 200-problem set:   {seconds:6.2f} s (exit {rc})")
+        seconds200, rc200, _ = build(generated_dir, tmp / "build200")
+        print(f"  ... its rebuild with nothing changed:     {seconds200:6.2f} s (exit {rc200})")
         figures["cold build / latex alone"] = cold / latex
         figures["no-change rebuild"] = rebuild
         figures["200-problem build"] = seconds
@@ -407,6 +452,7 @@ def main(argv=None):
         figures["peak memory"] = max(self_peak, max(peaks))
 
         # -- summary ---------------------------------------------------------------------------
+        print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
         print("\n  figure                        measured      target  ")
         for name, (limit, unit) in TARGETS.items():
             value = figures[name]

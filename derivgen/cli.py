@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from . import __version__
+from .cache import BuildCache
 from .errors import DerivgenError
 from .problem import PathError, expand_paths, load_problem
 from .report import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Report, debug_enabled, internal_error
@@ -26,6 +28,28 @@ DEFAULT_TITLE = "Matrix calculus problems"
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; return its exit status.
+
+    Run as the program (``argv`` None) after the pipeline was loaded, it ends the process
+    itself: Python's teardown would free SymPy's many objects one by one, about 0.15 s.
+    """
+    code = _run(argv)
+    if argv is None and "sympy" in sys.modules:
+        _exit_without_teardown(code)
+    return code
+
+
+def _exit_without_teardown(code: int):
+    # Every file derivgen writes is closed by now; only the standard streams may hold output.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
+def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -63,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("-o", "--output", default="build", metavar="DIR",
                        help="output folder (default: build)")
     build.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    build.add_argument("--no-cache", action="store_true",
+                       help="derive and compile everything, without reading or writing the "
+                            "cache in DIR/.cache")
+    _add_jobs(build)
     build.set_defaults(run=run_build)
 
     solve = commands.add_parser("solve", help="derive one problem and print the derivation",
@@ -79,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "`FILE:LINE: message` for each.")
     check.add_argument("paths", nargs="+", metavar="PATH", help="problem files and/or folders")
     check.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    _add_jobs(check)
     check.set_defaults(run=run_check)
 
     new = commands.add_parser("new", help="write a commented problem file to start from",
@@ -89,33 +118,72 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_jobs(command):
+    command.add_argument("-j", "--jobs", type=_positive, metavar="N",
+                         help="derive in N processes (default: one per CPU when there are "
+                              "enough problems to pay off; 1: in this process)")
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
+    return int(text)
+
+
 # ---------------------------------------------------------------------------------------------
 # commands
 
 
 def run_check(args) -> int:
+    from .batch import check_file
     report = Report(verb="ok", quiet=args.quiet)
     _meta, files = _problem_files(args.paths, report)
-    for path in files:
-        if derive_file(path, report) is not None:
-            report.ok(path)
+    _derive_all(check_file, files, report, args.jobs, verb="checked")
     report.summary()
     return report.exit_code
 
 
 def run_build(args) -> int:
+    """Derive what the cache does not hold, then write the documents.
+
+    The no-change rebuild is decided here from file hashes alone (``cache`` imports only the
+    standard library), before the pipeline and SymPy are imported.
+    """
     report = Report(verb="built", quiet=args.quiet)
     meta, files = _problem_files(args.paths, report)
-    derivations = []
-    for path in files:
-        derivation = derive_file(path, report)
-        if derivation is not None:
-            derivations.append(derivation)
+    out_dir = Path(args.output)
+    title = meta.get("title", DEFAULT_TITLE)
+    cache = BuildCache(out_dir, enabled=not args.no_cache)
+    fingerprint = None if report.other_errors else cache.fingerprint(files, meta, title)
+    unchanged = cache.up_to_date(fingerprint)
+    if unchanged:
+        for path in files:
             report.ok(path)
-    if derivations:
-        _write_documents(derivations, Path(args.output), meta, report)
+        for pdf in unchanged.values():
+            report.info(f"{pdf}: up to date")
+        report.summary()
+        return report.exit_code
+
+    from .batch import Outcome, render_file
+    keys = [cache.problem_key(path) for path in files]
+    cached = {}
+    for index, (path, key) in enumerate(zip(files, keys)):
+        entry = cache.load_problem(path, key)
+        if entry is not None:
+            cached[index] = Outcome(path, _rendered_problem(entry))
+    outcomes = _derive_all(render_file, files, report, args.jobs, verb="derived", known=cached)
+    for index, outcome in enumerate(outcomes):
+        if outcome.ok and index not in cached:
+            cache.store_problem(outcome.path, keys[index], outcome.value.id, outcome.value.parts)
+    rendered = [outcome.value for outcome in outcomes if outcome.ok]
+    if rendered:
+        _write_documents(rendered, out_dir, meta, report, cache)
     elif files:
         report.info("nothing to build: every problem failed")
+    if report.exit_code == EXIT_OK:
+        cache.record_build(fingerprint)
+    else:
+        cache.forget_build()
     report.summary()
     return report.exit_code
 
@@ -155,7 +223,8 @@ def run_new(args) -> int:
         return EXIT_FAILED
     if not path.parent.is_dir():
         raise PathError(f"no such folder: {path.parent}")
-    path.write_text(new_problem_text(path.stem), encoding="utf-8")
+    path.write_text(new_problem_text(path.stem, schema=_schema_reference(path)),
+                    encoding="utf-8")
     print(f"wrote {path}; edit it, then run: derivgen solve {path}")
     return EXIT_OK
 
@@ -166,19 +235,44 @@ def run_new(args) -> int:
 
 def derive_file(path: Path, report: Report):
     """Load and derive one file; on failure report it and return None (never raise)."""
-    problem = None
-    try:
-        problem = load_problem(path)
-        from .engine import derive
-        return derive(problem)
-    except DerivgenError as exc:
-        if problem is not None and exc.line is None:
-            # The engine did not know the line: the function is the likeliest culprit.
-            exc.located(line=problem.line_of("function"))
-        report.fail(exc, path)
-    except Exception as exc:  # noqa: BLE001 -- one problem's bug must not stop the batch
-        report.internal(exc, path)
-    return None
+    from .batch import derive_file as derive
+    outcome = derive(path)
+    if not outcome.ok:
+        report.fail(outcome.error, path, trace=outcome.trace)
+    return outcome.value
+
+
+def _derive_all(job, files, report: Report, jobs, *, verb: str, known=None):
+    """``job`` on every file not in ``known`` (index -> Outcome), maybe in parallel.
+
+    Returns the outcomes of all files in order; each is reported as soon as it and those
+    before it are known, and the progress bar counts them.
+    """
+    from .batch import run
+    outcomes = dict(known or {})
+    todo = [index for index in range(len(files)) if index not in outcomes]
+    pending = iter(todo)
+    reported = 0
+
+    def report_ready():
+        nonlocal reported
+        while reported < len(files) and reported in outcomes:
+            outcome = outcomes[reported]
+            if outcome.ok:
+                report.ok(outcome.path)
+            else:
+                report.fail(outcome.error, outcome.path, trace=outcome.trace)
+            reported += 1
+
+    def done(outcome):
+        outcomes[next(pending)] = outcome
+        report_ready()
+        report.progress(len(outcomes), len(files), f"{verb} {outcome.path.name}")
+
+    report_ready()
+    run(job, [files[index] for index in todo], jobs=jobs, done=done)
+    report_ready()
+    return [outcomes[index] for index in range(len(files))]
 
 
 def _problem_files(paths, report: Report):
@@ -205,11 +299,17 @@ def _fallback_files(paths) -> list[Path]:
     return files
 
 
-def _write_documents(derivations, out_dir: Path, meta: dict, report: Report):
+def _rendered_problem(entry: dict):
+    from .render.documents import RenderedProblem
+    return RenderedProblem(entry["id"], entry["parts"])
+
+
+def _write_documents(problems, out_dir: Path, meta: dict, report: Report, cache: BuildCache):
     try:
         from .render.documents import build_documents
-        written = build_documents(derivations, out_dir, title=meta.get("title", DEFAULT_TITLE),
-                                  meta=meta)
+        report.status("compiling the PDFs with latexmk")
+        written = build_documents(problems, out_dir, title=meta.get("title", DEFAULT_TITLE),
+                                  meta=meta, cache=cache)
     except DerivgenError as exc:
         report.fail_other(exc.located(file=str(out_dir)))
         return
@@ -227,10 +327,31 @@ def _write_documents(derivations, out_dir: Path, meta: dict, report: Report):
 # the `new` template
 
 
-def new_problem_text(name: str) -> str:
-    """A complete, valid problem file with every key explained; ``name`` gives the title."""
+#: The JSON Schema of problem files, for YAML-aware editors (validation, completion, help).
+SCHEMA = Path(__file__).resolve().parent.parent / "schema" / "problem.schema.json"
+
+
+def new_problem_text(name: str, schema: str | None = None) -> str:
+    """A complete, valid problem file with every key explained; ``name`` gives the title.
+
+    ``schema`` (a path or URL) becomes a first line that YAML-aware editors read.
+    """
     title = name.replace("-", " ").replace("_", " ").strip().capitalize() or "New problem"
-    return NEW_TEMPLATE.replace("@TITLE@", title)
+    header = f"# yaml-language-server: $schema={schema}\n" if schema else ""
+    return header + NEW_TEMPLATE.replace("@TITLE@", title)
+
+
+def _schema_reference(problem_path: Path) -> str | None:
+    """The schema's path relative to a new file in derivgen's folder, else a file:// URL.
+
+    None when the schema is not there (an install without the source tree).
+    """
+    if not SCHEMA.is_file():
+        return None
+    folder = problem_path.resolve().parent
+    if folder.is_relative_to(SCHEMA.parent.parent):
+        return Path(os.path.relpath(SCHEMA, folder)).as_posix()
+    return SCHEMA.as_uri()
 
 
 NEW_TEMPLATE = r"""# A derivgen problem. Check it with `derivgen solve THIS-FILE`.

@@ -31,7 +31,9 @@ class Report:
     """Success lines go to stdout (silenced by ``quiet``), failures always to stderr.
 
     Streams are looked up when printing, not when the report is made, so that a test's
-    captured ``sys.stdout`` is the one written to.
+    captured ``sys.stdout`` is the one written to.  On a terminal (stderr a TTY, not
+    ``quiet``) a one-line progress bar, ``[12/22] derived 13-ridge.yaml``, is kept updated
+    at the bottom of stderr; elsewhere (pipes, logs, tests) there is none.
     """
 
     def __init__(self, verb: str = "ok", quiet: bool = False):
@@ -40,42 +42,76 @@ class Report:
         self.succeeded = 0
         self.failed = 0
         self.other_errors = 0     # failures that are not one problem's: a set.yaml, the PDFs
+        self._progress_shown = False
 
     def ok(self, path, note: str = "ok"):
         self.succeeded += 1
         if not self.quiet:
-            print(f"{path}: {note}", file=sys.stdout)
+            self._print(f"{path}: {note}", sys.stdout)
 
-    def fail(self, error: DerivgenError, path=None):
-        """A problem that could not be done; ``path`` fills in a missing file name."""
+    def fail(self, error: DerivgenError, path=None, trace: str | None = None):
+        """A problem that could not be done; ``path`` fills in a missing file name.
+
+        ``trace`` is the traceback text of an internal error, shown only when debugging.
+        """
         self.failed += 1
-        print(error.located(file=None if path is None else str(path)).format(), file=sys.stderr)
+        if trace and debug_enabled():
+            self._print(trace.rstrip("\n"), sys.stderr)
+        self._print(error.located(file=None if path is None else str(path)).format(), sys.stderr)
 
     def fail_other(self, error: DerivgenError):
         self.other_errors += 1
-        print(error.format(), file=sys.stderr)
+        self._print(error.format(), sys.stderr)
 
     def internal(self, exc: BaseException, path) -> DerivgenError:
         """A bug, not the user's fault: reported like a failure, traceback only when debugging."""
-        if debug_enabled():
-            traceback.print_exception(exc, file=sys.stderr)
         error = internal_error(exc, path)
-        self.fail(error)
+        self.fail(error, trace="".join(traceback.format_exception(exc)))
         return error
 
     def info(self, text: str):
         if not self.quiet:
-            print(text, file=sys.stdout)
+            self._print(text, sys.stdout)
+
+    def progress(self, done: int, total: int, text: str):
+        """Show ``[done/total] text`` in place of the last progress line (terminals only)."""
+        self.status(f"[{done}/{total}] {text}")
+
+    def status(self, text: str):
+        """Show ``text`` as the progress line (terminals only); the next output replaces it."""
+        if self.quiet or not _is_terminal(sys.stderr):
+            return
+        sys.stderr.write(f"\r\x1b[K{text}")
+        sys.stderr.flush()
+        self._progress_shown = True
 
     def summary(self) -> str:
         text = f"{self.succeeded} {self.verb}, {self.failed} failed"
         if not self.quiet:
-            print(text, file=sys.stdout)
+            self._print(text, sys.stdout)
+        self._clear_progress()
         return text
+
+    def _print(self, text: str, stream):
+        self._clear_progress()
+        print(text, file=stream)
+
+    def _clear_progress(self):
+        if self._progress_shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+            self._progress_shown = False
 
     @property
     def exit_code(self) -> int:
         return EXIT_FAILED if self.failed or self.other_errors else EXIT_OK
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):     # replaced or closed streams
+        return False
 
 
 def internal_error(exc: BaseException, path) -> DerivgenError:

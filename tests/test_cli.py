@@ -6,7 +6,9 @@ CLI alone; the tests at the end run the real pipeline on the shipped problems.
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import sys
 import types
 from pathlib import Path
@@ -30,6 +32,7 @@ class FakePipeline:
 
     def __init__(self):
         self.documents_calls = []
+        self.rendered = []   # ids of the problems derived and rendered, in order
         self.fail_ids: dict[str, BaseException] = {}
         self.documents_error: BaseException | None = None
 
@@ -45,10 +48,18 @@ class FakePipeline:
     def derivation_text(self, derivation):
         return f"Derivation of {derivation.problem.title}"
 
-    def build_documents(self, derivations, out_dir, *, title, meta):
+    def render_problem(self, derivation):
+        self.rendered.append(derivation.problem.id)
+        return self.RenderedProblem(derivation.problem.id, {"solutions": derivation.problem.title})
+
+    @staticmethod
+    def RenderedProblem(id, parts):  # noqa: N802 -- stands in for the class
+        return types.SimpleNamespace(id=id, parts=parts)
+
+    def build_documents(self, problems, out_dir, *, title, meta, cache=None):
         if self.documents_error:
             raise self.documents_error
-        self.documents_calls.append(([d.problem.id for d in derivations], title, meta))
+        self.documents_calls.append(([p.id for p in problems], title, meta))
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         written = {}
@@ -65,7 +76,9 @@ def fake(monkeypatch):
         "derivgen.engine": {"derive": pipeline.derive},
         "derivgen.render.json": {"derivation_json": pipeline.derivation_json},
         "derivgen.render.text": {"derivation_text": pipeline.derivation_text},
-        "derivgen.render.documents": {"build_documents": pipeline.build_documents},
+        "derivgen.render.documents": {"build_documents": pipeline.build_documents,
+                                      "render_problem": pipeline.render_problem,
+                                      "RenderedProblem": pipeline.RenderedProblem},
     }
     for name, attrs in modules.items():
         module = types.ModuleType(name)
@@ -282,6 +295,66 @@ def test_solve_failure_exits_1(capsys, write, fake):
     fake.fail_ids["a"] = DerivgenError("verification failed", line=6)
     code, out, err = run(capsys, "solve", path, "--json")
     assert code == 1 and out == "" and err.startswith(f"{path}:6: verification failed")
+
+
+class TerminalStream(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_only_on_a_terminal(capsys, write, fake, tmp_path, monkeypatch):
+    write("a.yaml", VALID)
+    write("b.yaml", VALID)
+    code, _, err = run(capsys, "build", tmp_path, "-o", tmp_path / "out")
+    assert code == 0 and err == ""                # not a TTY: no progress at all
+    terminal = TerminalStream()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["check", str(tmp_path)]) == 0
+    shown = terminal.getvalue()
+    assert "\r\x1b[K[1/2] checked a.yaml" in shown and "[2/2] checked b.yaml" in shown
+    assert shown.endswith("\r\x1b[K")           # the bar is erased before the shell prompt
+    quiet = TerminalStream()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    assert main(["check", "-q", str(tmp_path)]) == 0
+    assert quiet.getvalue() == ""
+
+
+def test_jobs_must_be_positive(capsys, tmp_path):
+    code, _, err = run(capsys, "check", "-j", "0", tmp_path)
+    assert code == 2 and "positive" in err
+
+
+def test_parallel_outcomes_equal_serial_ones(tmp_path):
+    from derivgen import batch
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(BAD_YAML)
+    files = [SHIPPED[0], broken, *SHIPPED[4:9]]
+    serial = batch.run(batch.render_file, files, jobs=1)
+    parallel = batch.run(batch.render_file, files, jobs=2)
+    assert [o.path for o in parallel] == files
+    assert [o.value for o in parallel] == [o.value for o in serial]
+    assert all(o.ok for i, o in enumerate(parallel) if i != 1)
+    assert parallel[1].error.format() == serial[1].error.format() == (
+        f"{broken}:3: " + serial[1].error.message)
+
+
+def _dies_in_a_worker(path):
+    from derivgen.batch import Outcome
+    if os.getpid() != MAIN_PROCESS:
+        os._exit(1)            # as if killed by the kernel
+    return Outcome(path, path.name)
+
+
+MAIN_PROCESS = os.getpid()
+
+
+def test_a_killed_worker_does_not_stop_the_batch(tmp_path):
+    from derivgen import batch
+
+    files = [tmp_path / f"{n}.yaml" for n in range(4)]
+    outcomes = batch.run(_dies_in_a_worker, files, jobs=2)
+    assert [o.value for o in outcomes] == [f.name for f in files]
 
 
 # ---------------------------------------------------------------------------------------------

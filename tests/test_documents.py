@@ -15,7 +15,8 @@ from sympy import HadamardProduct, MatMul, Trace, Transpose
 from derivgen.errors import DerivgenError
 from derivgen.ir import D, DiffScalar, Elementwise, MatD, differential_symbol
 from derivgen.model import Derivation, Problem, Result, Section, Step, VarSpec
-from derivgen.render.documents import build_documents, document_latex, overfull_boxes
+from derivgen.render.documents import (NUMBER_SLOT, build_documents, document_latex,
+                                       overfull_boxes, render_problem)
 from derivgen.render.prose import check_math, escape_text, sanitize_prose, statement_latex
 from derivgen.render.text import derivation_text
 from derivgen.scope import scope_of
@@ -177,6 +178,19 @@ def test_result_labels_for_conjugate_and_hessian():
     assert r"\nabla^2_{\operatorname{vec}(\mathbf{X})} f = " in source  # X is a matrix
 
 
+def test_rendered_problems_make_the_same_documents_with_their_numbers():
+    odd = f"Calculate $a {NUMBER_SLOT} b$."   # math is kept as written, so the slot too
+    derivations = [bilinear(), sigmoid_layer(), bilinear(statement=odd)]
+    rendered = [render_problem(d) for d in derivations]
+    assert rendered[0].id == "p" and set(rendered[0].parts) == {"worksheet", "solutions", "answers"}
+    for kind in rendered[0].parts:
+        source = document_latex(kind, rendered, title="HW")
+        assert source == document_latex(kind, derivations, title="HW")
+        assert [n for n in range(1, 5) if f"Problem {n}." in source] == [1, 2, 3]
+        if kind != "answers":
+            assert odd in source   # only the number's slot is filled in
+
+
 # --- PDFs -------------------------------------------------------------------------------
 
 @needs_tex
@@ -242,6 +256,32 @@ def test_failed_build_keeps_the_previous_pdf(tmp_path):
     for kind, path in good.items():
         assert path.read_bytes() == before[kind]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+class RecordingCache:
+    """The two calls build_documents makes on a build cache; says "compiled" for ``fresh``."""
+
+    def __init__(self, fresh=()):
+        self.fresh, self.recorded = set(fresh), []
+
+    def compiled(self, tex, source, pdf):
+        return tex.stem in self.fresh and pdf.exists()
+
+    def record_compiled(self, tex, source, pdf):
+        assert tex.read_text() == source and pdf.read_bytes().startswith(b"%PDF")
+        self.recorded.append(tex.stem)
+
+
+@needs_tex
+def test_a_cache_skips_documents_already_compiled(tmp_path):
+    first = RecordingCache()
+    build_documents([bilinear()], tmp_path, cache=first)
+    assert sorted(first.recorded) == ["answers", "solutions", "worksheet"]
+    before = (tmp_path / "solutions.pdf").stat().st_mtime_ns
+    again = RecordingCache(fresh={"solutions"})
+    build_documents([bilinear()], tmp_path, cache=again)
+    assert sorted(again.recorded) == ["answers", "worksheet"]
+    assert (tmp_path / "solutions.pdf").stat().st_mtime_ns == before
 
 
 # --- text -------------------------------------------------------------------------------

@@ -4,9 +4,12 @@
     >>> sorted(paths)                                                        # doctest: +SKIP
     ['answers', 'solutions', 'worksheet']
 
-The LaTeX is written with pylatex and compiled with latexmk in a scratch folder inside
-``out_dir``; each PDF then replaces the old one in one ``os.replace``, so a failed build
-never leaves a truncated PDF nor removes the last good one.  TeX runs without shell escape,
+Each problem is rendered once into a ``RenderedProblem`` (its LaTeX in each document, plain
+strings: what the build cache keeps and what worker processes send back); the documents are
+put together from those.  The LaTeX is written with pylatex and compiled with latexmk, the
+three documents side by side, each in a scratch folder inside ``out_dir``; each PDF then
+replaces the old one in one ``os.replace``, so a failed build never leaves a truncated PDF
+nor removes the last good one.  TeX runs without shell escape,
 with paranoid file access, and with every date and ID pinned so that two builds of the same
 input give byte-identical PDFs.  All text from problem files goes through ``prose``.
 """
@@ -18,6 +21,8 @@ import re
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from pylatex import Document, NoEscape, Package
@@ -36,36 +41,81 @@ WORK_SPACE = "7cm"
 LATEX_TIMEOUT = 300  # seconds per document
 
 
-def build_documents(derivations, out_dir, *, title: str = "Matrix calculus",
-                    meta: dict | None = None) -> dict[str, Path]:
+#: Stands for a problem's number in a ``RenderedProblem``; the document puts the number in.
+#: Only its first occurrence is replaced: the heading comes before any text of the problem.
+NUMBER_SLOT = "<<number>>"
+
+
+@dataclass(frozen=True)
+class RenderedProblem:
+    """One problem's LaTeX in each document (``parts[kind]``), its number left as NUMBER_SLOT."""
+
+    id: str
+    parts: dict
+
+    def latex(self, kind: str, number: int) -> str:
+        return self.parts[kind].replace(NUMBER_SLOT, str(number), 1)
+
+
+def render_problem(derivation) -> RenderedProblem:
+    """The problem's part of every document; DerivgenError (at the problem's file) if unsafe."""
+    return RenderedProblem(derivation.problem.id,
+                           {kind: problem_latex(kind, NUMBER_SLOT, derivation) for kind in KINDS})
+
+
+def build_documents(problems, out_dir, *, title: str = "Matrix calculus",
+                    meta: dict | None = None, cache=None) -> dict[str, Path]:
     """Write ``{worksheet,solutions,answers}.tex`` into ``out_dir`` and compile each to PDF.
 
-    ``meta`` may hold ``course`` and ``date`` (printed under the title).  Returns the PDF
-    paths by kind.  Raises DerivgenError on unsafe problem text or a LaTeX failure (with the
-    relevant lines of the log); the previous PDFs are then left untouched.
+    ``problems`` are derivations or ``RenderedProblem``s, in order.  ``meta`` may hold
+    ``course`` and ``date`` (printed under the title).  With a ``cache`` (see
+    ``derivgen.cache.BuildCache``), a document whose ``.tex`` is the one last compiled to its
+    still present PDF is not compiled again.  Returns the PDF paths by kind.  Raises
+    DerivgenError on unsafe problem text or a LaTeX failure (with the relevant lines of the
+    log); the previous PDFs are then left untouched.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    derivations = list(derivations)
-    sources = {kind: document_latex(kind, derivations, title=title, meta=meta)
-               for kind in KINDS}
-    paths = {}
-    for kind, source in sources.items():
-        _write_atomically(out_dir / f"{kind}.tex", source)
-        paths[kind] = compile_pdf(out_dir / f"{kind}.tex")
+    rendered = [_rendered(problem) for problem in problems]
+    paths, stale = {}, {}
+    for kind in KINDS:
+        source = document_latex(kind, rendered, title=title, meta=meta)
+        tex = out_dir / f"{kind}.tex"
+        _write_atomically(tex, source)
+        paths[kind] = out_dir / f"{kind}.pdf"
+        if cache is None or not cache.compiled(tex, source, paths[kind]):
+            stale[kind] = source
+    # One latexmk per document, side by side: pdflatex is single-threaded.
+    with ThreadPoolExecutor(max_workers=max(1, len(stale))) as pool:
+        runs = {kind: pool.submit(compile_pdf, out_dir / f"{kind}.tex") for kind in stale}
+    failures = []
+    for kind, run in runs.items():
+        try:
+            run.result()
+        except DerivgenError as err:
+            failures.append(err)
+            continue
+        if cache is not None:
+            cache.record_compiled(out_dir / f"{kind}.tex", stale[kind], paths[kind])
+    if failures:
+        raise failures[0]
     return paths
 
 
-def document_latex(kind: str, derivations, *, title: str, meta: dict | None = None) -> str:
+def document_latex(kind: str, problems, *, title: str, meta: dict | None = None) -> str:
     """The LaTeX source of one document: ``kind`` is worksheet, solutions or answers."""
     doc = _new_document()
     doc.append(NoEscape(_title_block(title, SUBTITLES[kind], meta or {})))
-    for number, derivation in enumerate(derivations, start=1):
-        doc.append(NoEscape(problem_latex(kind, number, derivation)))
+    for number, problem in enumerate(problems, start=1):
+        doc.append(NoEscape(_rendered(problem).latex(kind, number)))
     return doc.dumps() + "\n"
 
 
-def problem_latex(kind: str, number: int, derivation) -> str:
+def _rendered(problem) -> RenderedProblem:
+    return problem if isinstance(problem, RenderedProblem) else render_problem(problem)
+
+
+def problem_latex(kind: str, number: int | str, derivation) -> str:
     """One problem's part of a document; errors name the problem's file."""
     render = {"worksheet": worksheet_problem, "solutions": solution_problem,
               "answers": answer_problem}[kind]
@@ -80,8 +130,7 @@ def check_renderable(derivation) -> None:
 
     Lets a batch build drop one problem with unsafe prose and still build the others.
     """
-    for kind in KINDS:
-        problem_latex(kind, 1, derivation)
+    render_problem(derivation)
 
 
 def _new_document() -> Document:

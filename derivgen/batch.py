@@ -1,0 +1,138 @@
+"""Deriving many problem files, in worker processes when there are enough of them.
+
+A job turns one file into an ``Outcome``: its value (a derivation, or its rendered LaTeX)
+or the error to report, never an exception, so that one broken problem does not stop the
+batch and a worker sends back only picklable data.  Outcomes come back in the order of the
+files, whatever the number of workers.
+
+    >>> outcomes = run(render_file, files, jobs=2)               # doctest: +SKIP
+    >>> [o.ok for o in outcomes]                                 # doctest: +SKIP
+    [True, True, False]
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .errors import DerivgenError
+from .report import internal_error
+
+#: Fewer files than this are derived in this process: forking workers and sending the
+#: results back costs more than it saves on a few problems (see bench/run.py).
+PARALLEL_MIN = 6
+
+
+@dataclass
+class Outcome:
+    """What became of one file: ``value``, or ``error`` (and, for a bug, ``trace``)."""
+
+    path: Path
+    value: object = None
+    error: DerivgenError | None = None
+    trace: str | None = None     # the traceback of an internal error, for DERIVGEN_DEBUG
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def derive_file(path) -> Outcome:
+    """Load and derive one file; its Derivation, or the error located in the file."""
+    return _guarded(path, lambda problem, derivation: derivation)
+
+
+def check_file(path) -> Outcome:
+    """Load and derive one file; nothing to send back but success or the error."""
+    return _guarded(path, lambda problem, derivation: None)
+
+
+def render_file(path) -> Outcome:
+    """Load, derive and render one file; its ``RenderedProblem`` (plain strings, picklable)."""
+    def render(problem, derivation):
+        from .render.documents import render_problem
+        return render_problem(derivation)
+    return _guarded(path, render)
+
+
+def _guarded(path, finish) -> Outcome:
+    from .problem import load_problem
+    path = Path(path)
+    problem = None
+    try:
+        problem = load_problem(path)
+        from .engine import derive
+        return Outcome(path, finish(problem, derive(problem)))
+    except DerivgenError as exc:
+        if problem is not None and exc.line is None:
+            # The engine did not know the line: the function is the likeliest culprit.
+            exc.located(line=problem.line_of("function"))
+        return Outcome(path, error=exc.located(file=str(path)))
+    except Exception as exc:  # noqa: BLE001 -- one problem's bug must not stop the batch
+        return Outcome(path, error=internal_error(exc, path), trace=traceback.format_exc())
+
+
+def default_jobs() -> int:
+    """One worker per CPU that other processes are not using right now: on a machine whose
+    other cores are busy, workers only add start-up work and contention."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:          # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, cpus - _other_running_processes())
+
+
+def _other_running_processes() -> int:
+    try:  # Linux: the 4th field is "running/total" at this instant, this process included
+        running = Path("/proc/loadavg").read_text().split()[3].split("/")[0]
+        return max(0, int(running) - 1)
+    except (OSError, IndexError, ValueError):
+        try:
+            return int(os.getloadavg()[0])
+        except (AttributeError, OSError):
+            return 0
+
+
+def run(job: Callable[[Path], Outcome], paths, *, jobs: int | None = None,
+        done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """``job`` on every path, in order; ``done`` is called with each outcome as it is known.
+
+    ``jobs``: number of worker processes (None: one per idle CPU, and only for PARALLEL_MIN
+    files or more; 1: in this process).  Workers are forked once the first file is done here, so
+    they start with SymPy loaded and warm.
+    """
+    paths = list(paths)
+    if jobs is None:
+        jobs = default_jobs() if len(paths) >= PARALLEL_MIN else 1
+    jobs = min(jobs, len(paths) - 1) if _can_fork() else 1
+    outcomes: list[Outcome] = []
+
+    def finish(outcome: Outcome):
+        outcomes.append(outcome)
+        if done:
+            done(outcome)
+
+    # The first file in this process: it also warms up what every worker would otherwise
+    # build again (the LaTeX grammar's tables, NumPy and the verifier, SymPy's caches).
+    for path in paths[:1] if jobs > 1 else paths:
+        finish(job(path))
+    if jobs > 1:
+        try:
+            with ProcessPoolExecutor(max_workers=jobs,
+                                     mp_context=multiprocessing.get_context("fork")) as pool:
+                for outcome in pool.map(job, paths[1:]):
+                    finish(outcome)
+        except BrokenProcessPool:   # a worker was killed (out of memory?): go on in here
+            for path in paths[len(outcomes):]:
+                finish(job(path))
+    return outcomes
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
