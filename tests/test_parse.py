@@ -184,6 +184,7 @@ def test_kronecker_with_scalar_factors():
     assert parse(r"(t\mathbf{S}\mathbf{a}) \otimes \mathbf{b}") == \
         t * kronecker_product(S * a, b)
     assert parse(r"(2\mathbf{a}) \otimes (t\mathbf{b})") == 2 * t * kronecker_product(a, b)
+    assert parse(r"\mathbf{a} \otimes (t\mathbf{b})^T") == t * kronecker_product(a, b.T)
 
 
 def test_bars_around_matrix_terms_and_after_a_function():

@@ -383,7 +383,7 @@ def problems(draw, source="formulas"):
 
 # ---- (a) round trip -----------------------------------------------------------------------
 
-@settings(max_examples=300, deadline=None, derandomize=True)
+@settings(max_examples=1000, deadline=None, derandomize=True)
 @given(FORMULAS)
 def test_parse_print_parse_round_trip(latex):
     expr = parse_latex(latex, SCOPE)
@@ -398,7 +398,7 @@ def test_parse_print_parse_round_trip(latex):
 
 # ---- (b) every random problem derives and verifies ----------------------------------------
 
-@settings(max_examples=150, deadline=None, derandomize=True,
+@settings(max_examples=200, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.filter_too_much])
 @given(problems())
 def test_random_problem_derives_and_verifies(case):
@@ -409,7 +409,7 @@ def test_random_problem_derives_and_verifies(case):
     assert [r.wrt for r in derivation.results] == wrt
 
 
-@settings(max_examples=80, deadline=None, derandomize=True)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(problems("blocks"))
 def test_single_block_derives_and_verifies(case):
     latex, wrt, _ = case
@@ -468,7 +468,7 @@ RANDOM_LATEX = st.lists(st.one_of(st.sampled_from(TOKENS), _command(), st.text(m
                         max_size=12).map("".join)
 
 
-@settings(max_examples=400, deadline=None, derandomize=True)
+@settings(max_examples=1000, deadline=None, derandomize=True)
 @given(st.one_of(mutated(FORMULAS), RANDOM_LATEX))
 def test_parse_latex_fuzz_raises_only_derivgen_error(text):
     try:

@@ -400,6 +400,9 @@ def written_transpose(x):
 
 def scalar_and_matrix(x):
     """``2tAB`` -> ``(2t, AB)``: the scalar factors of a matrix product, and the rest."""
+    if isinstance(x, Transpose):
+        c, inner = scalar_and_matrix(x.arg)
+        return c, (x if c == 1 else written_transpose(inner))
     if not isinstance(x, MatMul):
         return 1, x
     scalars = [f for f in x.args if is_scalar(f)]
