@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """derivgen benchmark: every figure of the performance targets, in one run.
 
-    python3 bench/run.py            # full run (a few minutes on 2 cores)
+    python3 bench/run.py            # full run (about 40 s on 2 idle cores)
     python3 bench/run.py --quick    # one timing per problem, one build of each kind
 
 Reports, each against its target:
