@@ -42,9 +42,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from derivgen.engine import derive, parse_problem_function  # noqa: E402
+from derivgen.engine import derive, inlined_function  # noqa: E402
 from derivgen.problem import load_problem  # noqa: E402
-from derivgen.scope import scope_of  # noqa: E402
 
 PROBLEMS = ROOT / "problems"
 LATEXMK = ["latexmk", "-norc", "-pdf", "-interaction=nonstopmode", "-halt-on-error",
@@ -240,8 +239,7 @@ def sympy_side_by_side(paths):
         if len(problem.wrt) != 1 or not problem.variables[problem.wrt[0]].shape:
             continue  # a single matrix/vector variable only
         derivation = derive(problem)
-        scope = scope_of(problem)
-        function = parse_problem_function(problem, scope)
+        scope, function = inlined_function(problem)
         symbol = scope.symbols[problem.wrt[0]]
         start = time.perf_counter()
         try:

@@ -79,6 +79,13 @@ def require_dependence(problem: Problem, ctx: DiffContext, function) -> None:
                             file=problem.path, line=problem.line_of("function"))
 
 
+def inlined_function(problem: Problem):
+    """``(scope, f)`` with every ``where:`` intermediate substituted: f in the variables alone."""
+    scope = scope_of(problem)
+    parse_where(problem, scope, [], _parsed, links=False)
+    return scope, parse_problem_function(problem, scope)
+
+
 def parse_problem_function(problem: Problem, scope: Scope):
     """The function, its ``where:`` names already in ``scope``, checked to be scalar."""
     from .parse import parse_function
