@@ -93,19 +93,21 @@ def conjugated_name(name: str) -> str | None:
     return name[:-1] if name.endswith(CONJUGATE_MARK) else None
 
 
-class MatD(MatrixExpr):
-    """Unevaluated differential ``d(E)`` of a matrix expression ``E``."""
+class UnaryMatrix(MatrixExpr):
+    """A matrix node of one argument ``arg``, with the argument's shape unless it says else."""
 
     def __new__(cls, arg):
         return Basic.__new__(cls, arg)
 
-    @property
-    def arg(self):
-        return self.args[0]
+    arg = property(lambda self: self.args[0])
 
     @property
     def shape(self):
         return self.arg.shape
+
+
+class MatD(UnaryMatrix):
+    """Unevaluated differential ``d(E)`` of a matrix expression ``E``."""
 
     def _eval_transpose(self):
         return None
@@ -163,19 +165,8 @@ class ScalarFunc(Expr):
     order = property(lambda self: int(self.args[3]))
 
 
-class Softmax(MatrixExpr):
+class Softmax(UnaryMatrix):
     """``softmax(A)``: each column of ``e^A`` divided by its sum, ``e^a / (1^T e^a)``."""
-
-    def __new__(cls, arg):
-        return Basic.__new__(cls, arg)
-
-    @property
-    def arg(self):
-        return self.args[0]
-
-    @property
-    def shape(self):
-        return self.arg.shape
 
 
 class AsScalar(Expr):
@@ -210,17 +201,10 @@ def depends_on(expr, symbols) -> bool:
     return any(s in atoms for s in symbols)
 
 
-class Gradient(MatrixExpr):
+class Gradient(UnaryMatrix):
     """$\\partial f/\\partial \\mathbf{U}$ of an intermediate ``U``, a name in a chain rule."""
 
-    def __new__(cls, of):
-        return Basic.__new__(cls, of)
-
     of = property(lambda self: self.args[0])
-
-    @property
-    def shape(self):
-        return self.of.shape
 
 
 #: The differentials of variables and intermediates: what a trace term ends with.

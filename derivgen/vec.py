@@ -13,16 +13,11 @@ from __future__ import annotations
 from sympy import Basic, Expr, MatrixExpr, sympify
 from sympy.core.symbol import Str
 
+from .ir import UnaryMatrix
 
-class Vec(MatrixExpr):
+
+class Vec(UnaryMatrix):
     """$\\operatorname{vec}(\\mathbf{A})$: an ``(m n) x 1`` column."""
-
-    def __new__(cls, arg):
-        return Basic.__new__(cls, arg)
-
-    @property
-    def arg(self):
-        return self.args[0]
 
     @property
     def shape(self):
