@@ -221,3 +221,16 @@ def test_no_change_rebuild_does_not_import_sympy(tmp_path, folder):
     assert main(["build", str(folder), "-o", str(tmp_path / "plain"), "-q", "--no-cache"]) == 0
     for name, data in pdfs.items():
         assert (out_dir / name).read_bytes() == data == (tmp_path / "plain" / name).read_bytes()
+
+
+def test_a_problem_that_cannot_be_typeset_is_left_out(capsys, folder, counted):
+    unsafe = folder / "zz-unsafe.yaml"
+    unsafe.write_text((folder / f"{SAMPLE[0]}.yaml").read_text()
+                      .replace("statement: >-", "statement: >-\n  $\\def\\x{}$"))
+    out_dir = folder.parent / "out"
+    assert main(["build", str(folder), "-o", str(out_dir), "-j", "1"]) == 1
+    out, err = capsys.readouterr()
+    assert err.startswith(f"{unsafe}:") and r"\def" in err
+    assert "3 built, 1 failed" in out
+    assert r"\def" not in (out_dir / "solutions.tex").read_text()
+    assert sorted(counted.compiled) == ["answers", "solutions", "worksheet"]

@@ -86,8 +86,14 @@ def build_documents(problems, out_dir, *, title: str = "Matrix calculus",
         if cache is None or not cache.compiled(tex, source, paths[kind]):
             stale[kind] = source
     # One latexmk per document, side by side: pdflatex is single-threaded.
-    with ThreadPoolExecutor(max_workers=max(1, len(stale))) as pool:
-        runs = {kind: pool.submit(compile_pdf, out_dir / f"{kind}.tex") for kind in stale}
+    pool = ThreadPoolExecutor(max_workers=max(1, len(stale)))
+    runs = {kind: pool.submit(compile_pdf, out_dir / f"{kind}.tex") for kind in stale}
+    try:
+        pool.shutdown(wait=True)
+    except KeyboardInterrupt:
+        # Ctrl-C stopped latexmk too: let each run remove its scratch folder, then stop.
+        pool.shutdown(wait=True)
+        raise
     failures = []
     for kind, run in runs.items():
         try:
