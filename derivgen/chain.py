@@ -20,7 +20,7 @@ from functools import partial
 from sympy import MatAdd, MatMul, MatrixSymbol, Trace, Transpose, ZeroMatrix
 
 from .errors import DerivgenError
-from .ir import D, Gradient, depends_on, differential_symbol, is_one_by_one
+from .ir import D, Gradient, depends_on, differential_symbol, is_one_by_one, is_zero
 from .rules.simplify import textbook
 from .sums import Sample, free_indices, summed
 
@@ -98,7 +98,7 @@ def link_start(link, counts):
 
 def total(parts, like):
     """The sum of gradient contributions, in textbook form (zero if there are none)."""
-    parts = [p for p in parts if p is not None and not isinstance(p, ZeroMatrix) and p != 0]
+    parts = [p for p in parts if p is not None and not is_zero(p)]
     if not parts:
         return ZeroMatrix(*like.shape) if like.is_Matrix else 0
     return textbook(MatAdd(*parts).doit(deep=False) if like.is_Matrix and len(parts) > 1

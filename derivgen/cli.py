@@ -21,7 +21,7 @@ from pathlib import Path
 from . import __version__
 from .cache import BuildCache
 from .errors import DerivgenError
-from .problem import PathError, expand_paths, load_problem
+from .problem import PathError, expand_paths
 from .report import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Report, debug_enabled, internal_error
 
 DEFAULT_TITLE = "Matrix calculus problems"

@@ -6,23 +6,21 @@ Finding the steps is this module's job; rendering them is ``render/``'s.
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import partial
 
-from sympy import Add, Identity, MatAdd, MatMul, Mul, S, Symbol, Trace, Transpose, ZeroMatrix, preorder_traversal
+from sympy import Add, Identity, MatAdd, MatMul, Mul, S, Symbol, Trace, Transpose, ZeroMatrix
 
+from .chain import Chain, link_start, parse_where, total
 from .errors import DerivgenError
-from .ir import D, MatD, ScalarD, differential_symbol, is_one_by_one
+from .ir import D, Gradient, MatD, ScalarD, differential_symbol, is_one_by_one, is_zero
 from .model import Derivation, Problem, Result, Section, Step
 from .rules.differential import DiffContext, Rule, expand_differential
-from .rules.trace import (COLLECT, GRADIENT_FORM, SUM_INTO_TRACE, TRACE_OF_SCALAR, TraceTerm,
-                          gradient_of, needs_trace_wrap, rewrite_once, scaled, terms_of)
-from .sums import free_indices, summed
-from .scope import Scope, scope_of
-from .chain import Chain, link_start, parse_where, total
-from .ir import Gradient
 from .rules.simplify import textbook
 from .rules.softmax import rewrite_under_d
-from .strategies import exhaust, tidy
+from .rules.trace import (COLLECT, GRADIENT_FORM, SUM_INTO_TRACE, TRACE_OF_SCALAR, TraceTerm,
+                          gradient_of, needs_trace_wrap, rewrite_once, scaled, terms_of)
+from .scope import Scope, scope_of
+from .strategies import exhaust, outermost, tidy
+from .sums import free_indices, summed
 
 
 def derive(problem: Problem) -> Derivation:
@@ -107,17 +105,9 @@ def _parsed(parse, text, scope, problem, line):
         raise error.located(problem.path, line)
 
 
-def _outermost_differentials(expr):
-    walk = preorder_traversal(expr)
-    for node in walk:
-        if isinstance(node, (MatD, ScalarD)):
-            walk.skip()
-            yield node
-
-
 def expand_once(expr, ctx: DiffContext):
     """Rewrite every outermost ``d(.)`` one level; ``(expr, rules)`` or None when done."""
-    nodes = list(dict.fromkeys(_outermost_differentials(expr)))
+    nodes = outermost(expr, (MatD, ScalarD))
     if not nodes:
         return None
     replacements, rules = {}, []
@@ -131,15 +121,19 @@ def expand_once(expr, ctx: DiffContext):
 def differential_section(function, ctx: DiffContext) -> Section:
     """$df = d(f) = \\dots$ until no ``d(.)`` is left."""
     start = D(function)
-    steps, before = [], start
-    state = (start, [])
-    for state in exhaust(lambda s: expand_once(s[0], ctx), state):
-        after, rules = state
-        steps.append(Step(_names(rules), _identities(rules), before, after))
-        before = after
+    steps = expansion_steps(start, ctx)
     if not steps:
         raise DerivgenError("f does not depend on the variables in wrt")
-    return Section("Differential", Symbol("df"), start, tuple(_merge_silent(steps)))
+    return Section("Differential", Symbol("df"), start, tuple(steps))
+
+
+def expansion_steps(start, ctx: DiffContext) -> list:
+    """The steps from ``start`` until no ``d(.)`` is left, one level of each a step."""
+    steps, before = [], start
+    for after, rules in exhaust(lambda s: expand_once(s[0], ctx), (start, [])):
+        steps.append(Step(_names(rules), _identities(rules), before, after))
+        before = after
+    return _merge_silent(steps)
 
 
 def backpropagate(chain: Chain, gradients: dict, ctx: DiffContext, scope: Scope):
@@ -149,11 +143,11 @@ def backpropagate(chain: Chain, gradients: dict, ctx: DiffContext, scope: Scope)
     gradients ($\\partial f/\\partial \\mathbf{W}_2 = \\sum_i \\partial f/\\partial \\mathbf{a}_{2,i}\\,
     \\mathbf{h}_{1,i}^T$); ``chain.gradients`` gets each link's gradient, inlined.
     """
-    found = {v: [g] for v, g in gradients.items() if not _is_zero(g)}
+    found = {v: [g] for v, g in gradients.items() if not is_zero(g)}
     sections = []
     for link in reversed(chain.links):
         gradient = total(found.pop(link, []), link)
-        if _is_zero(gradient):
+        if is_zero(gradient):
             continue
         chain.gradients[Gradient(link)] = chain.concrete(gradient)
         chain.shown.append((Gradient(link), gradient))
@@ -175,14 +169,10 @@ def link_section(link, chain: Chain, ctx: DiffContext, scope: Scope):
     substituted = summed(Trace(MatMul(Transpose(Gradient(link)), D(chain.definitions[link]))),
                          sums)
     inner = DiffContext({k: d for k, d in ctx.differentials.items() if k != link})
-    steps, before = [], substituted
-    for after, rules in exhaust(lambda s: expand_once(s[0], inner), (substituted, [])):
-        steps.append(Step(_names(rules), _identities(rules), before, after))
-        before = after
-    trace, parts = trace_section(before, inner)
-    parts = {k: g for k, g in parts.items() if not _is_zero(g)}
-    return Section("Chain rule", start, substituted,
-                   tuple(_merge_silent(steps)) + trace.steps), parts
+    steps = expansion_steps(substituted, inner)
+    trace, parts = trace_section(steps[-1].after if steps else substituted, inner)
+    parts = {k: g for k, g in parts.items() if not is_zero(g)}
+    return Section("Chain rule", start, substituted, tuple(steps) + trace.steps), parts
 
 
 def _read_off(link, gradient, parts, shared, scope):
@@ -198,10 +188,6 @@ def _read_off(link, gradient, parts, shared, scope):
         else:
             read.append(f"${name} = {to_latex(part, scope)}$")
     return f"With {given}, this gives " + ", ".join(read) + "."
-
-
-def _is_zero(value):
-    return isinstance(value, ZeroMatrix) or value == 0
 
 
 def _merge_silent(steps):
@@ -282,17 +268,18 @@ COLLECT_UNDER_SUMS = Rule(f"{COLLECT.name}, {SUM_INTO_TRACE.name}", SUM_INTO_TRA
 
 
 def _own_sums(mine, dvar):
-    """The sums a per-sample differential ``da_i`` stays under: $\\sum_i tr(G_i^T da_i)$."""
+    """The sums a per-sample differential ``da_i`` stays under ($\\sum_i tr(G_i^T da_i)$),
+    and for each term the sums that go into the trace."""
     own = free_indices(dvar)
-    bindings = {b for t in mine for b in t.sums if b[0] in own}
-    return sorted(bindings, key=str), own
+    outer = {b for t in mine for b in t.sums if b[0] in own}
+    inner = [[b for b in t.sums if b[0] not in own] for t in mine]
+    return sorted(outer, key=str), inner
 
 
 def _show_collected(collected):
     parts = []
     for mine, _, dvar in collected:
-        outer, own = _own_sums(mine, dvar)
-        inner = [[b for b in t.sums if b[0] not in own] for t in mine]
+        outer, inner = _own_sums(mine, dvar)
         if len({(t.coeff, t.left) for t in mine}) <= 1 and not any(inner):
             parts.extend(t.expr() for t in mine)  # nothing to collect: Add did it
             continue
@@ -308,14 +295,14 @@ def _show_collected(collected):
 
 
 def _collect_rules(collected):
-    summing = any(t.sums for mine, _, _ in collected for t in mine)
-    return COLLECT_UNDER_SUMS if summing else COLLECT
+    into_trace = any(any(_own_sums(mine, dvar)[1]) for mine, _, dvar in collected)
+    return COLLECT_UNDER_SUMS if into_trace else COLLECT
 
 
 def _show_gradients(collected):
     parts = []
     for mine, gradient, dvar in collected:
-        if gradient == 0 or isinstance(gradient, ZeroMatrix):
+        if is_zero(gradient):
             continue
         outer, _ = _own_sums(mine, dvar)
         if dvar.is_Matrix:

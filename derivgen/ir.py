@@ -19,7 +19,7 @@ Variables are ``MatrixSymbol`` (a vector of length m is ``m x 1``) or, for scala
 
 from __future__ import annotations
 
-from sympy import Basic, Expr, Integer, MatrixExpr, MatrixSymbol, Symbol
+from sympy import Basic, Expr, Integer, MatrixExpr, MatrixSymbol, Symbol, ZeroMatrix
 from sympy.core.symbol import Str
 
 from .sums import Sample, SampleDiff
@@ -193,6 +193,11 @@ def _str(value):
 
 def is_one_by_one(expr) -> bool:
     return isinstance(expr, MatrixExpr) and expr.shape == (1, 1)
+
+
+def is_zero(expr) -> bool:
+    """A zero scalar or zero matrix: a gradient or a term that contributes nothing."""
+    return isinstance(expr, ZeroMatrix) or expr == 0
 
 
 def depends_on(expr, symbols) -> bool:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from sympy import MatrixSymbol, Symbol, preorder_traversal
+from sympy import MatrixSymbol, Symbol
 
 from .ir import MatD, ScalarD
+from .strategies import outermost
 from .sums import MatSampleSum, SampleSum
 from .render.numpy import to_numpy
 
@@ -31,7 +32,7 @@ def evaluate(expr, env: dict, dims: dict, functions: dict | None = None):
     ``functions`` binds generic functions' callables (``g``, ``g_prime``, ...).
     """
     sums = _sums_of_differentials(expr)
-    nodes = _outermost(expr, (MatD, ScalarD)) if not sums else []
+    nodes = outermost(expr, (MatD, ScalarD)) if not sums else []
     if sums or nodes:
         placeholders = {}
         env = dict(env)
@@ -53,18 +54,8 @@ def evaluate(expr, env: dict, dims: dict, functions: dict | None = None):
 
 def _sums_of_differentials(expr):
     """The outermost sums over samples that hold a ``d(.)``: evaluated sample by sample."""
-    return [node for node in _outermost(expr, (SampleSum, MatSampleSum))
+    return [node for node in outermost(expr, (SampleSum, MatSampleSum))
             if node.atoms(MatD, ScalarD)]
-
-
-def _outermost(expr, kinds) -> list:
-    """The outermost nodes of ``kinds`` in ``expr``, each once, in a fixed order."""
-    found, walk = {}, preorder_traversal(expr)
-    for node in walk:
-        if isinstance(node, kinds):
-            walk.skip()
-            found[node] = None
-    return list(found)
 
 
 def _sum_over_samples(node, env, dims, functions):

@@ -81,13 +81,14 @@ def indexed_name(name: str, index) -> str:
 
 
 #: Names a problem may give its function in an ``\ell(...) =`` prefix, as LaTeX.
-FUNCTION_NAMES = {"f": "f", "\\ell": "\\ell", "L": "L", "J": "J", "E": "E", "g": "g", "h": "h"}
+FUNCTION_NAMES = {"f", "\\ell", "L", "J", "E", "g", "h"}
 
 
 def function_name(text: str) -> str:
     """``\\ell = ...`` or ``\\ell(\\mathbf{W}) = ...`` -> ``\\ell``; otherwise ``f``."""
     found = re.match(r"\s*(\\ell|[A-Za-z])\s*(\(|\\left\s*\(|=)", text or "")
-    return FUNCTION_NAMES.get(found.group(1), "f") if found and "=" in text else "f"
+    name = found.group(1) if found and "=" in text else "f"  # g(x) alone is a function call
+    return name if name in FUNCTION_NAMES else "f"
 
 
 def scope_of(problem: Problem) -> Scope:

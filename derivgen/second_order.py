@@ -14,15 +14,15 @@ from __future__ import annotations
 from sympy import MatAdd, MatMul, Mul, S, ZeroMatrix
 
 from .convexity import convexity_remark
-from .engine import _identities, _merge_silent, _names, expand_once
+from .engine import _identities, _merge_silent, _names, expansion_steps
 from .errors import DerivgenError
-from .ir import D, DiffScalar, DiffSymbol, differential_symbol
+from .ir import D, DiffScalar, DiffSymbol, differential_symbol, is_zero
 from .model import Result, Section, Step
 from .rules.differential import DiffContext
 from .rules.hessian import (GRADIENT_NAMED, HESSIAN, KRONECKER_SUM, collect_kronecker,
                             in_terms_of_gradient, jacobian, ones_times_diag, vec_terms)
 from .rules.simplify import textbook
-from .strategies import bottom_up, exhaust
+from .strategies import bottom_up
 from .vec import HessianArray, Named, Vec
 
 SECOND_DIFFERENTIAL = "Second differential"
@@ -76,9 +76,6 @@ def hessian_sections(gradient, var, scope):
     return [Section(SECOND_DIFFERENTIAL, lhs, start, tuple(steps), conclusion)], hessian
 
 
-def _is_zero(expr) -> bool:
-    return expr == 0 or isinstance(expr, ZeroMatrix)
-
 
 def second_differential_steps(gradient, var, dvar) -> list:
     """$d(\\mathbf{G}) = \\dots$ until no ``d(.)`` is left."""
@@ -88,10 +85,7 @@ def second_differential_steps(gradient, var, dvar) -> list:
     if not ctx.depends(gradient):  # a linear f: the gradient is constant
         before = ZeroMatrix(*gradient.shape) if gradient.is_Matrix else S.Zero
         steps.append(Step("the gradient is constant", "", start, before))
-    for after, rules in exhaust(lambda s: expand_once(s[0], ctx), (before, [])):
-        steps.append(Step(_names(rules), _identities(rules), before, after))
-        before = after
-    return _merge_silent(steps)
+    return _merge_silent(steps + expansion_steps(before, ctx))
 
 
 def _gradient_differential_latex(var, scope, vec=False):
@@ -102,7 +96,7 @@ def _gradient_differential_latex(var, scope, vec=False):
 
 def read_off(dgrad, var, dvar):
     """$\\mathbf{H}$ with $d(\\nabla f) = \\mathbf{H}\\,d\\mathbf{x}$ (a vector or a scalar)."""
-    if _is_zero(dgrad):
+    if is_zero(dgrad):
         return ZeroMatrix(var.rows, var.rows) if var.is_Matrix else S.Zero
     if var.is_Matrix:
         return bottom_up(ones_times_diag, textbook(jacobian(dgrad, dvar)))
@@ -115,7 +109,7 @@ def vectorization(dgrad, var, dvar, scope):
     size = var.rows * var.cols
     start = Vec(dgrad)
     steps = []
-    if _is_zero(dgrad):
+    if is_zero(dgrad):
         hessian = ZeroMatrix(size, size)
         steps.append(Step("vec of zero", "", start, ZeroMatrix(size, 1)))
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sympy import Add, HadamardProduct, MatAdd, MatMul, Mul
+from sympy import Add, HadamardProduct, MatAdd, MatMul, Mul, preorder_traversal
 
 
 def bottom_up(rule, expr):
@@ -13,6 +13,16 @@ def bottom_up(rule, expr):
     if any(a is not b for a, b in zip(args, expr.args)):
         expr = expr.func(*args)
     return rule(expr)
+
+
+def outermost(expr, kinds) -> list:
+    """The outermost nodes of ``kinds`` in ``expr``, each once, in a fixed order."""
+    found, walk = {}, preorder_traversal(expr)
+    for node in walk:
+        if isinstance(node, kinds):
+            walk.skip()
+            found[node] = None
+    return list(found)
 
 
 def flatten_node(expr):

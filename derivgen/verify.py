@@ -172,10 +172,13 @@ def verify(derivation: Derivation, seed: int = 0) -> Derivation:
             if section.title in SECOND_ORDER_TITLES:
                 _check_second_order_steps(derivation, section, inst)
                 continue
-            # a chain-rule section is an equation for one term of df, the one it starts with
-            reference = expected if section.lhs == DF else as_number(inst.value(section.lhs))
-            for rule, after in [("start", section.start)] + \
-                    [(step.rule, step.after) for step in section.steps]:
+            checks = [(step.rule, step.after) for step in section.steps]
+            if section.lhs == DF:  # its start is d(f) or the previous section's end
+                reference = expected
+            else:  # a chain-rule section: an equation for the term of df it starts with
+                reference = as_number(inst.value(section.lhs))
+                checks.insert(0, ("start", section.start))
+            for rule, after in checks:
                 got = as_number(inst.value(after))
                 if not _close(got, reference, 1e-5):
                     raise _failure(problem, f"verification failed at the step "

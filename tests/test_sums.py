@@ -66,36 +66,6 @@ def test_sum_errors(written, message):
     assert message in caught.value.message
 
 
-def test_an_indexed_family_is_not_a_wrt(write):
-    from derivgen.problem import load_problem
-    path = write("p.yaml", r"""
-        title: t
-        variables:
-          x: {shape: [n], index: i}
-          w: {shape: [n]}
-        function: '\sum_{i=1}^{N} \mathbf{w}^T\mathbf{x}_i'
-        wrt: x
-    """)
-    with pytest.raises(DerivgenError) as caught:
-        load_problem(path)
-    assert "samples" in caught.value.message and caught.value.line == 6
-
-
-def test_index_must_be_a_letter(write):
-    from derivgen.problem import load_problem
-    path = write("p.yaml", r"""
-        title: t
-        variables:
-          x: {shape: [n], index: 12}
-          w: {shape: [n]}
-        function: '\mathbf{w}^T\mathbf{w}'
-        wrt: w
-    """)
-    with pytest.raises(DerivgenError) as caught:
-        load_problem(path)
-    assert "one letter" in caught.value.message and caught.value.line == 3
-
-
 def test_json_of_samples_evaluates_as_a_grader_would(run_cli):
     path = "tests/fixtures/derive/samples-least-squares.yaml"
     done = run_cli("solve", path, "--json")

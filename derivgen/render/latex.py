@@ -306,14 +306,10 @@ class LectureLatexPrinter:
 
     # --- functions -----------------------------------------------------------------------
 
-    def _print_trace(self, expr):
-        return f"\\operatorname{{tr}}({self.text(expr.arg)})", ATOM
-
-    def _print_diag(self, expr):
-        return f"\\operatorname{{diag}}({self.text(expr.args[0])})", ATOM
-
-    def _print_vec(self, expr):
-        return f"\\operatorname{{vec}}({self.text(expr.arg)})", ATOM
+    def _print_operator(self, expr):
+        """``\\operatorname{tr}(...)`` and the other named operators of ``OPERATORS``."""
+        name = next(n for cls, n in OPERATORS.items() if isinstance(expr, cls))
+        return f"\\operatorname{{{name}}}({self.text(expr.args[0])})", ATOM
 
     def _print_commutation(self, expr):
         m, n = self.text(expr.rows_of), self.text(expr.cols_of)
@@ -343,12 +339,6 @@ class LectureLatexPrinter:
         return f"e^{{{inner}}}", POSTFIX
 
     def _print_elementwise(self, expr):
-        return self._print_applied(expr.name, expr.kind, expr.arg, expr.order)
-
-    def _print_softmax(self, expr):
-        return f"\\operatorname{{softmax}}({self.text(expr.arg)})", ATOM
-
-    def _print_scalar_func(self, expr):
         return self._print_applied(expr.name, expr.kind, expr.arg, expr.order)
 
     def _print_exp(self, expr):
@@ -666,6 +656,9 @@ def negate(expr):
     return -expr
 
 
+#: Nodes printed as a named operator applied to their one argument.
+OPERATORS = {Trace: "tr", DiagMatrix: "diag", Vec: "vec", Softmax: "softmax"}
+
 LectureLatexPrinter._dispatch = (
     (DiffSymbol, LectureLatexPrinter._print_diff_symbol),
     (DiffScalar, LectureLatexPrinter._print_diff_scalar),
@@ -678,16 +671,12 @@ LectureLatexPrinter._dispatch = (
     (Conjugate, LectureLatexPrinter._print_conjugate),
     (MatPow, LectureLatexPrinter._print_matpow),
     (HadamardPower, LectureLatexPrinter._print_hadamard_power),
-    (Trace, LectureLatexPrinter._print_trace),
-    (DiagMatrix, LectureLatexPrinter._print_diag),
-    (Vec, LectureLatexPrinter._print_vec),
+    (tuple(OPERATORS), LectureLatexPrinter._print_operator),
     (Commutation, LectureLatexPrinter._print_commutation),
     (HessianArray, LectureLatexPrinter._print_hessian_array),
     (Named, LectureLatexPrinter._print_named),
     (Determinant, LectureLatexPrinter._print_det),
-    (Elementwise, LectureLatexPrinter._print_elementwise),
-    (ScalarFunc, LectureLatexPrinter._print_scalar_func),
-    (Softmax, LectureLatexPrinter._print_softmax),
+    ((Elementwise, ScalarFunc), LectureLatexPrinter._print_elementwise),
     (exp, LectureLatexPrinter._print_exp),
     (log, LectureLatexPrinter._print_log),
     (Abs, LectureLatexPrinter._print_abs),

@@ -15,7 +15,7 @@ from sympy import (Add, MatrixSymbol, Symbol, Determinant, HadamardPower, Hadama
 from sympy.core.function import Derivative, Function
 
 from ..errors import DerivgenError
-from ..ir import AsScalar, D, Elementwise, ScalarFunc, depends_on
+from ..ir import AsScalar, D, Elementwise, ScalarFunc, depends_on, is_zero
 from ..sums import MatSampleSum, SampleSum, sample_sum
 
 
@@ -81,7 +81,7 @@ def expand_differential(expr, ctx: DiffContext):
 
 
 def _sum(terms, like):
-    terms = [t for t in terms if not (t == 0 or isinstance(t, ZeroMatrix))]
+    terms = [t for t in terms if not is_zero(t)]
     if not terms:
         return ZeroMatrix(*like.shape) if like.is_Matrix else S.Zero
     if like.is_Matrix:

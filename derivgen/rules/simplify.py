@@ -107,16 +107,6 @@ def scalar_expanded(expr):
     return expanded.xreplace({d: node for node, d in opaque.items()})
 
 
-def hadamard_flatten(expr):
-    """$A \\odot (B \\odot C) = A \\odot B \\odot C$."""
-    if not isinstance(expr, HadamardProduct):
-        return expr
-    if not any(isinstance(a, HadamardProduct) for a in expr.args):
-        return expr
-    return HadamardProduct(*[b for a in expr.args
-                             for b in (a.args if isinstance(a, HadamardProduct) else (a,))])
-
-
 def factor_common(expr):
     """$A\\mathbf{x}^T + B\\mathbf{x}^T = (A + B)\\mathbf{x}^T$, $CA + CB = C(A + B)$ and
     $A \\odot K - B \\odot K = (A - B) \\odot K$: a factor that every term of a sum ends
@@ -150,8 +140,8 @@ def _factor_hadamard(terms):
     return HadamardProduct(factor_common(MatAdd(*parts).doit(deep=False)), *common)
 
 
-TEXTBOOK_RULES = (known_derivative, hadamard_drop_ones, hadamard_flatten, diag_of_ones,
-                  flatten_node, softmax_named, scalar_expanded, factor_common)
+TEXTBOOK_RULES = (known_derivative, hadamard_drop_ones, flatten_node, diag_of_ones,
+                  softmax_named, scalar_expanded, factor_common)
 
 
 def textbook(expr):
