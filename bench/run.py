@@ -6,7 +6,7 @@
 
 Reports, each against its target:
 
-* derive-and-verify per problem, in-process (``derive(load_problem(path))``), median and p95,
+* derive-and-verify per problem, in-process (``solve(load_problem(path))``), median and p95,
   over ``problems/`` and over a generated set of problems;
 * the cold ``derivgen build problems`` (fresh output folder, so an empty cache) against
   ``latexmk -pdf`` of its three emitted ``.tex`` files alone, one after the other (the
@@ -42,8 +42,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from derivgen.engine import derive, inlined_function  # noqa: E402
-from derivgen.problem import load_problem  # noqa: E402
+from derivgen.derive.derivation import inlined_function
+from derivgen.pipeline import solve  # noqa: E402
+from derivgen.problem.load import load_problem  # noqa: E402
 
 PROBLEMS = ROOT / "problems"
 LATEXMK = ["latexmk", "-norc", "-pdf", "-interaction=nonstopmode", "-halt-on-error",
@@ -213,7 +214,7 @@ def time_derivations(paths, repeats):
         for _ in range(repeats):
             start = time.perf_counter()
             try:
-                derive(load_problem(path))
+                solve(load_problem(path))
             except Exception as exc:  # noqa: BLE001 -- a failing problem is a result
                 failures[path] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:90]}"
                 break
@@ -231,14 +232,14 @@ ARRAY_NODES = ("PermuteDims", "ArrayTensorProduct", "ArrayContraction", "ArrayDi
 
 
 def sympy_side_by_side(paths):
-    from derivgen.verify import _instance
+    from derivgen.verify.instances import defined_instance
     rows = []
     limit = sys.getrecursionlimit()
     for path in paths:
         problem = load_problem(path)
         if len(problem.wrt) != 1 or not problem.variables[problem.wrt[0]].shape:
             continue  # a single matrix/vector variable only
-        derivation = derive(problem)
+        derivation = solve(problem)
         scope, function = inlined_function(problem)
         symbol = scope.symbols[problem.wrt[0]]
         start = time.perf_counter()
@@ -259,7 +260,7 @@ def sympy_side_by_side(paths):
         if error:
             rows.append((path.stem, elapsed, "error", error))
             continue
-        verdict, detail = classify(answer, derivation, _instance)
+        verdict, detail = classify(answer, derivation, defined_instance)
         rows.append((path.stem, elapsed, verdict, detail))
     return rows
 
@@ -357,7 +358,7 @@ def main(argv=None):
         generated = write_generated_set(generated_dir, 200)
 
         # -- in-process derive-and-verify --------------------------------------------------
-        derive(load_problem(sample[0]))  # warm-up: imports, grammar, caches
+        solve(load_problem(sample[0]))  # warm-up: imports, grammar, caches
         t_sample, f_sample = time_derivations(sample, repeats)
         t_gen, f_gen = time_derivations(generated, max(1, repeats // 2))
         print("derive-and-verify, in-process (ms per problem; median of "

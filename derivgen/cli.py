@@ -18,11 +18,11 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
-from .cache import BuildCache
-from .errors import DerivgenError
-from .problem import PathError, expand_paths
-from .report import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Report, debug_enabled, internal_error
+from derivgen import __version__
+from derivgen.build.cache import BuildCache
+from derivgen.errors import DerivgenError
+from derivgen.problem.load import PathError, expand_paths
+from derivgen.build.report import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Report, debug_enabled, internal_error
 
 DEFAULT_TITLE = "Matrix calculus problems"
 
@@ -135,7 +135,7 @@ def _positive(text: str) -> int:
 
 
 def run_check(args) -> int:
-    from .batch import check_file
+    from derivgen.build.batch import check_file
     report = Report(verb="ok", quiet=args.quiet)
     _meta, files = _problem_files(args.paths, report)
     _derive_all(check_file, files, report, args.jobs, verb="checked")
@@ -164,7 +164,7 @@ def run_build(args) -> int:
         report.summary()
         return report.exit_code
 
-    from .batch import Outcome, render_file
+    from derivgen.build.batch import Outcome, render_file
     keys = [cache.problem_key(path) for path in files]
     cached = {}
     for index, (path, key) in enumerate(zip(files, keys)):
@@ -201,10 +201,10 @@ def run_solve(args) -> int:
         return report.exit_code
     try:
         if args.json:
-            from .render.json import derivation_json
+            from derivgen.render.json import derivation_json
             print(json.dumps(derivation_json(derivation), indent=2, ensure_ascii=False))
         else:
-            from .render.text import derivation_text
+            from derivgen.render.text import derivation_text
             print(derivation_text(derivation))
     except DerivgenError as exc:
         report.fail(exc, path)
@@ -235,7 +235,7 @@ def run_new(args) -> int:
 
 def derive_file(path: Path, report: Report):
     """Load and derive one file; on failure report it and return None (never raise)."""
-    from .batch import derive_file as derive
+    from derivgen.build.batch import derive_file as derive
     outcome = derive(path)
     if not outcome.ok:
         report.fail(outcome.error, path, trace=outcome.trace)
@@ -248,7 +248,7 @@ def _derive_all(job, files, report: Report, jobs, *, verb: str, known=None):
     Returns the outcomes of all files in order; each is reported as soon as it and those
     before it are known, and the progress bar counts them.
     """
-    from .batch import run
+    from derivgen.build.batch import run
     outcomes = dict(known or {})
     todo = [index for index in range(len(files)) if index not in outcomes]
     pending = iter(todo)
@@ -300,13 +300,13 @@ def _fallback_files(paths) -> list[Path]:
 
 
 def _rendered_problem(entry: dict):
-    from .render.documents import RenderedProblem
+    from derivgen.render.documents import RenderedProblem
     return RenderedProblem(entry["id"], entry["parts"])
 
 
 def _write_documents(problems, out_dir: Path, meta: dict, report: Report, cache: BuildCache):
     try:
-        from .render.documents import build_documents
+        from derivgen.render.documents import build_documents
         report.status("compiling the PDFs with latexmk")
         written = build_documents(problems, out_dir, title=meta.get("title", DEFAULT_TITLE),
                                   meta=meta, cache=cache)

@@ -70,6 +70,7 @@ class Section:
     start: Any
     steps: tuple[Step, ...]
     conclusion: str = ""
+    order: int = 1            # 2: its steps equal the differential of a gradient, not ``df``
 
     @property
     def end(self):
@@ -99,7 +100,7 @@ class Derivation:
     results: tuple[Result, ...]
     verified: bool
     remarks: tuple[str, ...] = ()
-    chain: Any = None         # the ``where:`` links (derivgen.chain.Chain), if any
+    chain: Any = None         # the ``where:`` links (derivgen.derive.chain.Chain), if any
 
     def concrete(self, expr):
         """``expr`` in the variables alone (intermediates, their d and gradients inlined)."""

@@ -17,8 +17,8 @@ import sys
 import pytest
 
 from conftest import PROBLEMS, ROOT
-from derivgen import batch
-from derivgen.cache import BuildCache, source_hash
+from derivgen.build import batch
+from derivgen.build.cache import BuildCache, source_hash
 from derivgen.cli import main
 from derivgen.render import documents
 
@@ -154,7 +154,7 @@ def test_a_damaged_cache_is_survived(capsys, folder, counted, damage):
 def test_a_code_change_invalidates_everything(capsys, folder, counted, monkeypatch):
     build(capsys, folder)
     counted.reset()
-    monkeypatch.setattr("derivgen.cache._SOURCE_HASH", "another version of derivgen")
+    monkeypatch.setattr("derivgen.build.cache._SOURCE_HASH", "another version of derivgen")
     build(capsys, folder)
     assert counted.derived == SAMPLE and len(counted.compiled) == 3
 

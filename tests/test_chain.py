@@ -6,16 +6,16 @@ import json
 
 import numpy as np
 
-from derivgen.engine import derive
-from derivgen.ir import Gradient
-from derivgen.problem import load_problem
+from derivgen.pipeline import solve
+from derivgen.ir.nodes import Gradient
+from derivgen.problem.load import load_problem
 from derivgen.render.text import derivation_text
 
 TWO_LAYER = "tests/fixtures/derive/samples-two-layer-chain.yaml"
 
 
 def test_links_are_passed_back_outermost_first():
-    derivation = derive(load_problem(TWO_LAYER))
+    derivation = solve(load_problem(TWO_LAYER))
     chain_sections = [s for s in derivation.sections if s.title == "Chain rule"]
     firsts = [str(s.lhs.body.args[0].args[0].args[0].of) for s in chain_sections]
     assert [name.split("(")[1].split(",")[0] for name in firsts] == ["a_2", "h_1", "a_1"]
@@ -27,7 +27,7 @@ def test_links_are_passed_back_outermost_first():
 
 
 def test_results_read_by_way_of_links_and_evaluate_in_the_variables():
-    derivation = derive(load_problem(TWO_LAYER))
+    derivation = solve(load_problem(TWO_LAYER))
     assert derivation.verified
     by_name = {r.wrt: r for r in derivation.results}
     assert by_name["W_2"].chain_form.atoms(Gradient)
@@ -73,6 +73,6 @@ def test_an_intermediate_free_of_wrt_is_substituted(write):
         function: '\mathbf{r}^T\mathbf{r}'
         wrt: x
     """)
-    derivation = derive(load_problem(path))
+    derivation = solve(load_problem(path))
     assert [s.title for s in derivation.sections].count("Chain rule") == 1
     assert derivation.verified

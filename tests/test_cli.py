@@ -18,7 +18,7 @@ import pytest
 from conftest import PROBLEMS, ROOT, VALID
 from derivgen.cli import main, new_problem_text
 from derivgen.errors import DerivgenError
-from derivgen.problem import load_problem
+from derivgen.problem.load import load_problem
 
 BAD_YAML = "title: x\nvariables:\n  X: {shape: [m, n]\n function: x\n"
 
@@ -28,7 +28,7 @@ BAD_YAML = "title: x\nvariables:\n  X: {shape: [m, n]\n function: x\n"
 
 
 class FakePipeline:
-    """Stands in for derivgen.engine and derivgen.render.*; records what it was given."""
+    """Stands in for derivgen.pipeline and derivgen.render.*; records what it was given."""
 
     def __init__(self):
         self.documents_calls = []
@@ -73,7 +73,7 @@ class FakePipeline:
 def fake(monkeypatch):
     pipeline = FakePipeline()
     modules = {
-        "derivgen.engine": {"derive": pipeline.derive},
+        "derivgen.pipeline": {"solve": pipeline.derive},
         "derivgen.render.json": {"derivation_json": pipeline.derivation_json},
         "derivgen.render.text": {"derivation_text": pipeline.derivation_text},
         "derivgen.render.documents": {"build_documents": pipeline.build_documents,
@@ -325,7 +325,7 @@ def test_jobs_must_be_positive(capsys, tmp_path):
 
 
 def test_parallel_outcomes_equal_serial_ones(tmp_path):
-    from derivgen import batch
+    from derivgen.build import batch
 
     broken = tmp_path / "broken.yaml"
     broken.write_text(BAD_YAML)
@@ -340,7 +340,7 @@ def test_parallel_outcomes_equal_serial_ones(tmp_path):
 
 
 def _dies_in_a_worker(path):
-    from derivgen.batch import Outcome
+    from derivgen.build.batch import Outcome
     if os.getpid() != MAIN_PROCESS:
         os._exit(1)            # as if killed by the kernel
     return Outcome(path, path.name)
@@ -350,7 +350,7 @@ MAIN_PROCESS = os.getpid()
 
 
 def test_a_killed_worker_does_not_stop_the_batch(tmp_path):
-    from derivgen import batch
+    from derivgen.build import batch
 
     files = [tmp_path / f"{n}.yaml" for n in range(4)]
     outcomes = batch.run(_dies_in_a_worker, files, jobs=2)

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 from sympy import Rational
 
-from derivgen.analytic import TITLE as ANALYTICITY
-from derivgen.engine import derive
+from derivgen.derive.analytic import TITLE as ANALYTICITY
+from derivgen.pipeline import solve
 from derivgen.errors import DerivgenError
-from derivgen.problem import load_problem
+from derivgen.problem.load import load_problem
 from derivgen.render.json import derivation_json
 from derivgen.render.latex import to_latex
-from derivgen.verify import verify
+from derivgen.verify.checks import verify
 
 PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
 
@@ -99,7 +99,7 @@ def _wirtinger_by_differences(f, values, name, h=1e-6):
 
 @pytest.mark.parametrize("function, wrt", CASES, ids=[f"{f} by {w}" for f, w in CASES])
 def test_both_wirtinger_derivatives_match_finite_differences(write, function, wrt):
-    derivation = derive(problem(write, function, wrt))
+    derivation = solve(problem(write, function, wrt))
     assert derivation.verified
     data = derivation_json(derivation)
 
@@ -125,7 +125,7 @@ def test_both_wirtinger_derivatives_match_finite_differences(write, function, wr
 def test_swapped_wirtinger_derivatives_fail_verification(write):
     from dataclasses import replace
 
-    derivation = derive(problem(write, r"\mathbf{z}^H \mathbf{A} \mathbf{z}", "z"))
+    derivation = solve(problem(write, r"\mathbf{z}^H \mathbf{A} \mathbf{z}", "z"))
     plain, starred = derivation.results
     swapped = (replace(plain, expr=starred.expr), replace(starred, expr=plain.expr))
     with pytest.raises(DerivgenError, match="verification failed"):
@@ -133,7 +133,7 @@ def test_swapped_wirtinger_derivatives_fail_verification(write):
 
 
 def test_differential_shows_dz_and_dz_conjugate_step_by_step(write):
-    derivation = derive(problem(write, r"\mathbf{z}^H \mathbf{A} \mathbf{z}", "z"))
+    derivation = solve(problem(write, r"\mathbf{z}^H \mathbf{A} \mathbf{z}", "z"))
     differential, trace = derivation.sections[:2]
     assert r"(d\mathbf{z})^H" in to_latex(differential.end, derivation.scope)
     end = to_latex(trace.end, derivation.scope)
@@ -144,7 +144,7 @@ def test_differential_shows_dz_and_dz_conjugate_step_by_step(write):
 
 
 def test_real_part_is_rewritten_through_the_conjugate(write):
-    derivation = derive(problem(write, r"\operatorname{Re}\{w\}", "w"))
+    derivation = solve(problem(write, r"\operatorname{Re}\{w\}", "w"))
     first = derivation.sections[0].steps[0]
     assert first.rule == "real part"
     assert to_latex(first.after, derivation.scope) == r"d(\frac{w^* + w}{2})"
@@ -152,9 +152,9 @@ def test_real_part_is_rewritten_through_the_conjugate(write):
 
 
 def test_real_valued_f_states_the_conjugate_relation_and_steepest_ascent(write):
-    least_squares = derive(load_problem(PROBLEMS / "30-complex-least-squares.yaml"))
+    least_squares = solve(load_problem(PROBLEMS / "30-complex-least-squares.yaml"))
     assert any("steepest ascent" in r and "real-valued" in r for r in least_squares.remarks)
-    general = derive(problem(write, r"\mathbf{z}^H \mathbf{A} \mathbf{z}", "z"))
+    general = solve(problem(write, r"\mathbf{z}^H \mathbf{A} \mathbf{z}", "z"))
     assert not general.remarks  # complex-valued: df/dz* is not (df/dz)*
 
 
@@ -163,7 +163,7 @@ def _analyticity(derivation):
 
 
 def test_square_is_analytic_with_derivative_2z():
-    derivation = derive(load_problem(PROBLEMS / "34-analytic-square.yaml"))
+    derivation = solve(load_problem(PROBLEMS / "34-analytic-square.yaml"))
     section = _analyticity(derivation)
     assert "u = x^{2} - y^{2}" in section.conclusion and "v = 2 x y" in section.conclusion
     assert "at every $z$" in section.conclusion and "f'(z)" in section.conclusion
@@ -172,7 +172,7 @@ def test_square_is_analytic_with_derivative_2z():
 
 
 def test_conjugate_is_complex_differentiable_nowhere():
-    derivation = derive(load_problem(PROBLEMS / "35-conjugate-nowhere.yaml"))
+    derivation = solve(load_problem(PROBLEMS / "35-conjugate-nowhere.yaml"))
     conclusion = _analyticity(derivation).conclusion
     assert "u = x" in conclusion and "v = -y" in conclusion
     assert "at no $z$" in conclusion and "nowhere" in conclusion
@@ -180,7 +180,7 @@ def test_conjugate_is_complex_differentiable_nowhere():
 
 
 def test_squared_modulus_is_complex_differentiable_only_at_zero():
-    derivation = derive(load_problem(PROBLEMS / "36-squared-modulus.yaml"))
+    derivation = solve(load_problem(PROBLEMS / "36-squared-modulus.yaml"))
     conclusion = _analyticity(derivation).conclusion
     assert "u = x^{2} + y^{2}" in conclusion and "v = 0" in conclusion
     assert "only at $z = 0$" in conclusion and "f'(0) = 0" in conclusion
@@ -188,12 +188,12 @@ def test_squared_modulus_is_complex_differentiable_only_at_zero():
 
 
 def test_a_pole_is_not_a_point_of_complex_differentiability(write):
-    derivation = derive(problem(write, r"\log(w) + w \overline{w}", "w"))
+    derivation = solve(problem(write, r"\log(w) + w \overline{w}", "w"))
     assert "at no $w$" in _analyticity(derivation).conclusion
 
 
 def test_json_has_both_results_and_numpy_that_takes_complex_arrays():
-    derivation = derive(load_problem(PROBLEMS / "31-complex-quadratic-form.yaml"))
+    derivation = solve(load_problem(PROBLEMS / "31-complex-quadratic-form.yaml"))
     data = derivation_json(derivation)
     assert [(r["wrt"], r["order"], r["conjugate"]) for r in data["results"]] == \
         [("z", 1, False), ("z", 1, True)]
@@ -212,11 +212,11 @@ def test_json_has_both_results_and_numpy_that_takes_complex_arrays():
 def test_answer_conjugate_is_checked(write):
     extra = "answer: '\\mathbf{A}^T\\mathbf{z}^*'\nanswer_conjugate: '\\mathbf{A}^H\\mathbf{z}'\n"
     with pytest.raises(DerivgenError, match=r"answer_conjugate: .* disagrees .*∂f/∂z\*"):
-        derive(problem(write, r"\mathbf{z}^H \mathbf{A} \mathbf{z}", "z", extra))
+        solve(problem(write, r"\mathbf{z}^H \mathbf{A} \mathbf{z}", "z", extra))
 
 
 def test_answer_conjugate_needs_a_complex_variable(write):
     text = ("title: t\nvariables: {x: {shape: [n]}}\nfunction: '\\mathbf{x}^T\\mathbf{x}'\n"
             "wrt: x\nanswer_conjugate: '0'\n")
     with pytest.raises(DerivgenError, match="answer_conjugate: .*no complex variable"):
-        derive(load_problem(write(text)))
+        solve(load_problem(write(text)))

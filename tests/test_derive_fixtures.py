@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from derivgen.engine import derive
-from derivgen.problem import load_problem
+from derivgen.pipeline import solve
+from derivgen.problem.load import load_problem
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "derive").glob("*.yaml"))
 
@@ -14,7 +14,7 @@ FIXTURES = sorted((Path(__file__).parent / "fixtures" / "derive").glob("*.yaml")
 @pytest.mark.parametrize("path", FIXTURES, ids=[p.stem for p in FIXTURES])
 def test_fixture_derives_and_verifies(path):
     problem = load_problem(path)
-    derivation = derive(problem)  # raises on a failed numerical check or a wrong answer:
+    derivation = solve(problem)  # raises on a failed numerical check or a wrong answer:
     assert derivation.verified
     orders = sorted(r.order for r in derivation.results)
     assert orders == sorted([1] * len(problem.wrt) + ([2] * len(problem.wrt)
@@ -44,4 +44,4 @@ def test_formerly_failing_formulas(function, wrt):
     problem = Problem(path="inline.yaml", id="inline", title="inline", function=function,
                       wrt=wrt, variables={s.name: s for s in specs},
                       functions={"sigma": "sigmoid"})
-    assert derive(problem).verified
+    assert solve(problem).verified

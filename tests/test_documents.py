@@ -13,13 +13,13 @@ import pytest
 from sympy import HadamardProduct, MatMul, Trace, Transpose
 
 from derivgen.errors import DerivgenError
-from derivgen.ir import D, DiffScalar, Elementwise, MatD, differential_symbol
+from derivgen.ir.nodes import D, DiffScalar, Elementwise, MatD, differential_symbol
 from derivgen.model import Derivation, Problem, Result, Section, Step, VarSpec
 from derivgen.render.documents import (NUMBER_SLOT, build_documents, document_latex,
                                        overfull_boxes, render_problem)
 from derivgen.render.prose import check_math, escape_text, sanitize_prose, statement_latex
 from derivgen.render.text import derivation_text
-from derivgen.scope import scope_of
+from derivgen.parse.scope import scope_of
 
 def needs_tex(test):
     """TeX Live and poppler-utils are part of the set-up (./setup.sh); a missing one is a failure."""

@@ -7,16 +7,16 @@ import numpy as np
 import pytest
 from sympy import Identity, KroneckerProduct, MatrixSymbol, symbols
 
-from derivgen.convexity import psd_conditions
-from derivgen.engine import derive
+from derivgen.derive.convexity import psd_conditions
+from derivgen.pipeline import solve
 from derivgen.errors import DerivgenError
-from derivgen.problem import load_problem
+from derivgen.problem.load import load_problem
 from derivgen.render.json import derivation_json
 from derivgen.render.latex import to_latex
 from derivgen.render.numpy import to_numpy
-from derivgen.second_order import SECOND_ORDER_TITLES, VECTORIZATION
-from derivgen.verify import verify
-from derivgen.vec import Commutation, Vec
+from derivgen.derive.second_order import SECOND_ORDER_TITLES, VECTORIZATION
+from derivgen.verify.checks import verify
+from derivgen.ir.vec import Commutation, Vec
 
 from conftest import PROBLEMS
 
@@ -47,7 +47,7 @@ def _run(code, env):
 def test_order_2_array_matches_finite_differences_entry_by_entry(stem):
     """The JSON's numpy code: [i, j, k, l] is the second derivative by X[i, j] and X[k, l]."""
     problem = load_problem(PROBLEMS / f"{stem}.yaml")
-    data = derivation_json(derive(problem))
+    data = derivation_json(solve(problem))
     assert data["verified"]
     wrt = problem.wrt[0]
     gradient = next(r["numpy"] for r in data["results"] if r["order"] == 1)
@@ -67,7 +67,7 @@ def test_order_2_array_matches_finite_differences_entry_by_entry(stem):
 
 
 def test_trace_quadratic_hessian_is_kronecker_with_identity():
-    derivation = derive(load_problem(PROBLEMS / "43-trace-quadratic-hessian.yaml"))
+    derivation = solve(load_problem(PROBLEMS / "43-trace-quadratic-hessian.yaml"))
     hessian = derivation.results[-1]
     assert to_latex(hessian.expr, derivation.scope) == \
         r"\mathbf{I}_n \otimes (\mathbf{A} + \mathbf{A}^T)"
@@ -78,14 +78,14 @@ def test_trace_quadratic_hessian_is_kronecker_with_identity():
 
 
 def test_log_det_hessian_uses_the_commutation_matrix():
-    derivation = derive(load_problem(PROBLEMS / "42-log-determinant-hessian.yaml"))
+    derivation = solve(load_problem(PROBLEMS / "42-log-determinant-hessian.yaml"))
     text = to_latex(derivation.results[-1].expr, derivation.scope)
     assert text == r"-(\mathbf{X}^{-1} \otimes \mathbf{X}^{-T})\mathbf{K}_{nn}"
     assert not derivation.remarks  # -(X^{-1} ⊗ X^{-T})K is not PSD: no convexity claim
 
 
 def test_log_sum_exp_hessian_reads_diag_minus_outer_product():
-    derivation = derive(load_problem(PROBLEMS / "41-log-sum-exp.yaml"))
+    derivation = solve(load_problem(PROBLEMS / "41-log-sum-exp.yaml"))
     assert to_latex(derivation.results[-1].expr, derivation.scope) == \
         r"\operatorname{diag}(\mathbf{s}) - \mathbf{s}\mathbf{s}^T"
     second = next(s for s in derivation.sections if s.title in SECOND_ORDER_TITLES)
@@ -103,7 +103,7 @@ def test_log_sum_exp_hessian_reads_diag_minus_outer_product():
                                          ("06-quadratic-form", None),
                                          ("43-trace-quadratic-hessian", None)])
 def test_convexity_remark_only_when_proven(stem, convex):
-    derivation = derive(load_problem(PROBLEMS / f"{stem}.yaml"))
+    derivation = solve(load_problem(PROBLEMS / f"{stem}.yaml"))
     if convex is None:
         assert derivation.remarks == ()
     else:
@@ -136,7 +136,7 @@ def test_vec_and_commutation_code_follow_column_major_vec():
 
 
 def test_a_wrong_second_order_step_is_caught():
-    derivation = derive(load_problem(PROBLEMS / "43-trace-quadratic-hessian.yaml"))
+    derivation = solve(load_problem(PROBLEMS / "43-trace-quadratic-hessian.yaml"))
     sections = list(derivation.sections)
     k = next(i for i, s in enumerate(sections) if s.title in SECOND_ORDER_TITLES)
     bad_step = replace(sections[k].steps[-1], after=2 * sections[k].steps[-1].after)
@@ -158,6 +158,6 @@ def test_matrix_hessian_with_several_variables_and_a_where(write):
         wrt: [X, W]
         hessian: true
         """)
-    derivation = derive(load_problem(path))
+    derivation = solve(load_problem(path))
     assert derivation.verified and [r.order for r in derivation.results] == [1, 1, 2, 2]
     assert r"\mathbf{W}\mathbf{W}^T" in to_latex(derivation.results[2].expr, derivation.scope)

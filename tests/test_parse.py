@@ -10,10 +10,10 @@ from sympy import (Abs, Determinant, HadamardPower, Identity, Inverse, MatMul, O
                    hadamard_product, kronecker_product, log, sqrt)
 
 from derivgen.errors import DerivgenError
-from derivgen.ir import AsScalar, Elementwise, ScalarFunc
+from derivgen.ir.nodes import AsScalar, Elementwise, ScalarFunc
 from derivgen.model import VarSpec
 from derivgen.parse import parse_function, parse_latex
-from derivgen.scope import Scope
+from derivgen.parse.scope import Scope
 
 
 def make_scope() -> Scope:
@@ -207,13 +207,13 @@ def test_hadamard_power():
 
 
 def test_hadamard_power_by_its_exponent_is_refused():
-    from derivgen.engine import derive
+    from derivgen.pipeline import solve
     from derivgen.model import Problem
     problem = Problem(path="p.yaml", id="p", title="p",
                       function=r"\mathbf{1}^T\mathbf{a}^{\odot t}", wrt=["t"],
                       variables={"a": VarSpec("a", ("m",)), "t": VarSpec("t", ())})
     with pytest.raises(DerivgenError, match="variable exponent"):
-        derive(problem)
+        solve(problem)
 
 
 def test_complex_operators():

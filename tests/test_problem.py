@@ -1,4 +1,4 @@
-"""Loading and validating problem files and sets (derivgen.problem)."""
+"""Loading and validating problem files and sets (derivgen.problem.load)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 
 from conftest import PROBLEMS, VALID
 from derivgen.errors import DerivgenError
-from derivgen.functions import KINDS
-from derivgen.problem import PathError, expand_paths, load_problem, load_set
+from derivgen.ir.functions import KINDS
+from derivgen.problem.load import PathError, expand_paths, load_problem, load_set
 
 
 def error_of(path) -> DerivgenError:

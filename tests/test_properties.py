@@ -56,14 +56,14 @@ from sympy import Abs, KroneckerProduct
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from derivgen.cli import main as cli_main
-from derivgen.engine import derive
+from derivgen.pipeline import solve
 from derivgen.errors import DerivgenError
-from derivgen.numeric import evaluate
+from derivgen.verify.numeric import evaluate
 from derivgen.render.numpy import dims_code
 from derivgen.model import Problem, VarSpec
 from derivgen.parse import parse_latex
 from derivgen.render.latex import to_latex
-from derivgen.scope import scope_of
+from derivgen.parse.scope import scope_of
 
 # ---- the fixed scope ----------------------------------------------------------------------
 
@@ -403,7 +403,7 @@ def test_parse_print_parse_round_trip(latex):
 @given(problems())
 def test_random_problem_derives_and_verifies(case):
     latex, wrt, _ = case
-    derivation = derive(problem_of(latex, wrt))   # DerivgenError on a failed check
+    derivation = solve(problem_of(latex, wrt))   # DerivgenError on a failed check
     assert derivation.verified
     assert all(r.verified for r in derivation.results)
     assert [r.wrt for r in derivation.results] == wrt
@@ -413,7 +413,7 @@ def test_random_problem_derives_and_verifies(case):
 @given(problems("blocks"))
 def test_single_block_derives_and_verifies(case):
     latex, wrt, _ = case
-    assert derive(problem_of(latex, wrt)).verified
+    assert solve(problem_of(latex, wrt)).verified
 
 
 @settings(max_examples=15, deadline=None, derandomize=True,

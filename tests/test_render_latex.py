@@ -8,11 +8,11 @@ from sympy import (Determinant, HadamardPower, HadamardProduct, Identity, Invers
                    Transpose, ZeroMatrix, exp, log, sqrt, symbols)
 from sympy.matrices.expressions.adjoint import Adjoint
 
-from derivgen.ir import (AsScalar, D, DiffScalar, Elementwise, MatD, ScalarFunc,
+from derivgen.ir.nodes import (AsScalar, D, DiffScalar, Elementwise, MatD, ScalarFunc,
                          SymmetricSymbol, differential_symbol)
 from derivgen.model import VarSpec
 from derivgen.render.latex import to_latex
-from derivgen.scope import Scope
+from derivgen.parse.scope import Scope
 
 m, n, l = symbols("m n l", integer=True, positive=True)
 a, b = MatrixSymbol("a", m, 1), MatrixSymbol("b", n, 1)
@@ -191,7 +191,7 @@ def test_printed_latex_parses_back_to_the_same_expression(source):
              ("M", ["l", "l"], {"symmetric": True}), ("S", ["m", "m"], {}), ("t", [], {}),
              ("lam", [], {"latex": r"\lambda"}), ("W_1", ["m", "m"], {})]
     from derivgen.model import Problem
-    from derivgen.scope import scope_of
+    from derivgen.parse.scope import scope_of
 
     problem = Problem(path="p.yaml", id="p", title="p", function="", wrt=["X"],
                       variables={n: VarSpec(n, tuple(s), **e) for n, s, e in specs},

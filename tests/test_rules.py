@@ -5,13 +5,13 @@ import pytest
 from sympy import (Determinant, HadamardProduct, Identity, Inverse, KroneckerProduct, MatPow,
                    MatrixSymbol, OneMatrix, S, Symbol, Trace, Transpose, exp, log, sqrt)
 
-from derivgen.ir import (AsScalar, D, DiffSymbol, Elementwise, ScalarFunc, SymmetricSymbol,
+from derivgen.ir.nodes import (AsScalar, D, DiffSymbol, Elementwise, ScalarFunc, SymmetricSymbol,
                          differential_symbol)
-from derivgen.numeric import evaluate
+from derivgen.verify.numeric import evaluate
 from derivgen.render.numpy import dims_code
-from derivgen.rules import differential as rd
-from derivgen.rules import trace as rt
-from derivgen.rules.transpose import push_transposes
+from derivgen.derive.rules import differential as rd
+from derivgen.derive.rules import trace as rt
+from derivgen.derive.rules.transpose import push_transposes
 
 m, n = Symbol("m", integer=True, positive=True), Symbol("n", integer=True, positive=True)
 a, b, x = MatrixSymbol("a", m, 1), MatrixSymbol("b", n, 1), MatrixSymbol("x", n, 1)
@@ -156,7 +156,7 @@ def test_textbook_drops_neutral_factors():
     from sympy import OneMatrix
     from sympy.matrices.expressions.diagonal import DiagMatrix
 
-    from derivgen.rules.simplify import textbook
+    from derivgen.derive.rules.simplify import textbook
     assert textbook(HadamardProduct(OneMatrix(m, 1), a)) == a
     assert textbook(DiagMatrix(OneMatrix(n, 1))) == Identity(n)
     assert textbook(Transpose(b * a.T)) == a * b.T
@@ -173,7 +173,7 @@ HESSIAN_CASES = [
 
 @pytest.mark.parametrize("expr", HESSIAN_CASES, ids=range(len(HESSIAN_CASES)))
 def test_jacobian_reads_off_a_linear_map(expr):
-    from derivgen.rules.hessian import jacobian
+    from derivgen.derive.rules.hessian import jacobian
     dx = differential_symbol(x)
     J = jacobian(expr, dx)
     env = random_env(5, [x])
@@ -185,7 +185,7 @@ KNOWN_KINDS = ["sigmoid", "tanh", "exp", "log", "sin", "cos", "softplus", "sqrt"
 
 @pytest.mark.parametrize("kind", KNOWN_KINDS)
 def test_known_derivative_is_the_derivative(kind):
-    from derivgen.rules.simplify import known_derivative
+    from derivgen.derive.rules.simplify import known_derivative
     env = random_env(7, [])
     env["X"] = np.abs(env["X"]) + 0.5  # log and sqrt need positive entries
     env["t"] = abs(env["t"]) + 0.5
@@ -197,14 +197,14 @@ def test_known_derivative_is_the_derivative(kind):
 
 
 def test_generic_derivative_stays_primed():
-    from derivgen.rules.simplify import known_derivative
+    from derivgen.derive.rules.simplify import known_derivative
     g1 = Elementwise("g", "generic", X, 1)
     assert known_derivative(g1) == g1
 
 
 def test_closed_forms_print_in_the_lecture_order():
     from derivgen.render.latex import to_latex
-    from derivgen.rules.simplify import textbook
+    from derivgen.derive.rules.simplify import textbook
     sig = Elementwise("sigma", "sigmoid", X, 1)
     assert to_latex(textbook(sig)) == \
         r"\sigma(\mathbf{X}) \odot (\mathbf{1}_{m \times n} - \sigma(\mathbf{X}))"
@@ -213,7 +213,7 @@ def test_closed_forms_print_in_the_lecture_order():
 
 
 def test_textbook_takes_out_a_common_factor_and_shortens_scalars():
-    from derivgen.rules.simplify import factor_common, scalar_expanded
+    from derivgen.derive.rules.simplify import factor_common, scalar_expanded
     assert factor_common(A * a + A.T * a) == (A + A.T) * a
     assert factor_common(X.T * a + X.T * X * b) == X.T * (a + X * b)
     assert factor_common(a * b.T + X * b * b.T + a * x.T) == a * b.T + X * b * b.T + a * x.T
@@ -234,13 +234,13 @@ KRONECKER_PROBLEMS = [  # function, the expected gradient as printed
 
 @pytest.mark.parametrize("function, gradient", KRONECKER_PROBLEMS)
 def test_kronecker_problems_derive_and_verify(tmp_path, function, gradient):
-    from derivgen.engine import derive
-    from derivgen.problem import load_problem
+    from derivgen.pipeline import solve
+    from derivgen.problem.load import load_problem
     from derivgen.render.latex import to_latex
     answer = gradient  # a lone identity is printed with its size, so it reads back
     path = tmp_path / "kron.yaml"
     path.write_text("title: t\nvariables: {A: [p, p], X: [n, n], B: [n, n]}\n"
                     f"function: '{function}'\nwrt: X\nanswer: '{answer}'\n", encoding="utf-8")
-    d = derive(load_problem(path))  # raises unless verified and equal to the answer
+    d = solve(load_problem(path))  # raises unless verified and equal to the answer
     assert d.verified and to_latex(d.results[0].expr, d.scope) == gradient
     assert any("Kronecker" in step.rule for step in d.sections[1].steps)

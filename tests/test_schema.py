@@ -1,5 +1,5 @@
 """schema/problem.schema.json: every shipped problem and the `new` template validate, bad files
-do not, and the schema's keys agree with what derivgen.problem accepts (so the two cannot drift).
+do not, and the schema's keys agree with what derivgen.problem.load accepts (so the two cannot drift).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from conftest import PROBLEMS, ROOT, VALID
-from derivgen import problem as problem_module
+from derivgen.problem import load as problem_module
 from derivgen.cli import SCHEMA, _schema_reference, main, new_problem_text
-from derivgen.functions import KINDS
+from derivgen.ir.functions import KINDS
 
 SCHEMA_DATA = json.loads((ROOT / "schema" / "problem.schema.json").read_text())
 VALIDATOR = jsonschema.Draft7Validator(SCHEMA_DATA)

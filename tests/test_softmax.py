@@ -4,17 +4,17 @@ import numpy as np
 import pytest
 from sympy import HadamardPower, HadamardProduct, MatMul, MatrixSymbol, OneMatrix, Pow, Symbol
 
-from derivgen.engine import derive
+from derivgen import pipeline
 from derivgen.errors import DerivgenError
-from derivgen.ir import AsScalar, Elementwise, OneHotSymbol, Softmax
+from derivgen.ir.nodes import AsScalar, Elementwise, OneHotSymbol, Softmax
 from derivgen.model import VarSpec
-from derivgen.numeric import evaluate
+from derivgen.verify.numeric import evaluate
 from derivgen.parse import parse_latex
-from derivgen.problem import load_problem
+from derivgen.problem.load import load_problem
 from derivgen.render.latex import to_latex
 from derivgen.render.numpy import dims_code, to_numpy
-from derivgen.rules import softmax as rs
-from derivgen.scope import Scope
+from derivgen.derive.rules import softmax as rs
+from derivgen.parse.scope import Scope
 
 m, N = Symbol("m", integer=True, positive=True), Symbol("N", integer=True, positive=True)
 a, y = MatrixSymbol("a", m, 1), OneHotSymbol("y", m, 1)
@@ -131,7 +131,7 @@ def solve(tmp_path):
     def derive_text(text):
         path = tmp_path / "problem.yaml"
         path.write_text(text, encoding="utf-8")
-        return derive(load_problem(path))
+        return pipeline.solve(load_problem(path))
     return derive_text
 
 
@@ -180,7 +180,7 @@ def test_batch_without_one_hot_scales_the_columns(solve):
 
 def test_verifier_draws_one_hot_columns():
     from derivgen.model import VarSpec as Spec
-    from derivgen.verify import _draw
+    from derivgen.verify.instances import _draw
     rng = np.random.default_rng(3)
     labels = _draw(rng, (4, 6), Spec("Y", ("m", "N"), onehot=True), False, False)
     assert set(np.unique(labels)) == {0.0, 1.0}
@@ -200,9 +200,9 @@ LECTURE_BATCH = {  # Example 5, batch form: dl/dA_2 = softmax(A_2) - Y, dl/dA_1 
 def test_batch_network_gives_the_lecture_results():
     from pathlib import Path
 
-    from derivgen.verify import Instance
+    from derivgen.verify.instances import Instance
     path = next((Path(__file__).parent.parent / "problems").glob("*two-layer-network-batch*"))
-    d = derive(load_problem(path))
+    d = pipeline.solve(load_problem(path))
     assert d.verified and [r.wrt for r in d.results] == list(LECTURE_BATCH)
     instance = Instance(d, np.random.default_rng(0), positive=False)
     for result in d.results:

@@ -11,8 +11,8 @@ from derivgen.errors import DerivgenError
 from derivgen.model import VarSpec
 from derivgen.parse import parse_function, parse_latex
 from derivgen.render.latex import to_latex
-from derivgen.scope import Scope
-from derivgen.sums import MatSampleSum, Sample, SampleSum, free_indices
+from derivgen.parse.scope import Scope
+from derivgen.ir.sums import MatSampleSum, Sample, SampleSum, free_indices
 
 
 def samples_scope():
@@ -84,9 +84,9 @@ def test_json_of_samples_evaluates_as_a_grader_would(run_cli):
 
 
 def test_solution_moves_the_sum_through_d_and_into_the_trace():
-    from derivgen.engine import derive
-    from derivgen.problem import load_problem
-    derivation = derive(load_problem("tests/fixtures/derive/samples-least-squares.yaml"))
+    from derivgen.pipeline import solve
+    from derivgen.problem.load import load_problem
+    derivation = solve(load_problem("tests/fixtures/derive/samples-least-squares.yaml"))
     rules = [step.rule for section in derivation.sections for step in section.steps]
     assert rules[0] == "the differential of a sum"
     assert any("a sum passes into the trace" in rule for rule in rules)

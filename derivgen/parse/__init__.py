@@ -16,12 +16,12 @@ from pathlib import Path
 from lark import Lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, VisitError
 
-from ..errors import DerivgenError
-from ..sums import free_indices
-from .build import Builder
-from .lexing import DelimiterMatcher, check_groups, mark_aliases
-from .names import NameTable
-from .transform import ToSympy
+from derivgen.errors import DerivgenError
+from derivgen.ir.sums import free_indices
+from derivgen.parse.build import Builder
+from derivgen.parse.lexing import DelimiterMatcher, check_groups, mark_aliases
+from derivgen.parse.names import NameTable
+from derivgen.parse.transform import ToSympy
 
 __all__ = ["parse_latex", "parse_function"]
 

@@ -18,12 +18,12 @@ from sympy import (Abs, Determinant, HadamardPower, HadamardProduct, Identity, I
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.hadamard import canonicalize as canonical_hadamard
 
-from ..errors import DerivgenError
-from ..functions import SOFTMAX
-from ..ir import Elementwise, ScalarFunc, Softmax, is_one_by_one
-from ..sums import sample_sum
-from .pieces import ExpBase, Group, Head, HoleAtom, NormAtom, Piece, Postfix, SumHead
-from .shapes import Unifier, as_scalar, is_scalar, shape_text
+from derivgen.errors import DerivgenError
+from derivgen.ir.functions import SOFTMAX
+from derivgen.ir.nodes import Elementwise, ScalarFunc, Softmax, is_one_by_one
+from derivgen.ir.sums import sample_sum
+from derivgen.parse.pieces import ExpBase, Group, Head, HoleAtom, NormAtom, Piece, Postfix, SumHead
+from derivgen.parse.shapes import Unifier, as_scalar, is_scalar, shape_text
 
 _ELEMENTWISE_BUILTIN = {"log": log, "exp": exp, "sqrt": sqrt}
 

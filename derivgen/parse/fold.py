@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..errors import DerivgenError
-from ..ir import is_one_by_one
-from .build import Builder
-from .names import NameTable
-from .pieces import (ExpBase, Factor, Group, Head, HoleAtom, NameAtom, NormAtom, Piece,
+from derivgen.errors import DerivgenError
+from derivgen.ir.nodes import is_one_by_one
+from derivgen.parse.build import Builder
+from derivgen.parse.names import NameTable
+from derivgen.parse.pieces import (ExpBase, Factor, Group, Head, HoleAtom, NameAtom, NormAtom, Piece,
                      SumHead, Unit)
-from .shapes import as_scalar, is_scalar
+from derivgen.parse.shapes import as_scalar, is_scalar
 
 
 class ProductFolder:

@@ -14,7 +14,7 @@ import re
 
 from lark import Token
 
-from ..errors import DerivgenError
+from derivgen.errors import DerivgenError
 
 #: Deeper nesting than this is refused (the parse tree is walked recursively).
 MAX_NESTING = 100

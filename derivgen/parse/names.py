@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ..errors import DerivgenError
-from .pieces import ExpBase, Head, HoleAtom, NameAtom, Piece, Postfix
+from derivgen.errors import DerivgenError
+from derivgen.parse.pieces import ExpBase, Head, HoleAtom, NameAtom, Piece, Postfix
 
 GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sympy import Dummy, Identity, Integer, MatMul, MatrixExpr, OneMatrix, ZeroMatrix
 
-from ..ir import AsScalar
+from derivgen.ir.nodes import AsScalar
 
 
 def is_scalar(value) -> bool:

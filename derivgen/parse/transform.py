@@ -12,10 +12,10 @@ from dataclasses import replace
 
 from lark import Transformer, v_args
 
-from .build import Builder
-from .fold import ProductFolder
-from .names import NameTable
-from .pieces import Factor, Group, HoleAtom, NameAtom, NormAtom, Postfix, SumHead
+from derivgen.parse.build import Builder
+from derivgen.parse.fold import ProductFolder
+from derivgen.parse.names import NameTable
+from derivgen.parse.pieces import Factor, Group, HoleAtom, NameAtom, NormAtom, Postfix, SumHead
 
 _SUM_LIMITS = re.compile(r"\\sum(\s*\\limits)?\s*_\s*\{\s*(?P<index>[a-zA-Z])\s*=\s*1\s*\}"
                          r"\s*\^\s*(\{\s*(?P<upper>[a-zA-Z]+|[0-9]+)\s*\}|(?P<upper1>[a-zA-Z0-9]))")

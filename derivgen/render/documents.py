@@ -27,11 +27,12 @@ from pathlib import Path
 
 from pylatex import Document, NoEscape, Package
 
-from ..errors import DerivgenError
-from .layout import break_rows
-from .text import shown_result, where_pairs
-from .latex import to_latex
-from .prose import check_math, escape_text, sanitize_prose, statement_latex
+from derivgen.errors import DerivgenError
+from derivgen.ir.vec import Named
+from derivgen.render.layout import break_rows
+from derivgen.render.text import shown_result, where_pairs
+from derivgen.render.latex import to_latex
+from derivgen.render.prose import check_math, escape_text, sanitize_prose, statement_latex
 
 KINDS = ("worksheet", "solutions", "answers")
 SUBTITLES = {"worksheet": "Worksheet", "solutions": "Solutions", "answers": "Answers"}
@@ -69,7 +70,7 @@ def build_documents(problems, out_dir, *, title: str = "Matrix calculus",
 
     ``problems`` are derivations or ``RenderedProblem``s, in order.  ``meta`` may hold
     ``course`` and ``date`` (printed under the title).  With a ``cache`` (see
-    ``derivgen.cache.BuildCache``), a document whose ``.tex`` is the one last compiled to its
+    ``derivgen.build.cache.BuildCache``), a document whose ``.tex`` is the one last compiled to its
     still present PDF is not compiled again.  Returns the PDF paths by kind.  Raises
     DerivgenError on unsafe problem text or a LaTeX failure (with the relevant lines of the
     log); the previous PDFs are then left untouched.
@@ -326,7 +327,6 @@ def where_latex(derivation) -> str:
 
 def _names_of(result, derivation) -> str:
     """``,\\quad \\mathbf{s} = ...`` for each named sub-expression (``vec.Named``) of a result."""
-    from ..vec import Named
     named = sorted(result.expr.atoms(Named), key=str) if hasattr(result.expr, "atoms") else []
     scope = derivation.scope
     return "".join(rf",\quad {math_of(n, scope)} = {math_of(n.expr, scope)}" for n in named)

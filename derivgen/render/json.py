@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from ..model import Derivation
-from ..sums import Sample, SampleScalar
-from ..vec import unnamed
-from .numpy import sample_axes, scope_dims, to_numpy
+from derivgen.model import Derivation
+from derivgen.ir.sums import Sample, SampleScalar
+from derivgen.ir.vec import unnamed
+from derivgen.render.latex import to_latex
+from derivgen.render.numpy import sample_axes, scope_dims, to_numpy
 
 
 def derivation_json(derivation: Derivation) -> dict:
     """``{id, title, function, results, steps, verified}`` as in the contract, section 3."""
-    from .latex import to_latex
-
     scope = derivation.scope
     dims = scope_dims(scope)
 

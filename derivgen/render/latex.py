@@ -32,10 +32,10 @@ from sympy.core.function import Function
 from sympy.core.sorting import default_sort_key
 from sympy.printing.latex import LatexPrinter
 
-from ..ir import (DIFFERENTIALS, AsScalar, DiffScalar, DiffSymbol, Elementwise, Gradient, MatD,
+from derivgen.ir.nodes import (DIFFERENTIALS, AsScalar, DiffScalar, DiffSymbol, Elementwise, Gradient, MatD,
                   ScalarD, ScalarFunc, Softmax, conjugated_name)
-from ..sums import MatSampleSum, Sample, SampleDiff, SampleScalar, SampleSum
-from ..vec import Commutation, HessianArray, Named, Vec
+from derivgen.ir.sums import MatSampleSum, Sample, SampleDiff, SampleScalar, SampleSum
+from derivgen.ir.vec import Commutation, HessianArray, Named, Vec
 
 # Precedence, loosest first. A sub-expression is parenthesized when its precedence is lower
 # than what its position requires.

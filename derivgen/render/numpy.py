@@ -21,10 +21,10 @@ from sympy import (Abs, Add, Determinant, HadamardPower, HadamardProduct, Identi
 from sympy.matrices.expressions.adjoint import Adjoint
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
-from ..functions import numpy_code
-from ..ir import AsScalar, Elementwise, ScalarFunc, Softmax, conjugated_name
-from ..sums import MatSampleSum, Sample, SampleScalar, SampleSum
-from ..vec import Commutation, HessianArray, Named, Vec
+from derivgen.ir.functions import numpy_code
+from derivgen.ir.nodes import AsScalar, Elementwise, ScalarFunc, Softmax, conjugated_name
+from derivgen.ir.sums import MatSampleSum, Sample, SampleScalar, SampleSum
+from derivgen.ir.vec import Commutation, HessianArray, Named, Vec
 
 
 def to_numpy(expr, dims: dict | None = None) -> str:

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import re
 
-from ..errors import DerivgenError
-from .latex import GREEK, to_latex
+from sympy import Symbol
+
+from derivgen.errors import DerivgenError
+from derivgen.render.latex import GREEK, function_name_latex, name_latex, to_latex
 
 # Letters-only commands harmless in math mode: symbols, fonts, operators, delimiters, spacing.
 MATH_COMMANDS = frozenset(GREEK) | {
@@ -194,8 +196,6 @@ def statement_latex(derivation) -> str:
 
 
 def variable_latex(name: str, scope) -> str:
-    from sympy import Symbol
-
     symbol = scope.symbols.get(name) if scope is not None else None
     if symbol is None:
         symbol = Symbol(_check_name(name))
@@ -215,8 +215,6 @@ def domain_latex(spec) -> str:
 def _dim_latex(dim) -> str:
     if isinstance(dim, int):
         return str(dim)
-    from .latex import name_latex
-
     return name_latex(_check_name(str(dim)), bold=False)
 
 
@@ -242,8 +240,6 @@ def _intermediates_sentence(derivation) -> str:
 
 
 def _functions_sentence(derivation) -> str:
-    from .latex import function_name_latex
-
     functions = dict(getattr(derivation.problem, "functions", {}) or {})
     if not functions:
         return ""

@@ -16,7 +16,7 @@ Math stays LaTeX (the notation students know, and what the problem files use).
 
 from __future__ import annotations
 
-from .latex import to_latex
+from derivgen.render.latex import to_latex
 
 
 def _math(value, scope) -> str:

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 from sympy import Integer, MatrixSymbol, Symbol
 
-from .ir import OneHotSymbol, SymmetricSymbol
-from .sums import OneHotSample, Sample, SampleScalar, free_indices
-from .model import Problem, VarSpec
+from derivgen.ir.nodes import OneHotSymbol, SymmetricSymbol
+from derivgen.ir.sums import OneHotSample, Sample, SampleScalar, free_indices
+from derivgen.model import Problem, VarSpec
 
 
 @dataclass

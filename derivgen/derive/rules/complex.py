@@ -17,12 +17,12 @@ from sympy.core.function import Function
 from sympy.matrices.expressions.adjoint import Adjoint
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
-from ..errors import DerivgenError
-from ..ir import AsScalar, Elementwise, ScalarFunc
-from ..functions import GENERIC
-from ..strategies import tidy
-from .differential import Rule
-from .transpose import transpose_of
+from derivgen.errors import DerivgenError
+from derivgen.ir.nodes import AsScalar, Elementwise, ScalarFunc
+from derivgen.ir.functions import GENERIC
+from derivgen.ir.strategies import tidy
+from derivgen.derive.rules.differential import Rule
+from derivgen.derive.rules.transpose import transpose_of
 
 REAL_PART = Rule("real part", r"\operatorname{Re}\{z\} = \frac{1}{2}(z + z^*)")
 IMAGINARY_PART = Rule("imaginary part", r"\operatorname{Im}\{z\} = \frac{1}{2j}(z - z^*)")

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .errors import DerivgenError
-from .report import internal_error
+from derivgen.errors import DerivgenError
+from derivgen.build.report import internal_error
 
 #: Fewer files than this are derived in this process: forking workers and sending the
 #: results back costs more than it saves on a few problems (see bench/run.py).
@@ -56,19 +56,19 @@ def check_file(path) -> Outcome:
 def render_file(path) -> Outcome:
     """Load, derive and render one file; its ``RenderedProblem`` (plain strings, picklable)."""
     def render(problem, derivation):
-        from .render.documents import render_problem
+        from derivgen.render.documents import render_problem
         return render_problem(derivation)
     return _guarded(path, render)
 
 
 def _guarded(path, finish) -> Outcome:
-    from .problem import load_problem
+    from derivgen.problem.load import load_problem
     path = Path(path)
     problem = None
     try:
         problem = load_problem(path)
-        from .engine import derive
-        return Outcome(path, finish(problem, derive(problem)))
+        from derivgen.pipeline import solve
+        return Outcome(path, finish(problem, solve(problem)))
     except DerivgenError as exc:
         if problem is not None and exc.line is None:
             # The engine did not know the line: the function is the likeliest culprit.

@@ -12,8 +12,8 @@ from sympy import (HadamardPower, HadamardProduct, Identity, Inverse, KroneckerP
 
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
-from ..ir import SymmetricSymbol
-from ..sums import MatSampleSum, sample_sum
+from derivgen.ir.nodes import SymmetricSymbol
+from derivgen.ir.sums import MatSampleSum, sample_sum
 
 
 @singledispatch

@@ -13,9 +13,10 @@ from __future__ import annotations
 import numpy as np
 from sympy import I, Symbol, diff, expand_complex, simplify, solve
 
-from .errors import DerivgenError
-from .model import Section, Step
-from .numeric import evaluate
+from derivgen.errors import DerivgenError
+from derivgen.model import Section, Step
+from derivgen.render.latex import ATOM, LectureLatexPrinter, is_negative, to_latex
+from derivgen.verify.numeric import evaluate
 
 TITLE = "Complex differentiability"
 #: Names for Re z and Im z, the first pair the problem does not use.
@@ -48,7 +49,6 @@ def analyticity_section(derivation, rewritten, conj) -> Section | None:
     in_parts = {z: x + I * y, conj.pairs[z]: x - I * y}
     where = _where_equations_hold(simplify(ux - vy), simplify(vx + uy), x, y,
                                   (g, results[False].xreplace(in_parts)))
-    from .render.latex import ATOM, LectureLatexPrinter, is_negative, to_latex
 
     def tex(expr):
         return to_latex(expr, scope)

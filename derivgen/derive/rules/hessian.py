@@ -11,14 +11,14 @@ from sympy import (Add, HadamardProduct, Identity, KroneckerProduct, MatAdd, Mat
                    OneMatrix, S, Transpose)
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
-from ..errors import DerivgenError
-from ..ir import AsScalar, Softmax
-from ..vec import Commutation, Named, Vec
-from .differential import Rule
-from .simplify import textbook
-from .softmax import softmax_definition
-from .trace import gradient_of, has_differential, rewrite_once, terms_of
-from .transpose import push_transposes
+from derivgen.errors import DerivgenError
+from derivgen.ir.nodes import AsScalar, Softmax
+from derivgen.ir.vec import Commutation, Named, Vec
+from derivgen.derive.rules.differential import Rule
+from derivgen.derive.rules.simplify import textbook
+from derivgen.derive.rules.softmax import softmax_definition
+from derivgen.derive.rules.trace import gradient_of, has_differential, rewrite_once, terms_of
+from derivgen.derive.rules.transpose import push_transposes
 
 HESSIAN = Rule("read off the Hessian",
                r"d\left(\frac{\partial f}{\partial \mathbf{x}}\right) = \mathbf{H}\,d\mathbf{x}")

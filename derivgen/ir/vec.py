@@ -13,7 +13,7 @@ from __future__ import annotations
 from sympy import Basic, Expr, MatrixExpr, sympify
 from sympy.core.symbol import Str
 
-from .ir import UnaryMatrix
+from derivgen.ir.nodes import UnaryMatrix
 
 
 class Vec(UnaryMatrix):

@@ -12,11 +12,11 @@ from sympy import (Add, HadamardPower, HadamardProduct, MatAdd, MatMul, Mul, One
                    Trace, Transpose, log)
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
-from ..ir import D, AsScalar, Elementwise, OneHotSymbol, Softmax
-from ..strategies import tidy
-from ..sums import OneHotSample
-from .differential import Rule
-from .transpose import push_transposes
+from derivgen.ir.nodes import D, AsScalar, Elementwise, OneHotSymbol, Softmax
+from derivgen.ir.strategies import tidy
+from derivgen.ir.sums import OneHotSample
+from derivgen.derive.rules.differential import Rule
+from derivgen.derive.rules.transpose import push_transposes
 
 ONE_HOT_KINDS = (OneHotSymbol, OneHotSample)
 

@@ -15,7 +15,7 @@ import os
 import sys
 import traceback
 
-from .errors import DerivgenError
+from derivgen.errors import DerivgenError
 
 EXIT_OK = 0
 EXIT_FAILED = 1

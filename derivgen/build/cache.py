@@ -32,7 +32,7 @@ import tempfile
 from pathlib import Path
 
 FORMAT = 1
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent.parent  # the whole derivgen package
 KINDS = ("worksheet", "solutions", "answers")
 
 

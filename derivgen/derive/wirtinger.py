@@ -14,29 +14,28 @@ from dataclasses import replace
 
 import numpy as np
 
-from .engine import differential_section, require_dependence, trace_section
-from .errors import DerivgenError
-from .ir import D, conjugate_symbol, differential_symbol
-from .model import Derivation, Problem, Result, Step
-from .rules.complex import WIRTINGER_FORM, Conjugation, through_conjugates
-from .rules.differential import DiffContext
-from .rules.trace import GRADIENT_FORM
+from derivgen.derive.analytic import analyticity_section
+from derivgen.derive.core import differential_section, require_dependence, trace_section
+from derivgen.errors import DerivgenError
+from derivgen.ir.nodes import D, conjugate_symbol, differential_symbol
+from derivgen.model import Derivation, Problem, Result, Step
+from derivgen.derive.rules.complex import WIRTINGER_FORM, Conjugation, through_conjugates
+from derivgen.derive.rules.differential import DiffContext
+from derivgen.derive.rules.trace import GRADIENT_FORM
+from derivgen.render.latex import to_latex
+from derivgen.verify.instances import random_instances
 
 #: Relative size of an imaginary part that still counts as zero (f real-valued).
 REAL_TOLERANCE = 1e-9
 
 
 def derive_complex(problem: Problem, scope, function) -> Derivation:
-    """Derive, verify and explain both Wirtinger derivatives by every variable in ``wrt``."""
-    from .analytic import analyticity_section
-    from .verify import check_answer, verify
-
+    """Derive both Wirtinger derivatives by every variable in ``wrt`` (unverified)."""
     if problem.hessian:
         raise DerivgenError("hessian: second derivatives of functions of complex variables "
                             "are not supported yet", file=problem.path,
                             line=problem.line_of("hessian"))
-    conj = Conjugation({sym: conjugate_symbol(sym) for name, sym in scope.symbols.items()
-                        if scope.specs[name].complex})
+    conj = conjugation(scope)
     try:
         split = conj.split(function)
         used = []
@@ -55,15 +54,26 @@ def derive_complex(problem: Problem, scope, function) -> Derivation:
     trace, gradients = trace_section(differential.end, ctx)
     trace = replace(trace, steps=tuple(_wirtinger_form(s) for s in trace.steps))
     results = tuple(Result(name, 1, conjugate, gradients[v]) for name, v, conjugate in variables)
-    derivation = verify(Derivation(problem, scope, function, (differential, trace), results,
-                                   verified=False))
-    check_answer(derivation)
+    return Derivation(problem, scope, function, (differential, trace), results, verified=False)
+
+
+def wirtinger_facts(derivation: Derivation) -> Derivation:
+    """After verification: the remarks on a real-valued ``f`` and, for a function of one
+    complex scalar, the Cauchy-Riemann section; each checked numerically."""
+    conj = conjugation(derivation.scope)
+    rewritten = through_conjugates(conj.split(derivation.function), conj, [])
     remarks = real_valued_remarks(derivation)
     derivation = replace(derivation, remarks=derivation.remarks + remarks)
     section = analyticity_section(derivation, rewritten, conj)
     if section is not None:
         derivation = replace(derivation, sections=derivation.sections + (section,))
     return derivation
+
+
+def conjugation(scope) -> Conjugation:
+    """Each complex variable paired with its own conjugate symbol."""
+    return Conjugation({sym: conjugate_symbol(sym) for name, sym in scope.symbols.items()
+                        if scope.specs[name].complex})
 
 
 def wirtinger_variables(problem: Problem, scope, conj: Conjugation):
@@ -87,9 +97,6 @@ def _wirtinger_form(step: Step) -> Step:
 def real_valued_remarks(derivation: Derivation) -> tuple[str, ...]:
     """For a real-valued $f$: $\\partial f/\\partial Z^* = (\\partial f/\\partial Z)^*$, the
     steepest-ascent direction; checked on random instances, stated only when it holds."""
-    from .render.latex import to_latex
-    from .verify import random_instances
-
     pairs = _result_pairs(derivation)
     if not pairs:
         return ()

@@ -7,10 +7,10 @@ from sympy import (Add, Dummy, HadamardPower, HadamardProduct, Identity, MatAdd,
                    preorder_traversal, sin, sqrt)
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
-from ..ir import Elementwise, ScalarFunc
-from ..strategies import bottom_up, flatten_node
-from .softmax import name_softmax
-from .transpose import push_transposes
+from derivgen.ir.nodes import Elementwise, ScalarFunc
+from derivgen.ir.strategies import bottom_up, flatten_node
+from derivgen.derive.rules.softmax import name_softmax
+from derivgen.derive.rules.transpose import push_transposes
 
 
 def hadamard_drop_ones(expr):

@@ -22,7 +22,7 @@ from __future__ import annotations
 from sympy import Basic, Expr, Integer, MatrixExpr, MatrixSymbol, Symbol, ZeroMatrix
 from sympy.core.symbol import Str
 
-from .sums import Sample, SampleDiff
+from derivgen.ir.sums import Sample, SampleDiff
 
 
 class SymmetricSymbol(MatrixSymbol):
@@ -135,7 +135,7 @@ class Elementwise(MatrixExpr):
     """``f^{(order)}`` applied entrywise to a matrix: ``sigma(X)``, ``sigma'(X)``, ``e^{X}``.
 
     ``name`` is how the problem calls the function (``sigma``), ``kind`` what it is
-    (``sigmoid``, ``exp``, ``generic``, ...; see ``derivgen.functions``).
+    (``sigmoid``, ``exp``, ``generic``, ...; see ``derivgen.ir.functions``).
     """
 
     def __new__(cls, name, kind, arg, order=0):

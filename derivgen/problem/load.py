@@ -17,9 +17,9 @@ from pathlib import Path
 
 import yaml
 
-from .errors import DerivgenError
-from .functions import KINDS
-from .model import Intermediate, Problem, VarSpec
+from derivgen.errors import DerivgenError
+from derivgen.ir.functions import KINDS
+from derivgen.model import Intermediate, Problem, VarSpec
 
 TOP_LEVEL_KEYS = ("title", "statement", "variables", "functions", "where", "function",
                   "wrt", "hessian", "answer", "answer_conjugate")

@@ -1,4 +1,5 @@
-"""The derivation engine: differential, trace form, gradient; then verification.
+"""The shared core of every derivation: the differential, the trace form, the read-off,
+and the chain rule through ``where:`` links.
 
 Finding the steps is this module's job; rendering them is ``render/``'s.
 """
@@ -9,100 +10,19 @@ from dataclasses import replace
 
 from sympy import Add, Identity, MatAdd, MatMul, Mul, S, Symbol, Trace, Transpose, ZeroMatrix
 
-from .chain import Chain, link_start, parse_where, total
-from .errors import DerivgenError
-from .ir import D, Gradient, MatD, ScalarD, differential_symbol, is_one_by_one, is_zero
-from .model import Derivation, Problem, Result, Section, Step
-from .rules.differential import DiffContext, Rule, expand_differential
-from .rules.simplify import textbook
-from .rules.softmax import rewrite_under_d
-from .rules.trace import (COLLECT, GRADIENT_FORM, SUM_INTO_TRACE, TRACE_OF_SCALAR, TraceTerm,
+from derivgen.derive.chain import Chain, link_start, parse_where, total
+from derivgen.errors import DerivgenError
+from derivgen.ir.nodes import D, Gradient, MatD, ScalarD, differential_symbol, is_one_by_one, is_zero
+from derivgen.model import Derivation, Problem, Result, Section, Step
+from derivgen.derive.rules.differential import DiffContext, Rule, expand_differential
+from derivgen.derive.rules.simplify import textbook
+from derivgen.derive.rules.softmax import rewrite_under_d
+from derivgen.derive.rules.trace import (COLLECT, GRADIENT_FORM, SUM_INTO_TRACE, TRACE_OF_SCALAR, TraceTerm,
                           gradient_of, needs_trace_wrap, rewrite_once, scaled, terms_of)
-from .scope import Scope, scope_of
-from .strategies import exhaust, outermost, tidy
-from .sums import free_indices, summed
-
-
-def derive(problem: Problem) -> Derivation:
-    """Parse, derive and verify one problem; raises ``DerivgenError`` on any failure."""
-    from .verify import check_answer, verify
-
-    scope = scope_of(problem)
-    wrt = [scope.symbols[name] for name in problem.wrt]
-    is_complex = any(spec.complex for spec in problem.variables.values())
-    chain = parse_where(problem, scope, wrt, _parsed, links=not is_complex)
-    function = parse_problem_function(problem, scope)
-    if is_complex:
-        from .wirtinger import derive_complex
-        return derive_complex(problem, scope, function)
-    ctx = DiffContext({v: differential_symbol(v) for v in wrt + chain.links})
-    require_dependence(problem, ctx, function)
-    differential = differential_section(function, ctx)
-    trace, gradients = trace_section(differential.end, ctx)
-    sections, remarks = [differential, trace], []
-    if chain.links:
-        links, gradients = backpropagate(chain, gradients, ctx, scope)
-        sections.extend(links)
-    results = [_result(name, gradients[v], chain) for name, v in zip(problem.wrt, wrt)]
-    if problem.hessian:
-        from .second_order import second_order
-        inlined = {v: _gradient_of(results, name) for name, v in zip(problem.wrt, wrt)}
-        more_sections, more_results, remarks = second_order(problem, scope, wrt, inlined)
-        sections.extend(more_sections)
-        results.extend(more_results)
-    function = chain.concrete(function)
-    derivation = Derivation(problem, scope, function, tuple(sections), tuple(results),
-                            verified=False, remarks=tuple(remarks), chain=chain)
-    derivation = verify(derivation)
-    check_answer(derivation)
-    return derivation
-
-
-def _result(name, gradient, chain):
-    """The gradient in the variables alone; by way of the links' gradients when there are any."""
-    if not chain.links:
-        return Result(name, 1, False, gradient)
-    return Result(name, 1, False, textbook(chain.concrete(gradient)), chain_form=gradient)
-
-
-def _gradient_of(results, name):
-    return next(r.expr for r in results if r.wrt == name and r.order == 1)
-
-
-def require_dependence(problem: Problem, ctx: DiffContext, function) -> None:
-    """A function that does not depend on ``wrt`` has a zero derivative: a mistake in wrt."""
-    if not ctx.depends(function):
-        raise DerivgenError(f"function: f = {problem.function} does not depend on "
-                            f"{', '.join(problem.wrt)}, so its derivative is zero; check wrt",
-                            file=problem.path, line=problem.line_of("function"))
-
-
-def inlined_function(problem: Problem):
-    """``(scope, f)`` with every ``where:`` intermediate substituted: f in the variables alone."""
-    scope = scope_of(problem)
-    parse_where(problem, scope, [], _parsed, links=False)
-    return scope, parse_problem_function(problem, scope)
-
-
-def parse_problem_function(problem: Problem, scope: Scope):
-    """The function, its ``where:`` names already in ``scope``, checked to be scalar."""
-    from .parse import parse_function
-
-    function = _parsed(parse_function, problem.function, scope, problem,
-                       problem.line_of("function"))
-    if function.is_Matrix and not is_one_by_one(function):
-        shape = " x ".join(str(s) for s in function.shape)
-        raise DerivgenError(f"function: f must be scalar-valued, but '{problem.function}' "
-                            f"has shape {shape}", file=problem.path,
-                            line=problem.line_of("function"))
-    return function
-
-
-def _parsed(parse, text, scope, problem, line):
-    try:
-        return parse(text, scope)
-    except DerivgenError as error:
-        raise error.located(problem.path, line)
+from derivgen.parse.scope import Scope, scope_of
+from derivgen.ir.strategies import exhaust, outermost, tidy
+from derivgen.render.latex import to_latex
+from derivgen.ir.sums import free_indices, summed
 
 
 def expand_once(expr, ctx: DiffContext):
@@ -131,9 +51,9 @@ def expansion_steps(start, ctx: DiffContext) -> list:
     """The steps from ``start`` until no ``d(.)`` is left, one level of each a step."""
     steps, before = [], start
     for after, rules in exhaust(lambda s: expand_once(s[0], ctx), (start, [])):
-        steps.append(Step(_names(rules), _identities(rules), before, after))
+        steps.append(Step(rule_names(rules), rule_identities(rules), before, after))
         before = after
-    return _merge_silent(steps)
+    return merge_silent(steps)
 
 
 def backpropagate(chain: Chain, gradients: dict, ctx: DiffContext, scope: Scope):
@@ -177,7 +97,6 @@ def link_section(link, chain: Chain, ctx: DiffContext, scope: Scope):
 
 def _read_off(link, gradient, parts, shared, scope):
     """``With $\\partial f/\\partial a = G$, this gives $\\partial f/\\partial W = ...$.``"""
-    from .render.latex import to_latex
 
     given = f"${to_latex(Gradient(link), scope)} = {to_latex(gradient, scope)}$"
     read = []
@@ -190,7 +109,7 @@ def _read_off(link, gradient, parts, shared, scope):
     return f"With {given}, this gives " + ", ".join(read) + "."
 
 
-def _merge_silent(steps):
+def merge_silent(steps):
     """Fold steps that used no named rule (``d`` of a ``1 x 1`` block) into the next one."""
     merged = []
     for step in steps:
@@ -200,11 +119,11 @@ def _merge_silent(steps):
     return merged
 
 
-def _names(rules):
+def rule_names(rules):
     return ", ".join(r.name for r in rules)
 
 
-def _identities(rules):
+def rule_identities(rules):
     return r",\quad ".join(r.identity for r in rules if r.identity)
 
 
@@ -244,7 +163,7 @@ def _append(steps, start, rules, after):
     rules = rules if isinstance(rules, list) else [rules]
     before = steps[-1].after if steps else start
     if after != before:
-        steps.append(Step(_names(rules), _identities(rules), before, after))
+        steps.append(Step(rule_names(rules), rule_identities(rules), before, after))
 
 
 def _rewrite_terms(state):
@@ -310,3 +229,11 @@ def _show_gradients(collected):
         else:
             parts.append(summed(Mul(gradient, dvar), outer))
     return Add(*parts)
+
+
+def require_dependence(problem: Problem, ctx: DiffContext, function) -> None:
+    """A function that does not depend on ``wrt`` has a zero derivative: a mistake in wrt."""
+    if not ctx.depends(function):
+        raise DerivgenError(f"function: f = {problem.function} does not depend on "
+                            f"{', '.join(problem.wrt)}, so its derivative is zero; check wrt",
+                            file=problem.path, line=problem.line_of("function"))

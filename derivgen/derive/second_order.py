@@ -13,21 +13,21 @@ from __future__ import annotations
 
 from sympy import MatAdd, MatMul, Mul, S, ZeroMatrix
 
-from .convexity import convexity_remark
-from .engine import _identities, _merge_silent, _names, expansion_steps
-from .errors import DerivgenError
-from .ir import D, DiffScalar, DiffSymbol, differential_symbol, is_zero
-from .model import Result, Section, Step
-from .rules.differential import DiffContext
-from .rules.hessian import (GRADIENT_NAMED, HESSIAN, KRONECKER_SUM, collect_kronecker,
+from derivgen.derive.convexity import convexity_remark
+from derivgen.derive.core import expansion_steps, merge_silent, rule_identities, rule_names
+from derivgen.errors import DerivgenError
+from derivgen.ir.nodes import D, DiffScalar, DiffSymbol, differential_symbol, is_zero
+from derivgen.model import Result, Section, Step
+from derivgen.derive.rules.differential import DiffContext
+from derivgen.derive.rules.hessian import (GRADIENT_NAMED, HESSIAN, KRONECKER_SUM, collect_kronecker,
                             in_terms_of_gradient, jacobian, ones_times_diag, vec_terms)
-from .rules.simplify import textbook
-from .strategies import bottom_up
-from .vec import HessianArray, Named, Vec
+from derivgen.derive.rules.simplify import textbook
+from derivgen.ir.strategies import bottom_up
+from derivgen.ir.vec import HessianArray, Named, Vec
+from derivgen.render.latex import to_latex
 
 SECOND_DIFFERENTIAL = "Second differential"
 VECTORIZATION = "Vectorization"
-#: Sections whose steps equal the differential of a gradient, not ``df``.
 SECOND_ORDER_TITLES = (SECOND_DIFFERENTIAL, VECTORIZATION)
 
 
@@ -58,7 +58,7 @@ def hessian_sections(gradient, var, scope):
     steps = second_differential_steps(gradient, var, dvar)
     lhs = _gradient_differential_latex(var, scope)
     if is_matrix_variable(var):
-        differential = Section(SECOND_DIFFERENTIAL, lhs, start, tuple(steps))
+        differential = Section(SECOND_DIFFERENTIAL, lhs, start, tuple(steps), order=2)
         vectorized, hessian = vectorization(differential.end, var, dvar, scope)
         return [differential, vectorized], HessianArray(hessian, *var.shape)
     dgrad = steps[-1].after if steps else start
@@ -73,7 +73,7 @@ def hessian_sections(gradient, var, scope):
                           MatMul(named, dvar)))
         hessian = named
         conclusion += " " + named_sentence(named, var, scope)
-    return [Section(SECOND_DIFFERENTIAL, lhs, start, tuple(steps), conclusion)], hessian
+    return [Section(SECOND_DIFFERENTIAL, lhs, start, tuple(steps), conclusion, order=2)], hessian
 
 
 
@@ -85,11 +85,10 @@ def second_differential_steps(gradient, var, dvar) -> list:
     if not ctx.depends(gradient):  # a linear f: the gradient is constant
         before = ZeroMatrix(*gradient.shape) if gradient.is_Matrix else S.Zero
         steps.append(Step("the gradient is constant", "", start, before))
-    return _merge_silent(steps + expansion_steps(before, ctx))
+    return merge_silent(steps + expansion_steps(before, ctx))
 
 
 def _gradient_differential_latex(var, scope, vec=False):
-    from .render.latex import to_latex
     inner = rf"\frac{{\partial f}}{{\partial {to_latex(var, scope)}}}"
     return rf"\operatorname{{vec}}\left(d\,{inner}\right)" if vec else rf"d\left({inner}\right)"
 
@@ -115,7 +114,7 @@ def vectorization(dgrad, var, dvar, scope):
     else:
         terms = vec_terms(dgrad, dvar)
         rules = list(dict.fromkeys(rule for _, rule in terms))
-        steps.append(Step(_names(rules), _identities(rules), start, _applied(terms, dvar)))
+        steps.append(Step(rule_names(rules), rule_identities(rules), start, _applied(terms, dvar)))
         collected = [textbook(J) for J in collect_kronecker([J for J, _ in terms])]
         hessian = _sum(collected)
         if len(collected) < len(terms):
@@ -125,7 +124,7 @@ def vectorization(dgrad, var, dvar, scope):
             steps.append(Step(HESSIAN.name, HESSIAN.identity, steps[-1].after,
                               MatMul(hessian, Vec(dvar))))
     return Section(VECTORIZATION, _gradient_differential_latex(var, scope, vec=True), start,
-                   tuple(steps), conclusion=_array_sentence(var, scope)), hessian
+                   tuple(steps), conclusion=_array_sentence(var, scope), order=2), hessian
 
 
 def _applied(terms, dvar):
@@ -144,21 +143,18 @@ def free_name(scope) -> str:
 
 def named_sentence(expr, var, scope) -> str:
     """``Here $s = \\partial f/\\partial x = \\dots$.`` for the names used in ``expr``."""
-    from .render.latex import to_latex
     parts = [rf"${to_latex(node, scope)} = \frac{{\partial f}}{{\partial {to_latex(var, scope)}}}"
              rf" = {to_latex(node.expr, scope)}$" for node in sorted(expr.atoms(Named), key=str)]
     return "Here " + ", ".join(parts) + "."
 
 
 def _quadratic_form_sentence(var, scope) -> str:
-    from .render.latex import to_latex
     dx = to_latex(differential_symbol(var), scope)
     return (rf"So $d^2 f = ({dx})^T\mathbf{{H}}\,{dx}$ with the (symmetric) Hessian "
             rf"$\mathbf{{H}} = \nabla^2 f$ read off above.")
 
 
 def _array_sentence(var, scope) -> str:
-    from .render.latex import to_latex
     X, dX = to_latex(var, scope), to_latex(differential_symbol(var), scope)
     X = f"[{X}]" if "_" in X else X  # W_1 -> [W_1]_{ij}, not a double subscript
     m, n = to_latex(var.rows), to_latex(var.cols)
@@ -166,11 +162,3 @@ def _array_sentence(var, scope) -> str:
             rf" with the Hessian $\mathbf{{H}}$ above; as the ${m} \times {n} \times {m} "
             rf"\times {n}$ array of the lecture, $[\nabla^2 f]_{{ijkl}} = \frac{{\partial^2 f}}"
             rf"{{\partial {X}_{{ij}}\,\partial {X}_{{kl}}}} = H_{{i + (j-1){m},\, k + (l-1){m}}}$.")
-
-
-def section_variable(section):
-    """The name of the variable whose differential a second-order section holds, or None."""
-    for step in section.steps:
-        for symbol in step.after.atoms(DiffSymbol, DiffScalar):
-            return symbol.base_name
-    return None

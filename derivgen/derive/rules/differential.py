@@ -14,9 +14,9 @@ from sympy import (Add, MatrixSymbol, Symbol, Determinant, HadamardPower, Hadama
                    Dummy, exp, log)
 from sympy.core.function import Derivative, Function
 
-from ..errors import DerivgenError
-from ..ir import AsScalar, D, Elementwise, ScalarFunc, depends_on, is_zero
-from ..sums import MatSampleSum, SampleSum, sample_sum
+from derivgen.errors import DerivgenError
+from derivgen.ir.nodes import AsScalar, D, Elementwise, ScalarFunc, depends_on, is_zero
+from derivgen.ir.sums import MatSampleSum, SampleSum, sample_sum
 
 
 @dataclass(frozen=True)

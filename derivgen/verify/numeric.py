@@ -12,10 +12,10 @@ from functools import lru_cache
 import numpy as np
 from sympy import MatrixSymbol, Symbol
 
-from .ir import MatD, ScalarD
-from .strategies import outermost
-from .sums import MatSampleSum, SampleSum
-from .render.numpy import to_numpy
+from derivgen.ir.nodes import MatD, ScalarD
+from derivgen.ir.strategies import outermost
+from derivgen.ir.sums import MatSampleSum, SampleSum
+from derivgen.render.numpy import to_numpy
 
 #: Step of the finite differences, relative to the size of the variables.
 FD_STEP = 1e-3

@@ -19,10 +19,11 @@ from functools import partial
 
 from sympy import MatAdd, MatMul, MatrixSymbol, Trace, Transpose, ZeroMatrix
 
-from .errors import DerivgenError
-from .ir import D, Gradient, depends_on, differential_symbol, is_one_by_one, is_zero
-from .rules.simplify import textbook
-from .sums import Sample, free_indices, summed
+from derivgen.errors import DerivgenError
+from derivgen.ir.nodes import D, Gradient, depends_on, differential_symbol, is_one_by_one, is_zero
+from derivgen.derive.rules.simplify import textbook
+from derivgen.ir.sums import Sample, free_indices, summed
+from derivgen.parse import parse_latex
 
 
 @dataclass
@@ -63,8 +64,6 @@ def parse_where(problem, scope, wrt, parsed, *, links: bool = True) -> Chain:
 
     With ``links=False`` every intermediate is substituted as written.
     """
-    from .parse import parse_latex
-
     chain = Chain()
     for item in problem.where:
         value = parsed(partial(parse_latex, indexed=True), item.latex, scope, problem, item.line)

@@ -12,13 +12,13 @@ from dataclasses import dataclass, replace
 from sympy import (Add, HadamardProduct, Identity, KroneckerProduct, MatAdd, MatMul, Mul, S,
                    Trace, Transpose)
 
-from ..errors import DerivgenError
-from ..ir import DIFFERENTIALS, AsScalar
-from ..sums import MatSampleSum, SampleSum, free_indices, summed, uses_index
-from .differential import Rule
-from .simplify import hadamard_drop_ones, textbook
-from .softmax import SOFTMAX, everywhere, name_softmax
-from .transpose import push_transposes
+from derivgen.errors import DerivgenError
+from derivgen.ir.nodes import DIFFERENTIALS, AsScalar
+from derivgen.ir.sums import MatSampleSum, SampleSum, free_indices, summed, uses_index
+from derivgen.derive.rules.differential import Rule
+from derivgen.derive.rules.simplify import hadamard_drop_ones, textbook
+from derivgen.derive.rules.softmax import SOFTMAX, everywhere, name_softmax
+from derivgen.derive.rules.transpose import push_transposes
 
 TRACE_OF_SCALAR = Rule("a scalar is its own trace", r"x = \operatorname{tr}(x)")
 LINEARITY = Rule("linearity of the trace",

@@ -16,9 +16,10 @@ from sympy import (HadamardPower, HadamardProduct, Identity, KroneckerProduct, M
                    MatMul, Mul, Number, OneMatrix, Symbol, ZeroMatrix)
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
-from .ir import Elementwise
-from .rules.transpose import transpose_of
-from .vec import HessianArray
+from derivgen.ir.nodes import Elementwise
+from derivgen.derive.rules.transpose import transpose_of
+from derivgen.ir.vec import HessianArray
+from derivgen.render.latex import function_name_latex, primes, to_latex
 
 #: (kind, derivative order) of elementwise functions that are positive everywhere:
 #: e^x; softplus' = sigmoid, softplus'' = sigmoid (1 - sigmoid); sigmoid; sigmoid' too.
@@ -101,7 +102,6 @@ def _at_most_one(expr) -> bool:
 
 def convexity_remark(hessian, var, scope, *, several: bool = False) -> str:
     """Prose for the solutions when the Hessian is PSD by its form; else ``""``."""
-    from .render.latex import to_latex
 
     matrix = hessian.hessian if isinstance(hessian, HessianArray) else hessian
     if not getattr(matrix, "is_Matrix", False) or isinstance(matrix, ZeroMatrix):
@@ -128,8 +128,6 @@ def convexity_remark(hessian, var, scope, *, several: bool = False) -> str:
 
 def _positive_facts(matrix) -> list[str]:
     """``softplus''(z) > 0`` for each known-positive function on a diagonal."""
-    from .render.latex import function_name_latex, primes
-
     facts = []
     for node in sorted(matrix.atoms(Elementwise), key=str):
         if (node.kind, node.order) in POSITIVE_FUNCTIONS and node.kind != "exp":

@@ -1,0 +1,1 @@
+"""Numerical verification: random well-posed instances, finite differences, every step."""
