@@ -120,8 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_jobs(command):
     command.add_argument("-j", "--jobs", type=_positive, metavar="N",
-                         help="derive in N processes (default: one per idle CPU when there are "
-                              "enough problems to pay off; 1: in this process)")
+                         help="derive in N processes, at most one per CPU (default: one per CPU "
+                              "when there are enough problems to pay off; 1: in this process)")
 
 
 def _positive(text: str) -> int:
