@@ -29,9 +29,9 @@ from pylatex import Document, NoEscape, Package
 
 from derivgen.errors import DerivgenError
 from derivgen.ir.vec import Named
+from derivgen.render.facts import conclusion_prose, fact_prose, math_latex
 from derivgen.render.layout import break_rows
 from derivgen.render.text import shown_result, where_pairs
-from derivgen.render.latex import to_latex
 from derivgen.render.prose import check_math, escape_text, sanitize_prose, statement_latex
 
 KINDS = ("worksheet", "solutions", "answers")
@@ -215,7 +215,7 @@ def solution_problem(number: int, derivation) -> str:
             parts.append(r"\stephead{Result}")
         parts.append(results_latex(derivation))
     for remark in derivation.remarks:
-        parts.append(_located(derivation, lambda: sanitize_prose(remark)) + "\n")
+        parts.append(_located(derivation, lambda: sanitize_prose(fact_prose(remark, derivation.scope))) + "\n")
     if derivation.verified:
         parts.append(r"\textit{Verified numerically on random instances.}" + "\n")
     return "\n".join(parts) + "\n\\bigskip\n"
@@ -236,7 +236,7 @@ def _located(derivation, make):
 
 def math_of(value, scope) -> str:
     """LaTeX for an expression, or a LaTeX string as given; checked against the allowlist."""
-    return check_math(value if isinstance(value, str) else to_latex(value, scope))
+    return check_math(math_latex(value, scope))
 
 
 def section_latex(section, scope) -> str:
@@ -255,7 +255,7 @@ def section_latex(section, scope) -> str:
     out = [(rf"\stephead{{{escape_text(section.title)}}}" if section.title else "")
            + "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"]
     if section.conclusion:
-        out.append(sanitize_prose(section.conclusion))
+        out.append(sanitize_prose(conclusion_prose(section, scope)))
     return "\n".join(part for part in out if part) + "\n"
 
 
