@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from derivgen.errors import DerivgenError
 from derivgen.ir.vec import Named
 from derivgen.model import Derivation
-from derivgen.render.documents import result_lhs
+from derivgen.render.documents import math_of, result_lhs
+from derivgen.render.facts import conclusion_prose, fact_prose
 from derivgen.render.json import derivation_json
-from derivgen.render.latex import to_latex
 from derivgen.render.prose import check_math, statement_latex
 from derivgen.render.text import shown_result, where_pairs
 from derivgen.export.question import NumericQuestion, numeric_question
@@ -82,15 +82,16 @@ def _exported(derivation: Derivation, seed: int, variant: int | None) -> Exporte
     problem, scope = derivation.problem, derivation.scope
 
     def math(value) -> str:
-        return check_math(value if isinstance(value, str) else to_latex(value, scope))
+        return math_of(value, scope)
 
     sections = tuple(
         WebSection(section.title, math(section.lhs), math(section.start),
                    tuple(Row(math(step.after), step.rule or "",
                              check_math(step.identity) if step.identity else "")
                          for step in section.steps),
-                   section.conclusion or "")
+                   conclusion_prose(section, scope) if section.conclusion else "")
         for section in derivation.sections)
+    remarks = tuple(fact_prose(remark, scope) for remark in derivation.remarks)
     results = tuple((result_lhs(result, derivation),
                      math(shown_result(result)) + _named(result, math))
                     for result in derivation.results)
@@ -99,14 +100,14 @@ def _exported(derivation: Derivation, seed: int, variant: int | None) -> Exporte
                if r["order"] == 1 and not r["conjugate"]}
     statement = problem.statement if problem.statement is not None \
         else statement_latex(derivation)
-    for prose in (statement, *derivation.remarks, *(s.conclusion for s in sections)):
+    for prose in (statement, *remarks, *(s.conclusion for s in sections)):
         prose_segments(prose)    # fails early (and cleanly) on unsafe or unbalanced math
     return Exported(
         id=problem.id, title=problem.title, uuid=str(question_uuid(problem)),
         statement=statement, function=math(derivation.function), sections=sections,
         results=results,
         where=tuple((math(lhs), math(rhs)) for lhs, rhs in where_pairs(derivation)),
-        remarks=tuple(derivation.remarks), answers=answers, contract=contract,
+        remarks=remarks, answers=answers, contract=contract,
         question=numeric_question(derivation, seed), verified=bool(contract["verified"]),
         variant=variant)
 

@@ -99,6 +99,7 @@ class NumericQuestion:
     functions: tuple[str, ...]   # LaTeX: "g(t) = \sin t + ..." for generic functions
     parts: tuple[Part, ...]
     seed: int
+    values: dict                 # name -> the rounded value stated (arrays as NumPy binds them)
 
     @property
     def blanks(self) -> list[Blank]:
@@ -187,7 +188,8 @@ def _question(derivation, inst, seed) -> NumericQuestion:
             complex_ = inst.is_complex and np.iscomplexobj(grid)
             parts.append(Part(lhs, _cells(grid, _plain(result), complex_), result.wrt))
     return NumericQuestion(sizes=_sizes(scope, inst), given=_given(scope, inst),
-                           functions=_stand_ins(scope, inst), parts=tuple(parts), seed=seed)
+                           functions=_stand_ins(scope, inst), parts=tuple(parts), seed=seed,
+                           values=dict(inst.values))
 
 
 def _directional_part(derivation, result, gradient, inst, lhs) -> Part:
