@@ -5,7 +5,7 @@ from __future__ import annotations
 from derivgen.model import Derivation
 from derivgen.ir.sums import Sample, SampleScalar
 from derivgen.ir.vec import unnamed
-from derivgen.render.latex import to_latex
+from derivgen.render.facts import math_latex
 from derivgen.render.numpy import sample_axes, scope_dims, to_numpy
 
 
@@ -15,7 +15,7 @@ def derivation_json(derivation: Derivation) -> dict:
     dims = scope_dims(scope)
 
     def latex(expr):
-        return expr if isinstance(expr, str) else to_latex(expr, scope)
+        return math_latex(expr, scope)
 
     result = {
         "id": derivation.problem.id,
