@@ -394,7 +394,7 @@ def _ordered(check: _Checker, data: Located, files: list[Path]) -> list[Path]:
     for entry in order:
         entry = str(entry)
         if entry not in by_name:
-            raise check.error(f"'order' lists {_brief(entry)}, but there is no {_brief(entry, 60)}"
+            raise check.error(f"'order' lists {_brief(entry)}, but there is no {_brief(entry)[1:-1]}"
                               f"{'' if entry.endswith(('.yaml', '.yml')) else '.yaml'} "
                               f"in this folder{_did_you_mean(entry, list(by_name))}", line)
         if by_name[entry] in result:
