@@ -97,10 +97,12 @@ class Solution:
         from derivgen.render.text import derivation_text
         return derivation_text(self.derivation)
 
-    def grade(self, answer: str, wrt: str | None = None) -> dict:
-        """Judge a student's answer (LaTeX): ``{correct, score, diagnosis, feedback}``."""
+    def grade(self, answer: str, wrt: str | None = None, *, reveal: bool = False) -> dict:
+        """Judge a student's answer (LaTeX), as ``derivgen grade`` does: the contract's
+        ``{correct, score, diagnosis, feedback}``. ``wrt``: the variable (``Z*`` for the
+        conjugate of a complex ``Z``), needed when the problem has several derivatives."""
         from derivgen.grade import grade
-        return grade(self.derivation, answer, wrt)
+        return grade(self.derivation, answer, wrt, reveal=reveal).as_dict()
 
     def __repr__(self) -> str:
         status = "verified" if self.verified else "not verified"

@@ -102,3 +102,14 @@ def test_import_derivgen_does_not_import_sympy():
 def test_unknown_attribute_is_an_attribute_error():
     with pytest.raises(AttributeError):
         derivgen.no_such_thing  # noqa: B018
+
+
+def test_grade_judges_like_derivgen_grade():
+    s = derivgen.solve(PROBLEMS / "01-bilinear-form.yaml")
+    right = s.grade(r"(\mathbf{b}\mathbf{a}^T)^T")
+    assert right == {"correct": True, "score": 1.0, "diagnosis": None,
+                     "feedback": right["feedback"]}
+    wrong = s.grade(r"\mathbf{b}\mathbf{a}^T", wrt="X")
+    assert wrong["correct"] is False and wrong["diagnosis"] == "transpose"
+    hostile = s.grade(r"\input{/etc/passwd}")
+    assert hostile["correct"] is False and hostile["diagnosis"] == "syntax"

@@ -381,3 +381,24 @@ def test_concurrent_exports_to_one_file_leave_a_whole_file(tmp_path):
     assert [r.wait(timeout=120) for r in runs] == [0, 0, 0]
     ET.parse(tmp_path / "q.xml")
     assert [p.name for p in tmp_path.iterdir()] == ["q.xml"]
+
+
+def test_prairielearn_grade_judges_typed_answers_like_derivgen_grade(items, pl_course):
+    """generate() then grade() on PrairieLearn's data dict, for Example 5's four inputs."""
+    _, folders = pl_course
+    folder = folders[[ex.id for ex in items].index("60-two-layer-network")]
+    server = _load_server(folder)
+    data = _pl_data(seed=99)
+    server.generate(data)
+    answers = dict(data["correct_answers"])            # the verified results, as typed
+    answers["d_W_2"] = r"\sum_{i=1}^{N} \mathbf{h}_{1,i} (\operatorname{softmax}" \
+                       r"(\mathbf{a}_{2,i}) - \mathbf{y}_i)^T"   # transposed
+    answers["d_b_2"] = r"\input{/etc/passwd}"                       # hostile
+    data["submitted_answers"] = answers
+    data["raw_submitted_answers"] = dict(answers)
+    server.grade(data)
+    json.dumps(data)
+    scores = {name: part["score"] for name, part in data["partial_scores"].items()}
+    assert scores == {"d_W_1": 1.0, "d_b_1": 1.0, "d_W_2": 0.0, "d_b_2": 0.0}
+    assert data["score"] == 0.5
+    assert data["feedback"]["d_b_2"] and data["feedback"]["d_W_2"]

@@ -81,7 +81,8 @@ def server_py(ex: Exported, source: dict) -> str:
               "inputs": inputs}
     return SERVER_TEMPLATE.format(
         title=ex.title.replace('"""', "'''"), version=__version__,
-        problem=repr(json.dumps(source, sort_keys=True, ensure_ascii=True)),
+        # the file's key order kept: `where:` is ordered
+        problem=repr(json.dumps(source, ensure_ascii=True, default=str)),
         params=repr(json.dumps(params, sort_keys=True, ensure_ascii=True)),
         answers=repr(json.dumps(ex.answers, sort_keys=True, ensure_ascii=True)),
         variant=repr(ex.variant))
