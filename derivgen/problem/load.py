@@ -22,7 +22,7 @@ from derivgen.ir.functions import KINDS
 from derivgen.model import Intermediate, Problem, VarSpec
 
 TOP_LEVEL_KEYS = ("title", "statement", "variables", "functions", "where", "function",
-                  "wrt", "hessian", "answer", "answer_conjugate")
+                  "wrt", "hessian", "answer", "answer_conjugate", "detail", "space")
 REQUIRED_KEYS = ("title", "variables", "function", "wrt")
 VARIABLE_KEYS = ("shape", "latex", "symmetric", "complex", "onehot", "index")
 SET_KEYS = ("title", "course", "date", "author", "instructions", "order")
@@ -84,8 +84,27 @@ def load_problem(path) -> Problem:
         answer=check.text(data, "answer", latex=True) if "answer" in data else None,
         answer_conjugate=check.text(data, "answer_conjugate", latex=True)
         if "answer_conjugate" in data else None,
+        detail=check.choice(data, "detail", DETAILS) if "detail" in data else None,
+        space=_space(check, data) if "space" in data else None,
         lines=lines,
     )
+
+
+#: ``detail:``: a solution as the lecture writes it, or every rewrite as its own step.
+DETAILS = ("compact", "full")
+SPACE = re.compile(r"(\d+(?:\.\d+)?)(cm|mm|in|pt|em)")
+#: The most room one problem may ask for, by unit: about a page.
+SPACE_MAX = {"cm": 25, "mm": 250, "in": 10, "pt": 700, "em": 65}
+
+
+def _space(check, data) -> str:
+    """``space: 5cm``: room for the answer under the problem on the worksheet."""
+    value = str(data["space"]).strip()
+    match = SPACE.fullmatch(value)
+    if not match or float(match.group(1)) > SPACE_MAX[match.group(2)]:
+        raise check.error(f"'space' must be a length such as 5cm or 40mm, at most a page "
+                          f"(25cm), not {data['space']!r}", data.line("space"))
+    return value
 
 
 def _missing_message(key: str) -> str:
@@ -136,6 +155,13 @@ class _Checker:
         if not text:
             raise self.error(f"'{label}' is empty", mapping.line(key))
         return text
+
+    def choice(self, mapping: Located, key: str, choices) -> str:
+        value = mapping[key]
+        if value not in choices:
+            raise self.error(f"'{key}' must be one of {', '.join(choices)}, not {value!r}",
+                             mapping.line(key))
+        return value
 
     def flag(self, mapping: Located, key: str, label: str | None = None) -> bool:
         value = mapping[key]
