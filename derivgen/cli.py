@@ -110,6 +110,29 @@ def build_parser() -> argparse.ArgumentParser:
     _add_jobs(check)
     check.set_defaults(run=run_check)
 
+    grade = commands.add_parser(
+        "grade", help="judge students' answers against the verified derivative",
+        description="Derive FILE (verified) and judge an answer written in the LaTeX of "
+                    "`answer:`: one with --answer, or a CSV of them with --submissions "
+                    "(columns student, answer, and wrt when FILE has several variables). "
+                    "Exit status 0 when every answer was judged, whatever the verdicts; "
+                    "1 when FILE fails; 2 usage error.")
+    grade.add_argument("file", metavar="FILE", help="a problem file")
+    given = grade.add_mutually_exclusive_group(required=True)
+    given.add_argument("--answer", metavar="LATEX", help="one answer, e.g. '\\mathbf{a}\\mathbf{b}^T'")
+    given.add_argument("--submissions", metavar="IN.csv",
+                       help="a CSV with columns student, answer (and wrt)")
+    grade.add_argument("--wrt", metavar="NAME",
+                       help="the variable the answer is the derivative by (Z* for the "
+                            "conjugate of a complex Z); needed when FILE has several")
+    grade.add_argument("-o", "--output", metavar="OUT.csv",
+                       help="with --submissions: write the verdicts here (default: stdout)")
+    grade.add_argument("--json", action="store_true",
+                       help="print {correct, score, diagnosis, feedback} as JSON")
+    grade.add_argument("--reveal", action="store_true",
+                       help="end the feedback on a wrong answer with the correct derivative")
+    grade.set_defaults(run=run_grade)
+
     new = commands.add_parser("new", help="write a commented problem file to start from",
                               description="Write NAME.yaml, a commented example problem. "
                                           "Never overwrites an existing file.")
@@ -120,8 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_jobs(command):
     command.add_argument("-j", "--jobs", type=_positive, metavar="N",
-                         help="derive in N processes (default: one per idle CPU when there are "
-                              "enough problems to pay off; 1: in this process)")
+                         help="derive in N processes, at most one per CPU (default: one per CPU "
+                              "when there are enough problems to pay off; 1: in this process)")
 
 
 def _positive(text: str) -> int:
@@ -164,17 +187,8 @@ def run_build(args) -> int:
         report.summary()
         return report.exit_code
 
-    from derivgen.build.batch import Outcome, render_file
-    keys = [cache.problem_key(path) for path in files]
-    cached = {}
-    for index, (path, key) in enumerate(zip(files, keys)):
-        entry = cache.load_problem(path, key)
-        if entry is not None:
-            cached[index] = Outcome(path, _rendered_problem(entry))
-    outcomes = _derive_all(render_file, files, report, args.jobs, verb="derived", known=cached)
-    for index, outcome in enumerate(outcomes):
-        if outcome.ok and index not in cached:
-            cache.store_problem(outcome.path, keys[index], outcome.value.id, outcome.value.parts)
+    from derivgen.build.batch import render_file
+    outcomes = _derive_all(render_file, files, report, args.jobs, verb="derived", cache=cache)
     rendered = [outcome.value for outcome in outcomes if outcome.ok]
     if rendered:
         _write_documents(rendered, out_dir, meta, report, cache)
@@ -213,6 +227,61 @@ def run_solve(args) -> int:
     return report.exit_code
 
 
+def run_grade(args) -> int:
+    path = _one_problem_file(args.file, "grade")
+    if args.output and not args.submissions:
+        raise PathError("-o/--output goes with --submissions")
+    submissions_text = None
+    if args.submissions:
+        try:
+            submissions_text = Path(args.submissions).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PathError(f"cannot read {args.submissions}: {exc}") from None
+    report = Report(quiet=True)
+    derivation = derive_file(path, report)
+    if derivation is None:
+        return report.exit_code
+    from derivgen.grade import grade
+    from derivgen.grade.submissions import check_targets, grade_rows, read_submissions, \
+        write_rows
+    if submissions_text is None:
+        try:
+            verdict = grade(derivation, args.answer, args.wrt, reveal=args.reveal)
+        except DerivgenError as exc:   # a --wrt the problem has no derivative by
+            raise PathError(exc.message) from None
+    else:
+        try:
+            rows = read_submissions(submissions_text, args.submissions)
+            check_targets(derivation, rows, args.submissions)
+        except DerivgenError as exc:   # a broken CSV, a wrt the problem does not have
+            print(exc.format(), file=sys.stderr)
+            return EXIT_USAGE
+    if submissions_text is None:
+        if args.json:
+            print(json.dumps(verdict.as_dict(), ensure_ascii=False))
+        else:
+            print(f"{verdict.diagnosis or 'correct'}: {verdict.feedback}")
+        return EXIT_OK
+    graded = grade_rows(derivation, rows, reveal=args.reveal)
+    if args.json:
+        print(json.dumps(graded, ensure_ascii=False, indent=2))
+    elif args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as stream:
+            write_rows(graded, stream)
+    else:
+        write_rows(graded, sys.stdout)
+    return EXIT_OK
+
+
+def _one_problem_file(name: str, command: str) -> Path:
+    path = Path(name)
+    if path.is_dir():
+        raise PathError(f"{name} is a folder; {command} takes one problem file")
+    if not path.is_file():
+        raise PathError(f"no such file: {name}")
+    return path
+
+
 def run_new(args) -> int:
     path = Path(args.name)
     if path.suffix not in (".yaml", ".yml"):
@@ -242,15 +311,30 @@ def derive_file(path: Path, report: Report):
     return outcome.value
 
 
-def _derive_all(job, files, report: Report, jobs, *, verb: str, known=None):
-    """``job`` on every file not in ``known`` (index -> Outcome), maybe in parallel.
+def _derive_all(job, files, report: Report, jobs, *, verb: str, cache: BuildCache | None = None):
+    """``job`` on every file, maybe in parallel; with a ``cache``, only on the files whose
+    content the shared store does not hold, and once per distinct content (the rest share
+    that outcome); new successes are stored.
 
     Returns the outcomes of all files in order; each is reported as soon as it and those
     before it are known, and the progress bar counts them.
     """
-    from derivgen.build.batch import run
-    outcomes = dict(known or {})
-    todo = [index for index in range(len(files)) if index not in outcomes]
+    from derivgen.build.batch import Outcome, run
+    outcomes, keys, first = {}, [None] * len(files), {}
+    if cache is not None:
+        for index, path in enumerate(files):
+            keys[index] = key = cache.problem_key(path)
+            entry = cache.load_problem(path, key)
+            if entry is not None:
+                outcomes[index] = Outcome(path, _rendered_problem(entry))
+    todo = []
+    for index in range(len(files)):
+        if index not in outcomes and (keys[index] is None or keys[index] not in first):
+            todo.append(index)
+            if keys[index] is not None:
+                first[keys[index]] = index
+    shared = [index for index in range(len(files))
+              if index not in outcomes and index not in todo]
     pending = iter(todo)
     reported = 0
 
@@ -265,13 +349,25 @@ def _derive_all(job, files, report: Report, jobs, *, verb: str, known=None):
             reported += 1
 
     def done(outcome):
-        outcomes[next(pending)] = outcome
+        index = next(pending)
+        outcomes[index] = outcome
+        if cache is not None and outcome.ok:
+            cache.store_problem(outcome.path, keys[index], outcome.value.id,
+                                outcome.value.parts)
+        for same in (i for i in shared if keys[i] == keys[index] and outcome.ok):
+            outcomes[same] = Outcome(files[same], outcome.value)
         report_ready()
         report.progress(len(outcomes), len(files), f"{verb} {outcome.path.name}")
 
     report_ready()
     run(job, [files[index] for index in todo], jobs=jobs, done=done)
+    # The same content as a file that failed: derived on its own, for a message at its path.
+    again = [index for index in shared if index not in outcomes]
+    pending = iter(again)
+    run(job, [files[index] for index in again], jobs=jobs, done=done)
     report_ready()
+    if cache is not None:
+        cache.prune()
     return [outcomes[index] for index in range(len(files))]
 
 

@@ -22,8 +22,23 @@ FD_STEP = 1e-3
 
 
 @lru_cache(maxsize=4096)
-def _compiled(expr, dims_items):
-    return compile(to_numpy(expr, dict(dims_items)), "<derivgen>", "eval")
+def _plan(expr, dims_items):
+    """How to evaluate ``expr``: the nodes that need numbers first, and the compiled code.
+
+    A step is evaluated many times (instances, finite-difference points, samples), so its
+    tree is walked and its code compiled once.  The nodes are the outermost sums over
+    samples that hold a ``d(.)`` (evaluated sample by sample) or, when there are none, the
+    outermost ``d(.)``; each is replaced by a placeholder named ``_d0``, ``_d1``, ...
+    """
+    sums = [node for node in outermost(expr, (SampleSum, MatSampleSum))
+            if node.atoms(MatD, ScalarD)]
+    nodes = sums or outermost(expr, (MatD, ScalarD))
+    placeholders = {node: MatrixSymbol(f"_d{k}", *node.shape) if node.is_Matrix
+                    else Symbol(f"_d{k}") for k, node in enumerate(nodes)}
+    if placeholders:
+        expr = expr.xreplace(placeholders)
+    code = compile(to_numpy(expr, dict(dims_items)), "<derivgen>", "eval")
+    return tuple(nodes), code
 
 
 def evaluate(expr, env: dict, dims: dict, functions: dict | None = None):
@@ -31,31 +46,19 @@ def evaluate(expr, env: dict, dims: dict, functions: dict | None = None):
 
     ``functions`` binds generic functions' callables (``g``, ``g_prime``, ...).
     """
-    sums = _sums_of_differentials(expr)
-    nodes = outermost(expr, (MatD, ScalarD)) if not sums else []
-    if sums or nodes:
-        placeholders = {}
+    nodes, code = _plan(expr, tuple(sorted(dims.items(), key=str)))
+    if nodes:
         env = dict(env)
-        for k, node in enumerate(sums + nodes):
-            name = f"_d{k}"
+        for k, node in enumerate(nodes):
             if isinstance(node, (SampleSum, MatSampleSum)):
-                env[name] = _sum_over_samples(node, env, dims, functions)
+                value = _sum_over_samples(node, env, dims, functions)
             else:
-                env[name] = directional_derivative(node.arg, env, dims, functions)
-            placeholders[node] = MatrixSymbol(name, *node.shape) if node.is_Matrix \
-                else Symbol(name)
-        expr = expr.xreplace(placeholders)
-    code = _compiled(expr, tuple(sorted(dims.items(), key=str)))
+                value = directional_derivative(node.arg, env, dims, functions)
+            env[f"_d{k}"] = value
     # One namespace: a sum over samples is a list comprehension, which sees globals only.
     namespace = {"np": np, **(functions or {}), **env}
     with np.errstate(all="ignore"):
         return eval(code, namespace)  # noqa: S307 -- our own generated code, no user text
-
-
-def _sums_of_differentials(expr):
-    """The outermost sums over samples that hold a ``d(.)``: evaluated sample by sample."""
-    return [node for node in outermost(expr, (SampleSum, MatSampleSum))
-            if node.atoms(MatD, ScalarD)]
 
 
 def _sum_over_samples(node, env, dims, functions):
