@@ -45,6 +45,7 @@ class Problem:
     hessian: bool = False
     answer: str | None = None
     answer_conjugate: str | None = None  # expected ∂f/∂Z* for a complex Z
+    answers: dict[str, str] = field(default_factory=dict)  # answer: {W: ..., b: ...}, by wrt
     lines: dict[str, int] = field(default_factory=dict)
 
     def line_of(self, key: str) -> int | None:

@@ -12,6 +12,7 @@ from functools import lru_cache
 import numpy as np
 from sympy import MatrixSymbol, Symbol
 
+from derivgen.ir.codenames import code_name
 from derivgen.ir.nodes import MatD, ScalarD
 from derivgen.ir.strategies import outermost
 from derivgen.ir.sums import MatSampleSum, SampleSum
@@ -27,29 +28,32 @@ def _compiled(expr, dims_items):
 
 
 def evaluate(expr, env: dict, dims: dict, functions: dict | None = None):
-    """Value of ``expr`` with ``env`` mapping symbol names to arrays (``dX`` too).
+    """Value of ``expr`` with ``env`` mapping symbol names to arrays (``dX`` too); the names
+    are those of the problem (``lambda``), spelled for the code here (``code_name``).
 
     ``functions`` binds generic functions' callables (``g``, ``g_prime``, ...).
     """
-    sums = _sums_of_differentials(expr)
-    nodes = outermost(expr, (MatD, ScalarD)) if not sums else []
-    if sums or nodes:
-        placeholders = {}
-        env = dict(env)
-        for k, node in enumerate(sums + nodes):
-            name = f"_d{k}"
-            if isinstance(node, (SampleSum, MatSampleSum)):
-                env[name] = _sum_over_samples(node, env, dims, functions)
-            else:
-                env[name] = directional_derivative(node.arg, env, dims, functions)
-            placeholders[node] = MatrixSymbol(name, *node.shape) if node.is_Matrix \
-                else Symbol(name)
-        expr = expr.xreplace(placeholders)
+    env = dict(env)
+    # sums that hold a d(.) first, sample by sample; then the d(.) outside any such sum
+    expr = _bind(expr, _sums_of_differentials(expr), env,
+                 lambda node: _sum_over_samples(node, env, dims, functions))
+    expr = _bind(expr, outermost(expr, (MatD, ScalarD)), env,
+                 lambda node: directional_derivative(node.arg, env, dims, functions))
     code = _compiled(expr, tuple(sorted(dims.items(), key=str)))
     # One namespace: a sum over samples is a list comprehension, which sees globals only.
-    namespace = {"np": np, **(functions or {}), **env}
+    namespace = {"np": np, **(functions or {}), **{code_name(k): v for k, v in env.items()}}
     with np.errstate(all="ignore"):
         return eval(code, namespace)  # noqa: S307 -- our own generated code, no user text
+
+
+def _bind(expr, nodes, env, value_of):
+    """``expr`` with each of ``nodes`` replaced by a fresh name bound in ``env`` to its value."""
+    placeholders = {}
+    for node in nodes:
+        name = f"_d{sum(1 for k in env if k.startswith('_d'))}"
+        env[name] = value_of(node)
+        placeholders[node] = MatrixSymbol(name, *node.shape) if node.is_Matrix else Symbol(name)
+    return expr.xreplace(placeholders) if placeholders else expr
 
 
 def _sums_of_differentials(expr):
