@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# TeX from Debian's packages, only when missing (pdflatex via latexmk typesets the PDFs).
+# TeX from Debian's packages, only when missing (pdflatex typesets the PDFs; latexmk is only
+# bench/run.py's baseline).
 TEX_PACKAGES=(latexmk texlive-latex-base texlive-latex-recommended texlive-fonts-recommended
               poppler-utils)
 SUDO=""
@@ -26,6 +27,8 @@ fi
 # derivgen itself, editable, with the test tools. Debian's own python3 refuses pip installs
 # (PEP 668, "externally managed"); the Quick start runs `python3 -m pytest`, so install there.
 PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# Bytecode now rather than at every start where the package's folder is not writable.
+python3 -m compileall -q derivgen >/dev/null || true
 
 # The sample set, as a smoke test: build/worksheet.pdf, build/solutions.pdf, build/answers.pdf.
 python3 -m derivgen build problems -o build

@@ -307,7 +307,7 @@ def _rendered_problem(entry: dict):
 def _write_documents(problems, out_dir: Path, meta: dict, report: Report, cache: BuildCache):
     try:
         from derivgen.render.documents import build_documents
-        report.status("compiling the PDFs with latexmk")
+        report.status("compiling the PDFs with pdflatex")
         written = build_documents(problems, out_dir, title=meta.get("title", DEFAULT_TITLE),
                                   meta=meta, cache=cache)
     except DerivgenError as exc:

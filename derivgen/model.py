@@ -70,7 +70,7 @@ class Section:
     lhs: Any
     start: Any
     steps: tuple[Step, ...]
-    conclusion: str = ""
+    conclusion: tuple = ()    # facts (derive/facts.py) that render/ writes as prose
     order: int = 1            # 2: its steps equal the differential of a gradient, not ``df``
 
     @property
@@ -100,7 +100,7 @@ class Derivation:
     sections: tuple[Section, ...]
     results: tuple[Result, ...]
     verified: bool
-    remarks: tuple[str, ...] = ()
+    remarks: tuple = ()       # facts (derive/facts.py), written as prose by render/
     chain: Any = None         # the ``where:`` links (derivgen.derive.chain.Chain), if any
 
     def concrete(self, expr):

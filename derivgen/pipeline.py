@@ -6,9 +6,10 @@ nothing is typeset or graded unless it came through here.
 
 from __future__ import annotations
 
-from derivgen.derive.derivation import checked_facts, derive
+from derivgen.derive.derivation import derive
 from derivgen.model import Derivation, Problem
 from derivgen.verify.checks import check_answer, verify
+from derivgen.verify.facts import checked_facts
 
 
 def solve(problem: Problem) -> Derivation:

@@ -92,7 +92,7 @@ def test_imports_sit_at_the_top_except_where_start_up_needs_deferring():
 
 def test_stages_import_only_earlier_stages():
     """The pipeline's order: a stage never imports a later one."""
-    order = ["errors", "model", "ir", "problem", "parse", "render", "verify", "derive",
+    order = ["errors", "model", "ir", "problem", "parse", "derive", "render", "verify",
              "pipeline", "grade", "variants", "export", "build", "api", "cli", "__main__"]
 
     def stage(mod):
@@ -110,3 +110,12 @@ def test_the_graph_has_the_edges_of_the_pipeline():
     edges = graph()
     assert "derivgen.derive.core" in edges["derivgen.derive.derivation"]
     assert "derivgen.verify.checks" in edges["derivgen.pipeline"]
+    assert "derivgen.derive.facts" in edges["derivgen.render.facts"]
+
+
+def test_derive_writes_no_prose():
+    """Steps stay data: derive/ returns expressions and facts, render/ writes them."""
+    edges = graph()
+    writing = [(m, t) for m, ts in edges.items() for t in ts
+               if m.startswith("derivgen.derive") and t.startswith("derivgen.render")]
+    assert writing == []

@@ -9,6 +9,7 @@ import numpy as np
 from derivgen.pipeline import solve
 from derivgen.ir.nodes import Gradient
 from derivgen.problem.load import load_problem
+from derivgen.render.facts import conclusion_prose
 from derivgen.render.text import derivation_text
 
 TWO_LAYER = "tests/fixtures/derive/samples-two-layer-chain.yaml"
@@ -21,9 +22,10 @@ def test_links_are_passed_back_outermost_first():
     assert [name.split("(")[1].split(",")[0] for name in firsts] == ["a_2", "h_1", "a_1"]
     # each reads off what its definition is made of, in the lecture's words
     assert r"\frac{\partial \ell}{\partial \mathbf{h}_{1,i}} = \mathbf{W}_2^T" \
-        in chain_sections[0].conclusion
+        in conclusion_prose(chain_sections[0], derivation.scope)
     assert r"\frac{\partial \ell}{\partial \mathbf{W}_1} = \sum_{i=1}^{N} " \
-        r"\frac{\partial \ell}{\partial \mathbf{a}_{1,i}}\mathbf{x}_i^T" in chain_sections[2].conclusion
+        r"\frac{\partial \ell}{\partial \mathbf{a}_{1,i}}\mathbf{x}_i^T" in \
+        conclusion_prose(chain_sections[2], derivation.scope)
 
 
 def test_results_read_by_way_of_links_and_evaluate_in_the_variables():

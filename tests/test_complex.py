@@ -11,6 +11,7 @@ from derivgen.derive.analytic import TITLE as ANALYTICITY
 from derivgen.pipeline import solve
 from derivgen.errors import DerivgenError
 from derivgen.problem.load import load_problem
+from derivgen.render.facts import conclusion_prose, fact_prose
 from derivgen.render.json import derivation_json
 from derivgen.render.latex import to_latex
 from derivgen.verify.checks import verify
@@ -153,7 +154,8 @@ def test_real_part_is_rewritten_through_the_conjugate(write):
 
 def test_real_valued_f_states_the_conjugate_relation_and_steepest_ascent(write):
     least_squares = solve(load_problem(PROBLEMS / "30-complex-least-squares.yaml"))
-    assert any("steepest ascent" in r and "real-valued" in r for r in least_squares.remarks)
+    remarks = [fact_prose(r, least_squares.scope) for r in least_squares.remarks]
+    assert any("steepest ascent" in r and "real-valued" in r for r in remarks)
     general = solve(problem(write, r"\mathbf{z}^H \mathbf{A} \mathbf{z}", "z"))
     assert not general.remarks  # complex-valued: df/dz* is not (df/dz)*
 
@@ -162,18 +164,22 @@ def _analyticity(derivation):
     return next(s for s in derivation.sections if s.title == ANALYTICITY)
 
 
+def _analyticity_prose(derivation):
+    return conclusion_prose(_analyticity(derivation), derivation.scope)
+
+
 def test_square_is_analytic_with_derivative_2z():
     derivation = solve(load_problem(PROBLEMS / "34-analytic-square.yaml"))
-    section = _analyticity(derivation)
-    assert "u = x^{2} - y^{2}" in section.conclusion and "v = 2 x y" in section.conclusion
-    assert "at every $z$" in section.conclusion and "f'(z)" in section.conclusion
-    assert "= 2 z$" in section.conclusion
+    conclusion = _analyticity_prose(derivation)
+    assert "u = x^{2} - y^{2}" in conclusion and "v = 2 x y" in conclusion
+    assert "at every $z$" in conclusion and "f'(z)" in conclusion
+    assert "= 2 z$" in conclusion
     assert [to_latex(r.expr) for r in derivation.results] == ["2 z", "0"]
 
 
 def test_conjugate_is_complex_differentiable_nowhere():
     derivation = solve(load_problem(PROBLEMS / "35-conjugate-nowhere.yaml"))
-    conclusion = _analyticity(derivation).conclusion
+    conclusion = _analyticity_prose(derivation)
     assert "u = x" in conclusion and "v = -y" in conclusion
     assert "at no $z$" in conclusion and "nowhere" in conclusion
     assert [to_latex(r.expr) for r in derivation.results] == ["0", "1"]
@@ -181,7 +187,7 @@ def test_conjugate_is_complex_differentiable_nowhere():
 
 def test_squared_modulus_is_complex_differentiable_only_at_zero():
     derivation = solve(load_problem(PROBLEMS / "36-squared-modulus.yaml"))
-    conclusion = _analyticity(derivation).conclusion
+    conclusion = _analyticity_prose(derivation)
     assert "u = x^{2} + y^{2}" in conclusion and "v = 0" in conclusion
     assert "only at $z = 0$" in conclusion and "f'(0) = 0" in conclusion
     assert "analytic nowhere" in conclusion
@@ -189,7 +195,7 @@ def test_squared_modulus_is_complex_differentiable_only_at_zero():
 
 def test_a_pole_is_not_a_point_of_complex_differentiability(write):
     derivation = solve(problem(write, r"\log(w) + w \overline{w}", "w"))
-    assert "at no $w$" in _analyticity(derivation).conclusion
+    assert "at no $w$" in _analyticity_prose(derivation)
 
 
 def test_json_has_both_results_and_numpy_that_takes_complex_arrays():

@@ -13,6 +13,7 @@ import pytest
 from sympy import HadamardProduct, MatMul, Trace, Transpose
 
 from derivgen.errors import DerivgenError
+from derivgen.render import documents as documents_module
 from derivgen.ir.nodes import D, DiffScalar, Elementwise, MatD, differential_symbol
 from derivgen.model import Derivation, Problem, Result, Section, Step, VarSpec
 from derivgen.render.documents import (NUMBER_SLOT, build_documents, document_latex,
@@ -23,7 +24,7 @@ from derivgen.parse.scope import scope_of
 
 def needs_tex(test):
     """TeX Live and poppler-utils are part of the set-up (./setup.sh); a missing one is a failure."""
-    assert shutil.which("latexmk") and shutil.which("pdftotext"), "run ./setup.sh first"
+    assert shutil.which("pdflatex") and shutil.which("pdftotext"), "run ./setup.sh first"
     return test
 
 PRODUCT_RULE = r"d(\mathbf{X}\mathbf{Y}) = d\mathbf{X}\,\mathbf{Y} + \mathbf{X}\,d\mathbf{Y}"
@@ -256,6 +257,39 @@ def test_failed_build_keeps_the_previous_pdf(tmp_path):
     for kind, path in good.items():
         assert path.read_bytes() == before[kind]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def count_passes(monkeypatch):
+    """Record each pdflatex pass's file name (the real pdflatex still runs)."""
+    passes, real = [], subprocess.run
+
+    def run(command, *args, **kwargs):
+        if command[0] == "pdflatex":
+            passes.append(command[-1])
+        return real(command, *args, **kwargs)
+
+    monkeypatch.setattr(documents_module.subprocess, "run", run)
+    return passes
+
+
+@needs_tex
+def test_one_pdflatex_pass_per_document(tmp_path, monkeypatch):
+    passes = count_passes(monkeypatch)
+    paths = build_documents([bilinear(), sigmoid_layer()], tmp_path)
+    assert sorted(passes) == ["answers.tex", "solutions.tex", "worksheet.tex"]
+    assert all(path.read_bytes().startswith(b"%PDF") for path in paths.values())
+
+
+@needs_tex
+def test_a_second_pass_only_when_the_log_asks_for_a_rerun(tmp_path, monkeypatch):
+    passes = count_passes(monkeypatch)
+    tex = tmp_path / "refs.tex"
+    tex.write_text("\\documentclass{article}\\begin{document}\n"
+                   "See page~\\pageref{here}.\\label{here}\n\\end{document}\n")
+    pdf = documents_module.compile_pdf(tex)
+    assert passes == ["refs.tex", "refs.tex"]   # the first pass's log: "Rerun to get ..."
+    assert "Rerun" not in (tmp_path / "refs.log").read_text()
+    assert "See page 1." in pdf_text(pdf)
 
 
 class RecordingCache:

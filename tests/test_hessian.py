@@ -11,6 +11,7 @@ from derivgen.derive.convexity import psd_conditions
 from derivgen.pipeline import solve
 from derivgen.errors import DerivgenError
 from derivgen.problem.load import load_problem
+from derivgen.render.facts import conclusion_prose, fact_prose
 from derivgen.render.json import derivation_json
 from derivgen.render.latex import to_latex
 from derivgen.render.numpy import to_numpy
@@ -91,7 +92,8 @@ def test_log_sum_exp_hessian_reads_diag_minus_outer_product():
     second = next(s for s in derivation.sections if s.title in SECOND_ORDER_TITLES)
     assert second.steps[-1].rule == "in terms of the gradient"
     assert r"e^{\mathbf{x}}(e^{\mathbf{x}})^T" in to_latex(second.steps[-2].after)  # 1^T diag(v)
-    assert r"\mathbf{s} = \frac{\partial f}{\partial \mathbf{x}}" in second.conclusion
+    assert r"\mathbf{s} = \frac{\partial f}{\partial \mathbf{x}}" in \
+        conclusion_prose(second, derivation.scope)
     latex = derivation_json(derivation)["results"][1]["latex"]  # self-contained: no s
     assert r"\mathbf{s}" not in latex and \
         r"\operatorname{diag}(\operatorname{softmax}(\mathbf{x}))" in latex
@@ -107,8 +109,9 @@ def test_convexity_remark_only_when_proven(stem, convex):
     if convex is None:
         assert derivation.remarks == ()
     else:
-        assert len(derivation.remarks) == 1 and convex in derivation.remarks[0]
-        assert "positive semidefinite" in derivation.remarks[0]
+        remarks = [fact_prose(r, derivation.scope) for r in derivation.remarks]
+        assert len(remarks) == 1 and convex in remarks[0]
+        assert "positive semidefinite" in remarks[0]
 
 
 def test_psd_conditions():

@@ -17,9 +17,9 @@ from sympy import (HadamardPower, HadamardProduct, Identity, KroneckerProduct, M
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from derivgen.ir.nodes import Elementwise
+from derivgen.derive.facts import Convex
 from derivgen.derive.rules.transpose import transpose_of
 from derivgen.ir.vec import HessianArray
-from derivgen.render.latex import function_name_latex, primes, to_latex
 
 #: (kind, derivative order) of elementwise functions that are positive everywhere:
 #: e^x; softplus' = sigmoid, softplus'' = sigmoid (1 - sigmoid); sigmoid; sigmoid' too.
@@ -100,40 +100,19 @@ def _at_most_one(expr) -> bool:
         isinstance(expr.base, Elementwise) and (expr.base.kind, expr.base.order) == ("tanh", 0)
 
 
-def convexity_remark(hessian, var, scope, *, several: bool = False) -> str:
-    """Prose for the solutions when the Hessian is PSD by its form; else ``""``."""
-
+def convexity_fact(hessian, var, *, several: bool = False) -> Convex | None:
+    """The fact that the Hessian is PSD by its form (and so ``f`` convex), else None."""
     matrix = hessian.hessian if isinstance(hessian, HessianArray) else hessian
     if not getattr(matrix, "is_Matrix", False) or isinstance(matrix, ZeroMatrix):
-        return ""
+        return None
     conditions = psd_conditions(matrix)
     if conditions is None:
-        return ""
-    where = ""
-    if conditions:
-        names = ", ".join(to_latex(c, scope) for c in sorted(conditions, key=str))
-        where = f" for ${names} \\geq 0$"
-    facts = _positive_facts(matrix)
-    facts = f" (here ${', '.join(facts)}$)" if facts else ""
-    others = " with the other variables fixed" if several else ""
-    taken = set(getattr(scope, "symbols", {}) or {})
-    B = next(letter for letter in "BCMPQRUV" if letter not in taken)  # not a problem's name
-    D = next(letter for letter in "DEFGLNT" if letter not in taken)
-    return (f"Remark: the Hessian ${to_latex(matrix, scope)}$ is positive semidefinite at every "
-            f"point{where}: it is a sum of terms $c\\,\\mathbf{{{B}}}^T\\mathbf{{{D}}}\\mathbf{{{B}}}$ "
-            f"(or Kronecker products of such terms) with $c \\geq 0$ and $\\mathbf{{{D}}}$ the "
-            f"identity or diagonal with nonnegative entries{facts}. So $f$ is convex in "
-            f"${to_latex(var, scope)}${others}{where}.")
+        return None
+    return Convex(matrix, var, tuple(sorted(conditions, key=str)), positive_functions(matrix),
+                  several)
 
 
-def _positive_facts(matrix) -> list[str]:
-    """``softplus''(z) > 0`` for each known-positive function on a diagonal."""
-    facts = []
-    for node in sorted(matrix.atoms(Elementwise), key=str):
-        if (node.kind, node.order) in POSITIVE_FUNCTIONS and node.kind != "exp":
-            fact = f"{function_name_latex(node.name)}{primes(node.order)}(z) > 0"
-            if (node.kind, node.order) == ("sigmoid", 0):
-                fact = f"0 < {function_name_latex(node.name)}(z) < 1"
-            if fact not in facts:
-                facts.append(fact)
-    return facts
+def positive_functions(matrix) -> tuple:
+    """The known-positive elementwise functions of ``matrix`` (not ``exp``: that is known)."""
+    return tuple(node for node in sorted(matrix.atoms(Elementwise), key=str)
+                 if (node.kind, node.order) in POSITIVE_FUNCTIONS and node.kind != "exp")

@@ -11,6 +11,7 @@ from dataclasses import replace
 from sympy import Add, Identity, MatAdd, MatMul, Mul, S, Symbol, Trace, Transpose, ZeroMatrix
 
 from derivgen.derive.chain import Chain, link_start, parse_where, total
+from derivgen.derive.facts import ReadOff
 from derivgen.errors import DerivgenError
 from derivgen.ir.nodes import D, Gradient, MatD, ScalarD, differential_symbol, is_one_by_one, is_zero
 from derivgen.model import Derivation, Problem, Result, Section, Step
@@ -21,7 +22,6 @@ from derivgen.derive.rules.trace import (COLLECT, GRADIENT_FORM, SUM_INTO_TRACE,
                           gradient_of, needs_trace_wrap, rewrite_once, scaled, terms_of)
 from derivgen.parse.scope import Scope, scope_of
 from derivgen.ir.strategies import exhaust, outermost, tidy
-from derivgen.render.latex import to_latex
 from derivgen.ir.sums import free_indices, summed
 
 
@@ -76,7 +76,7 @@ def backpropagate(chain: Chain, gradients: dict, ctx: DiffContext, scope: Scope)
         for target, part in parts.items():
             found.setdefault(target, []).append(part)
     shared = {k for k, parts in found.items() if len(parts) > 1}
-    sections = [replace(section, conclusion=_read_off(link, gradient, parts, shared, scope))
+    sections = [replace(section, conclusion=(read_off(link, gradient, parts, shared),))
                 for section, link, gradient, parts in sections]
     variables = [v for v in ctx.differentials if v not in chain.definitions]
     return sections, {v: total(found.get(v, []), v) for v in variables}
@@ -95,18 +95,11 @@ def link_section(link, chain: Chain, ctx: DiffContext, scope: Scope):
     return Section("Chain rule", start, substituted, tuple(steps) + trace.steps), parts
 
 
-def _read_off(link, gradient, parts, shared, scope):
-    """``With $\\partial f/\\partial a = G$, this gives $\\partial f/\\partial W = ...$.``"""
-
-    given = f"${to_latex(Gradient(link), scope)} = {to_latex(gradient, scope)}$"
-    read = []
-    for target, part in parts.items():
-        name = to_latex(Gradient(target), scope)
-        if target in shared:  # it gets other terms through other paths
-            read.append(f"the term ${to_latex(part, scope)}$ of ${name}$")
-        else:
-            read.append(f"${name} = {to_latex(part, scope)}$")
-    return f"With {given}, this gives " + ", ".join(read) + "."
+def read_off(link, gradient, parts, shared) -> ReadOff:
+    """With $\\partial f/\\partial \\mathbf{a} = \\mathbf{G}$, what the section gives for each
+    part of the definition (one term of it when the part also gets terms elsewhere)."""
+    return ReadOff(link, gradient, tuple((target, part, target in shared)
+                                         for target, part in parts.items()))
 
 
 def merge_silent(steps):

@@ -2,7 +2,7 @@
 
 ``derive`` finds the steps and results and leaves ``verified`` false; the pipeline
 (``derivgen.pipeline.solve``) verifies them and then adds the facts that are found
-numerically (``checked_facts``).
+numerically (``derivgen.verify.facts.checked_facts``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from derivgen.derive.core import (backpropagate, differential_section, require_d
 from derivgen.derive.rules.differential import DiffContext
 from derivgen.derive.rules.simplify import textbook
 from derivgen.derive.second_order import second_order
-from derivgen.derive.wirtinger import derive_complex, wirtinger_facts
+from derivgen.derive.wirtinger import derive_complex
 from derivgen.errors import DerivgenError
 from derivgen.ir.nodes import differential_symbol, is_one_by_one
 from derivgen.model import Derivation, Problem, Result
@@ -47,14 +47,6 @@ def derive(problem: Problem) -> Derivation:
     function = chain.concrete(function)
     return Derivation(problem, scope, function, tuple(sections), tuple(results),
                       verified=False, remarks=tuple(remarks), chain=chain)
-
-
-def checked_facts(derivation: Derivation) -> Derivation:
-    """A verified derivation with the facts that are found numerically added (for complex
-    variables: a real-valued ``f``'s steepest ascent, the Cauchy-Riemann analysis)."""
-    if any(spec.complex for spec in derivation.problem.variables.values()):
-        return wirtinger_facts(derivation)
-    return derivation
 
 
 def _result(name, gradient, chain):

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from sympy import MatAdd, MatMul, Mul, S, ZeroMatrix
 
-from derivgen.derive.convexity import convexity_remark
+from derivgen.derive.convexity import convexity_fact
+from derivgen.derive.facts import GradientDifferential, GradientNamed, HessianAsArray, QuadraticForm
 from derivgen.derive.core import expansion_steps, merge_silent, rule_identities, rule_names
 from derivgen.errors import DerivgenError
 from derivgen.ir.nodes import D, DiffScalar, DiffSymbol, differential_symbol, is_zero
@@ -24,7 +25,6 @@ from derivgen.derive.rules.hessian import (GRADIENT_NAMED, HESSIAN, KRONECKER_SU
 from derivgen.derive.rules.simplify import textbook
 from derivgen.ir.strategies import bottom_up
 from derivgen.ir.vec import HessianArray, Named, Vec
-from derivgen.render.latex import to_latex
 
 SECOND_DIFFERENTIAL = "Second differential"
 VECTORIZATION = "Vectorization"
@@ -41,7 +41,7 @@ def second_order(problem, scope, variables, gradients):
             raise error.located(problem.path, problem.line_of("hessian"))
         sections.extend(more)
         results.append(Result(name, 2, False, hessian))
-        remark = convexity_remark(hessian, var, scope, several=len(problem.wrt) > 1)
+        remark = convexity_fact(hessian, var, several=len(problem.wrt) > 1)
         if remark:
             remarks.append(remark)
     return sections, results, remarks
@@ -56,23 +56,23 @@ def hessian_sections(gradient, var, scope):
     dvar = differential_symbol(var)
     start = D(gradient)
     steps = second_differential_steps(gradient, var, dvar)
-    lhs = _gradient_differential_latex(var, scope)
+    lhs = GradientDifferential(var)
     if is_matrix_variable(var):
         differential = Section(SECOND_DIFFERENTIAL, lhs, start, tuple(steps), order=2)
-        vectorized, hessian = vectorization(differential.end, var, dvar, scope)
+        vectorized, hessian = vectorization(differential.end, var, dvar)
         return [differential, vectorized], HessianArray(hessian, *var.shape)
     dgrad = steps[-1].after if steps else start
     hessian = read_off(dgrad, var, dvar)
     after = MatMul(hessian, dvar) if var.is_Matrix else Mul(hessian, dvar)
     if after != dgrad:
         steps.append(Step(HESSIAN.name, HESSIAN.identity, dgrad, after))
-    conclusion = _quadratic_form_sentence(var, scope) if var.is_Matrix else ""
+    conclusion = (QuadraticForm(var),) if var.is_Matrix else ()
     named = in_terms_of_gradient(hessian, gradient, free_name(scope)) if var.is_Matrix else None
     if named is not None:
         steps.append(Step(GRADIENT_NAMED.name, GRADIENT_NAMED.identity, after,
                           MatMul(named, dvar)))
         hessian = named
-        conclusion += " " + named_sentence(named, var, scope)
+        conclusion += (GradientNamed(var, tuple(sorted(named.atoms(Named), key=str))),)
     return [Section(SECOND_DIFFERENTIAL, lhs, start, tuple(steps), conclusion, order=2)], hessian
 
 
@@ -88,11 +88,6 @@ def second_differential_steps(gradient, var, dvar) -> list:
     return merge_silent(steps + expansion_steps(before, ctx))
 
 
-def _gradient_differential_latex(var, scope, vec=False):
-    inner = rf"\frac{{\partial f}}{{\partial {to_latex(var, scope)}}}"
-    return rf"\operatorname{{vec}}\left(d\,{inner}\right)" if vec else rf"d\left({inner}\right)"
-
-
 def read_off(dgrad, var, dvar):
     """$\\mathbf{H}$ with $d(\\nabla f) = \\mathbf{H}\\,d\\mathbf{x}$ (a vector or a scalar)."""
     if is_zero(dgrad):
@@ -102,7 +97,7 @@ def read_off(dgrad, var, dvar):
     return dgrad.xreplace({dvar: S.One})
 
 
-def vectorization(dgrad, var, dvar, scope):
+def vectorization(dgrad, var, dvar):
     """$\\operatorname{vec}(d\\mathbf{G}) = \\sum_k \\mathbf{J}_k\\operatorname{vec}(d\\mathbf{X})
     = \\mathbf{H}\\operatorname{vec}(d\\mathbf{X})$: the section and $\\mathbf{H}$."""
     size = var.rows * var.cols
@@ -123,8 +118,8 @@ def vectorization(dgrad, var, dvar, scope):
         if len(terms) > 1 and steps[-1].after != MatMul(hessian, Vec(dvar)):
             steps.append(Step(HESSIAN.name, HESSIAN.identity, steps[-1].after,
                               MatMul(hessian, Vec(dvar))))
-    return Section(VECTORIZATION, _gradient_differential_latex(var, scope, vec=True), start,
-                   tuple(steps), conclusion=_array_sentence(var, scope), order=2), hessian
+    return Section(VECTORIZATION, GradientDifferential(var, vec=True), start,
+                   tuple(steps), conclusion=(HessianAsArray(var),), order=2), hessian
 
 
 def _applied(terms, dvar):
@@ -139,26 +134,3 @@ def free_name(scope) -> str:
     """A name for the gradient that no variable of the problem uses."""
     taken = set(getattr(scope, "symbols", {}) or {})
     return next(name for name in ("s", "g", "q", "s_0") if name not in taken)
-
-
-def named_sentence(expr, var, scope) -> str:
-    """``Here $s = \\partial f/\\partial x = \\dots$.`` for the names used in ``expr``."""
-    parts = [rf"${to_latex(node, scope)} = \frac{{\partial f}}{{\partial {to_latex(var, scope)}}}"
-             rf" = {to_latex(node.expr, scope)}$" for node in sorted(expr.atoms(Named), key=str)]
-    return "Here " + ", ".join(parts) + "."
-
-
-def _quadratic_form_sentence(var, scope) -> str:
-    dx = to_latex(differential_symbol(var), scope)
-    return (rf"So $d^2 f = ({dx})^T\mathbf{{H}}\,{dx}$ with the (symmetric) Hessian "
-            rf"$\mathbf{{H}} = \nabla^2 f$ read off above.")
-
-
-def _array_sentence(var, scope) -> str:
-    X, dX = to_latex(var, scope), to_latex(differential_symbol(var), scope)
-    X = f"[{X}]" if "_" in X else X  # W_1 -> [W_1]_{ij}, not a double subscript
-    m, n = to_latex(var.rows), to_latex(var.cols)
-    return (rf"So $d^2 f = \operatorname{{vec}}({dX})^T\mathbf{{H}}\operatorname{{vec}}({dX})$"
-            rf" with the Hessian $\mathbf{{H}}$ above; as the ${m} \times {n} \times {m} "
-            rf"\times {n}$ array of the lecture, $[\nabla^2 f]_{{ijkl}} = \frac{{\partial^2 f}}"
-            rf"{{\partial {X}_{{ij}}\,\partial {X}_{{kl}}}} = H_{{i + (j-1){m},\, k + (l-1){m}}}$.")

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
-
-from derivgen.derive.analytic import analyticity_section
 from derivgen.derive.core import differential_section, require_dependence, trace_section
 from derivgen.errors import DerivgenError
 from derivgen.ir.nodes import D, conjugate_symbol, differential_symbol
@@ -22,11 +19,6 @@ from derivgen.model import Derivation, Problem, Result, Step
 from derivgen.derive.rules.complex import WIRTINGER_FORM, Conjugation, through_conjugates
 from derivgen.derive.rules.differential import DiffContext
 from derivgen.derive.rules.trace import GRADIENT_FORM
-from derivgen.render.latex import to_latex
-from derivgen.verify.instances import random_instances
-
-#: Relative size of an imaginary part that still counts as zero (f real-valued).
-REAL_TOLERANCE = 1e-9
 
 
 def derive_complex(problem: Problem, scope, function) -> Derivation:
@@ -57,17 +49,11 @@ def derive_complex(problem: Problem, scope, function) -> Derivation:
     return Derivation(problem, scope, function, (differential, trace), results, verified=False)
 
 
-def wirtinger_facts(derivation: Derivation) -> Derivation:
-    """After verification: the remarks on a real-valued ``f`` and, for a function of one
-    complex scalar, the Cauchy-Riemann section; each checked numerically."""
-    conj = conjugation(derivation.scope)
-    rewritten = through_conjugates(conj.split(derivation.function), conj, [])
-    remarks = real_valued_remarks(derivation)
-    derivation = replace(derivation, remarks=derivation.remarks + remarks)
-    section = analyticity_section(derivation, rewritten, conj)
-    if section is not None:
-        derivation = replace(derivation, sections=derivation.sections + (section,))
-    return derivation
+def result_pairs(derivation):
+    """``(∂f/∂Z, ∂f/∂Z*)`` result pairs of the first order, one for each complex variable."""
+    plain = {r.wrt: r for r in derivation.results if r.order == 1 and not r.conjugate}
+    return [(plain[r.wrt], r) for r in derivation.results
+            if r.order == 1 and r.conjugate and r.wrt in plain]
 
 
 def conjugation(scope) -> Conjugation:
@@ -92,42 +78,3 @@ def _wirtinger_form(step: Step) -> Step:
     if step.rule != GRADIENT_FORM.name:
         return step
     return replace(step, rule=WIRTINGER_FORM.name, identity=WIRTINGER_FORM.identity)
-
-
-def real_valued_remarks(derivation: Derivation) -> tuple[str, ...]:
-    """For a real-valued $f$: $\\partial f/\\partial Z^* = (\\partial f/\\partial Z)^*$, the
-    steepest-ascent direction; checked on random instances, stated only when it holds."""
-    pairs = _result_pairs(derivation)
-    if not pairs:
-        return ()
-    for inst in random_instances(derivation):
-        value = np.asarray(inst.value(derivation.function, False), dtype=complex)
-        if np.abs(value.imag).max() > REAL_TOLERANCE * (1 + np.abs(value).max()):
-            return ()
-        for plain, starred in pairs:
-            a = np.asarray(inst.value(plain.expr, False), dtype=complex)
-            b = np.asarray(inst.value(starred.expr, False), dtype=complex)
-            if a.size != b.size or not np.allclose(np.conj(a).reshape(b.shape), b,
-                                                   rtol=1e-7, atol=1e-9):
-                raise DerivgenError(f"verification failed: f is real-valued, but the two "
-                                    f"derivatives by {plain.wrt} are not conjugates",
-                                    file=derivation.problem.path,
-                                    line=derivation.problem.line_of("function"))
-    remarks = []
-    for plain, _ in pairs:
-        wrt = to_latex(derivation.scope.symbols[plain.wrt], derivation.scope)
-        dz, dzc = rf"\frac{{\partial f}}{{\partial {wrt}}}", \
-            rf"\frac{{\partial f}}{{\partial {wrt}^*}}"
-        matrix = derivation.scope.symbols[plain.wrt].is_Matrix
-        pairing = rf"\operatorname{{tr}}\left(\left({dzc}\right)^H d{wrt}\right)" if matrix \
-            else rf"\left({dzc}\right)^* d{wrt}"
-        remarks.append(f"Since $f$ is real-valued, ${dzc} = \\left({dz}\\right)^*$ (checked "
-                       f"numerically), so $df = 2\\operatorname{{Re}}\\{{{pairing}\\}}$: "
-                       f"${dzc}$ is the direction of steepest ascent of $f$ in ${wrt}$.")
-    return tuple(remarks)
-
-
-def _result_pairs(derivation):
-    plain = {r.wrt: r for r in derivation.results if r.order == 1 and not r.conjugate}
-    return [(plain[r.wrt], r) for r in derivation.results
-            if r.order == 1 and r.conjugate and r.wrt in plain]

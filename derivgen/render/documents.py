@@ -6,11 +6,11 @@
 
 Each problem is rendered once into a ``RenderedProblem`` (its LaTeX in each document, plain
 strings: what the build cache keeps and what worker processes send back); the documents are
-put together from those.  The LaTeX is written with pylatex and compiled with latexmk, the
-three documents side by side, each in a scratch folder inside ``out_dir``; each PDF then
-replaces the old one in one ``os.replace``, so a failed build never leaves a truncated PDF
-nor removes the last good one.  TeX runs without shell escape,
-with paranoid file access, and with every date and ID pinned so that two builds of the same
+put together from those.  The LaTeX is written with pylatex and compiled with pdflatex (one
+pass unless the log asks for a rerun), the three documents side by side, each in a scratch
+folder inside ``out_dir``; each PDF then replaces the old one in one ``os.replace``, so a
+failed build never leaves a truncated PDF nor removes the last good one.  TeX runs without
+shell escape, with paranoid file access, and with every date and ID pinned so that two builds of the same
 input give byte-identical PDFs.  All text from problem files goes through ``prose``.
 """
 
@@ -29,9 +29,9 @@ from pylatex import Document, NoEscape, Package
 
 from derivgen.errors import DerivgenError
 from derivgen.ir.vec import Named
+from derivgen.render.facts import conclusion_prose, fact_prose, math_latex
 from derivgen.render.layout import break_rows
 from derivgen.render.text import shown_result, where_pairs
-from derivgen.render.latex import to_latex
 from derivgen.render.prose import check_math, escape_text, sanitize_prose, statement_latex
 
 KINDS = ("worksheet", "solutions", "answers")
@@ -86,13 +86,13 @@ def build_documents(problems, out_dir, *, title: str = "Matrix calculus",
         paths[kind] = out_dir / f"{kind}.pdf"
         if cache is None or not cache.compiled(tex, source, paths[kind]):
             stale[kind] = source
-    # One latexmk per document, side by side: pdflatex is single-threaded.
+    # One pdflatex per document, side by side: pdflatex is single-threaded.
     pool = ThreadPoolExecutor(max_workers=max(1, len(stale)))
     runs = {kind: pool.submit(compile_pdf, out_dir / f"{kind}.tex") for kind in stale}
     try:
         pool.shutdown(wait=True)
     except KeyboardInterrupt:
-        # Ctrl-C stopped latexmk too: let each run remove its scratch folder, then stop.
+        # Ctrl-C stopped pdflatex too: let each run remove its scratch folder, then stop.
         pool.shutdown(wait=True)
         raise
     failures = []
@@ -215,7 +215,7 @@ def solution_problem(number: int, derivation) -> str:
             parts.append(r"\stephead{Result}")
         parts.append(results_latex(derivation))
     for remark in derivation.remarks:
-        parts.append(_located(derivation, lambda: sanitize_prose(remark)) + "\n")
+        parts.append(_located(derivation, lambda: sanitize_prose(fact_prose(remark, derivation.scope))) + "\n")
     if derivation.verified:
         parts.append(r"\textit{Verified numerically on random instances.}" + "\n")
     return "\n".join(parts) + "\n\\bigskip\n"
@@ -236,7 +236,7 @@ def _located(derivation, make):
 
 def math_of(value, scope) -> str:
     """LaTeX for an expression, or a LaTeX string as given; checked against the allowlist."""
-    return check_math(value if isinstance(value, str) else to_latex(value, scope))
+    return check_math(math_latex(value, scope))
 
 
 def section_latex(section, scope) -> str:
@@ -255,7 +255,7 @@ def section_latex(section, scope) -> str:
     out = [(rf"\stephead{{{escape_text(section.title)}}}" if section.title else "")
            + "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"]
     if section.conclusion:
-        out.append(sanitize_prose(section.conclusion))
+        out.append(sanitize_prose(conclusion_prose(section, scope)))
     return "\n".join(part for part in out if part) + "\n"
 
 
@@ -346,31 +346,38 @@ def latex_environment() -> dict[str, str]:
     return env
 
 
+#: pdflatex's command line: no shell escape, stop at the first error instead of prompting.
+PDFLATEX = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape"]
+#: A document that still asks for a rerun after this many passes is left as it is.
+MAX_PASSES = 3
+#: What LaTeX and its packages write to the log when the next pass would change the output
+#: ("Label(s) may have changed. Rerun to get cross-references right", "Please rerun LaTeX").
+#: A false match (a problem's text in an overfull-box line) only costs one more pass.
+RERUN = re.compile(r"\brerun\b|Label\(s\) may have changed", re.IGNORECASE)
+
+
 def compile_pdf(tex_path: Path) -> Path:
     """Compile ``tex_path`` in a scratch folder next to it; move the PDF into place.
 
-    Returns the PDF path; raises DerivgenError with the log's error lines on failure.
+    One pdflatex pass, and another only while the log asks for a rerun (our documents have
+    no labels, so one pass gives the same bytes as latexmk's two).  Returns the PDF path;
+    raises DerivgenError with the log's error lines on failure.
     """
     tex_path = Path(tex_path)
     out_dir, name = tex_path.parent, tex_path.stem
-    if shutil.which("latexmk") is None:
-        raise DerivgenError("latexmk not found: install TeX Live (latexmk, pdflatex) to build "
-                            "PDFs", file=str(tex_path))
+    if shutil.which("pdflatex") is None:
+        raise DerivgenError("pdflatex not found: install TeX Live (pdflatex) to build PDFs",
+                            file=str(tex_path))
     # Same file system as out_dir, so os.replace below is an atomic rename.
     with tempfile.TemporaryDirectory(prefix=f".{name}-", dir=out_dir) as scratch:
         work = Path(scratch)
         shutil.copyfile(tex_path, work / tex_path.name)
-        command = ["latexmk", "-norc", "-pdf", "-interaction=nonstopmode", "-halt-on-error",
-                   "-no-shell-escape", tex_path.name]
-        try:
-            run = subprocess.run(command, cwd=work, env=latex_environment(),
-                                 stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                                 errors="replace", timeout=LATEX_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            raise DerivgenError(f"LaTeX took longer than {LATEX_TIMEOUT}s on {tex_path.name}",
-                                file=str(tex_path)) from None
         log_path = work / f"{name}.log"
-        log = log_path.read_text(errors="replace") if log_path.exists() else ""
+        for _ in range(MAX_PASSES):
+            run = _pdflatex(work, tex_path)
+            log = log_path.read_text(errors="replace") if log_path.exists() else ""
+            if run.returncode != 0 or not RERUN.search(log):
+                break
         if log:
             os.replace(log_path, out_dir / f"{name}.log")
         pdf = work / f"{name}.pdf"
@@ -381,6 +388,17 @@ def compile_pdf(tex_path: Path) -> Path:
         target = out_dir / f"{name}.pdf"
         os.replace(pdf, target)
     return target
+
+
+def _pdflatex(work: Path, tex_path: Path) -> subprocess.CompletedProcess:
+    """One pdflatex pass over the copy of ``tex_path`` in ``work``."""
+    try:
+        return subprocess.run(PDFLATEX + [tex_path.name], cwd=work, env=latex_environment(),
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              errors="replace", timeout=LATEX_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise DerivgenError(f"LaTeX took longer than {LATEX_TIMEOUT}s on {tex_path.name}",
+                            file=str(tex_path)) from None
 
 
 def log_errors(log: str, limit: int = 12) -> str:

@@ -6,7 +6,7 @@ from derivgen.model import Derivation
 from derivgen.ir.codenames import code_name
 from derivgen.ir.sums import Sample, SampleScalar
 from derivgen.ir.vec import unnamed
-from derivgen.render.latex import to_latex
+from derivgen.render.facts import math_latex
 from derivgen.render.numpy import sample_axes, scope_dims, to_numpy
 
 
@@ -17,7 +17,7 @@ def derivation_json(derivation: Derivation) -> dict:
     dims = scope_dims(scope)
 
     def latex(expr):
-        return expr if isinstance(expr, str) else to_latex(expr, scope)
+        return math_latex(expr, scope)
 
     result = {
         "id": derivation.problem.id,

@@ -16,11 +16,11 @@ Math stays LaTeX (the notation students know, and what the problem files use).
 
 from __future__ import annotations
 
-from derivgen.render.latex import to_latex
+from derivgen.render.facts import conclusion_prose, fact_prose, math_latex
 
 
 def _math(value, scope) -> str:
-    return value if isinstance(value, str) else to_latex(value, scope)
+    return math_latex(value, scope)
 
 
 def section_text(section, scope) -> list[str]:
@@ -33,7 +33,7 @@ def section_text(section, scope) -> list[str]:
         rule = f"   [{step.rule}]" if step.rule else ""
         lines.append(f"{pad}= {_math(step.after, scope)}{rule}")
     if section.conclusion:
-        lines.append(f"  {section.conclusion}")
+        lines.append(f"  {conclusion_prose(section, scope)}")
     return lines
 
 
@@ -70,7 +70,7 @@ def derivation_text(derivation) -> str:
     for lhs, rhs in where_pairs(derivation):
         lines.append(f"    where {_math(lhs, scope)} = {_math(rhs, scope)}")
     for remark in derivation.remarks:
-        lines.append(f"  {remark}")
+        lines.append(f"  {fact_prose(remark, scope)}")
     lines.append("")
     lines.append(f"verified: {'yes' if derivation.verified else 'no'}")
     return "\n".join(lines) + "\n"
