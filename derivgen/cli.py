@@ -110,6 +110,29 @@ def build_parser() -> argparse.ArgumentParser:
     _add_jobs(check)
     check.set_defaults(run=run_check)
 
+    grade = commands.add_parser(
+        "grade", help="judge students' answers against the verified derivative",
+        description="Derive FILE (verified) and judge an answer written in the LaTeX of "
+                    "`answer:`: one with --answer, or a CSV of them with --submissions "
+                    "(columns student, answer, and wrt when FILE has several variables). "
+                    "Exit status 0 when every answer was judged, whatever the verdicts; "
+                    "1 when FILE fails; 2 usage error.")
+    grade.add_argument("file", metavar="FILE", help="a problem file")
+    given = grade.add_mutually_exclusive_group(required=True)
+    given.add_argument("--answer", metavar="LATEX", help="one answer, e.g. '\\mathbf{a}\\mathbf{b}^T'")
+    given.add_argument("--submissions", metavar="IN.csv",
+                       help="a CSV with columns student, answer (and wrt)")
+    grade.add_argument("--wrt", metavar="NAME",
+                       help="the variable the answer is the derivative by (Z* for the "
+                            "conjugate of a complex Z); needed when FILE has several")
+    grade.add_argument("-o", "--output", metavar="OUT.csv",
+                       help="with --submissions: write the verdicts here (default: stdout)")
+    grade.add_argument("--json", action="store_true",
+                       help="print {correct, score, diagnosis, feedback} as JSON")
+    grade.add_argument("--reveal", action="store_true",
+                       help="end the feedback on a wrong answer with the correct derivative")
+    grade.set_defaults(run=run_grade)
+
     new = commands.add_parser("new", help="write a commented problem file to start from",
                               description="Write NAME.yaml, a commented example problem. "
                                           "Never overwrites an existing file.")
@@ -211,6 +234,61 @@ def run_solve(args) -> int:
     except Exception as exc:  # noqa: BLE001 -- a renderer bug must not become a traceback
         report.internal(exc, path)
     return report.exit_code
+
+
+def run_grade(args) -> int:
+    path = _one_problem_file(args.file, "grade")
+    if args.output and not args.submissions:
+        raise PathError("-o/--output goes with --submissions")
+    submissions_text = None
+    if args.submissions:
+        try:
+            submissions_text = Path(args.submissions).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PathError(f"cannot read {args.submissions}: {exc}") from None
+    report = Report(quiet=True)
+    derivation = derive_file(path, report)
+    if derivation is None:
+        return report.exit_code
+    from derivgen.grade import grade
+    from derivgen.grade.submissions import check_targets, grade_rows, read_submissions, \
+        write_rows
+    if submissions_text is None:
+        try:
+            verdict = grade(derivation, args.answer, args.wrt, reveal=args.reveal)
+        except DerivgenError as exc:   # a --wrt the problem has no derivative by
+            raise PathError(exc.message) from None
+    else:
+        try:
+            rows = read_submissions(submissions_text, args.submissions)
+            check_targets(derivation, rows, args.submissions)
+        except DerivgenError as exc:   # a broken CSV, a wrt the problem does not have
+            print(exc.format(), file=sys.stderr)
+            return EXIT_USAGE
+    if submissions_text is None:
+        if args.json:
+            print(json.dumps(verdict.as_dict(), ensure_ascii=False))
+        else:
+            print(f"{verdict.diagnosis or 'correct'}: {verdict.feedback}")
+        return EXIT_OK
+    graded = grade_rows(derivation, rows, reveal=args.reveal)
+    if args.json:
+        print(json.dumps(graded, ensure_ascii=False, indent=2))
+    elif args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as stream:
+            write_rows(graded, stream)
+    else:
+        write_rows(graded, sys.stdout)
+    return EXIT_OK
+
+
+def _one_problem_file(name: str, command: str) -> Path:
+    path = Path(name)
+    if path.is_dir():
+        raise PathError(f"{name} is a folder; {command} takes one problem file")
+    if not path.is_file():
+        raise PathError(f"no such file: {name}")
+    return path
 
 
 def run_new(args) -> int:
