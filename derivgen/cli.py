@@ -143,8 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_jobs(command):
     command.add_argument("-j", "--jobs", type=_positive, metavar="N",
-                         help="derive in N processes (default: one per idle CPU when there are "
-                              "enough problems to pay off; 1: in this process)")
+                         help="derive in N processes, at most one per CPU (default: one per CPU "
+                              "when there are enough problems to pay off; 1: in this process)")
 
 
 def _positive(text: str) -> int:
@@ -187,17 +187,8 @@ def run_build(args) -> int:
         report.summary()
         return report.exit_code
 
-    from derivgen.build.batch import Outcome, render_file
-    keys = [cache.problem_key(path) for path in files]
-    cached = {}
-    for index, (path, key) in enumerate(zip(files, keys)):
-        entry = cache.load_problem(path, key)
-        if entry is not None:
-            cached[index] = Outcome(path, _rendered_problem(entry))
-    outcomes = _derive_all(render_file, files, report, args.jobs, verb="derived", known=cached)
-    for index, outcome in enumerate(outcomes):
-        if outcome.ok and index not in cached:
-            cache.store_problem(outcome.path, keys[index], outcome.value.id, outcome.value.parts)
+    from derivgen.build.batch import render_file
+    outcomes = _derive_all(render_file, files, report, args.jobs, verb="derived", cache=cache)
     rendered = [outcome.value for outcome in outcomes if outcome.ok]
     if rendered:
         _write_documents(rendered, out_dir, meta, report, cache)
@@ -320,15 +311,30 @@ def derive_file(path: Path, report: Report):
     return outcome.value
 
 
-def _derive_all(job, files, report: Report, jobs, *, verb: str, known=None):
-    """``job`` on every file not in ``known`` (index -> Outcome), maybe in parallel.
+def _derive_all(job, files, report: Report, jobs, *, verb: str, cache: BuildCache | None = None):
+    """``job`` on every file, maybe in parallel; with a ``cache``, only on the files whose
+    content the shared store does not hold, and once per distinct content (the rest share
+    that outcome); new successes are stored.
 
     Returns the outcomes of all files in order; each is reported as soon as it and those
     before it are known, and the progress bar counts them.
     """
-    from derivgen.build.batch import run
-    outcomes = dict(known or {})
-    todo = [index for index in range(len(files)) if index not in outcomes]
+    from derivgen.build.batch import Outcome, run
+    outcomes, keys, first = {}, [None] * len(files), {}
+    if cache is not None:
+        for index, path in enumerate(files):
+            keys[index] = key = cache.problem_key(path)
+            entry = cache.load_problem(path, key)
+            if entry is not None:
+                outcomes[index] = Outcome(path, _rendered_problem(entry))
+    todo = []
+    for index in range(len(files)):
+        if index not in outcomes and (keys[index] is None or keys[index] not in first):
+            todo.append(index)
+            if keys[index] is not None:
+                first[keys[index]] = index
+    shared = [index for index in range(len(files))
+              if index not in outcomes and index not in todo]
     pending = iter(todo)
     reported = 0
 
@@ -343,13 +349,25 @@ def _derive_all(job, files, report: Report, jobs, *, verb: str, known=None):
             reported += 1
 
     def done(outcome):
-        outcomes[next(pending)] = outcome
+        index = next(pending)
+        outcomes[index] = outcome
+        if cache is not None and outcome.ok:
+            cache.store_problem(outcome.path, keys[index], outcome.value.id,
+                                outcome.value.parts)
+        for same in (i for i in shared if keys[i] == keys[index] and outcome.ok):
+            outcomes[same] = Outcome(files[same], outcome.value)
         report_ready()
         report.progress(len(outcomes), len(files), f"{verb} {outcome.path.name}")
 
     report_ready()
     run(job, [files[index] for index in todo], jobs=jobs, done=done)
+    # The same content as a file that failed: derived on its own, for a message at its path.
+    again = [index for index in shared if index not in outcomes]
+    pending = iter(again)
+    run(job, [files[index] for index in again], jobs=jobs, done=done)
     report_ready()
+    if cache is not None:
+        cache.prune()
     return [outcomes[index] for index in range(len(files))]
 
 

@@ -26,6 +26,15 @@ answer: '\mathbf{a}\mathbf{b}^T'
 """
 
 
+@pytest.fixture(autouse=True)
+def user_cache(tmp_path_factory, monkeypatch):
+    """Each test its own empty shared cache (grammar, derivations), never ~/.cache: tests
+    count derivations, and a developer's cache must not decide them."""
+    folder = tmp_path_factory.mktemp("user-cache")
+    monkeypatch.setenv("DERIVGEN_CACHE", str(folder))
+    return folder
+
+
 @pytest.fixture
 def write(tmp_path):
     """``write("name.yaml", text)`` -> path of a file in tmp_path; text is dedented."""

@@ -18,7 +18,7 @@ import pytest
 
 from conftest import PROBLEMS, ROOT
 from derivgen.build import batch
-from derivgen.build.cache import BuildCache, source_hash
+from derivgen.build.cache import BuildCache, source_hash, store_folder
 from derivgen.cli import main
 from derivgen.render import documents
 
@@ -73,6 +73,11 @@ def build(capsys, folder, *extra):
     return out
 
 
+def store_entries():
+    """The shared store's entries (the test's own store: conftest's user_cache)."""
+    return sorted(store_folder().glob("*.json"))
+
+
 def outputs(out_dir) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(out_dir.iterdir())
             if p.is_file() and not p.name.startswith(".")}
@@ -100,8 +105,11 @@ def test_an_edited_problem_alone_is_derived_again(capsys, folder, counted):
     assert counted.derived == [SAMPLE[1]]
     assert "Edited" in (folder.parent / "out" / "solutions.tex").read_text()
     assert out.splitlines()[:3] == [f"{folder / s}.yaml: ok" for s in SAMPLE]
-    # the old version's entry is replaced, not kept beside the new one
-    assert len(list((folder.parent / "out" / ".cache" / "problems").iterdir())) == len(SAMPLE)
+    # keyed by content: the old version's entry stays, and editing back is not derived
+    edited.write_text(edited.read_text().replace("title: Edited ", "title: "))
+    counted.reset()
+    build(capsys, folder)
+    assert counted.derived == []
 
 
 def test_set_title_change_recompiles_without_deriving(capsys, folder, counted):
@@ -132,7 +140,7 @@ def test_a_damaged_cache_is_survived(capsys, folder, counted, damage):
     before = outputs(folder.parent / "out")
     cache = folder.parent / "out" / ".cache"
     for entry in [cache / "build.json", cache / "documents.json",
-                  *(cache / "problems").iterdir()]:
+                  *store_entries()]:
         text = entry.read_text()
         if damage == "garbage":
             entry.write_bytes(b"\x00\xff not json")
@@ -145,10 +153,17 @@ def test_a_damaged_cache_is_survived(capsys, folder, counted, damage):
     if damage == "empty-dir":
         shutil.rmtree(cache)
         cache.write_text("not a folder")          # the cache cannot even be written
+        shutil.rmtree(store_folder())
+        store_folder().write_text("not a folder")
     counted.reset()
     build(capsys, folder)
     assert counted.derived == SAMPLE
     assert outputs(folder.parent / "out") == before
+    if damage != "empty-dir":   # the damaged entries were replaced: another folder reuses them
+        counted.reset()
+        assert main(["build", str(folder), "-o", str(folder.parent / "other"), "-j", "1"]) == 0
+        capsys.readouterr()
+        assert counted.derived == []
 
 
 def test_a_code_change_invalidates_everything(capsys, folder, counted, monkeypatch):
@@ -181,7 +196,7 @@ def test_failed_problems_are_never_cached(capsys, folder, counted):
         assert counted.derived[-1] == "zz-broken"
     assert counted.derived == ["zz-broken"]      # the good ones came from the cache
     assert not (out_dir / ".cache" / "build.json").exists()
-    assert len(list((out_dir / ".cache" / "problems").iterdir())) == len(SAMPLE)
+    assert len(store_entries()) == len(SAMPLE)
 
 
 def test_cache_keys_follow_content_and_code(tmp_path):
@@ -198,8 +213,17 @@ def test_cache_keys_follow_content_and_code(tmp_path):
     cache.store_problem(path, key, "p", parts)
     assert cache.load_problem(path, key) == {"id": "p", "parts": parts}
     assert BuildCache(tmp_path / "out", enabled=False).load_problem(path, key) is None
-    assert not [p for p in (tmp_path / "out" / ".cache" / "problems").iterdir()
+    assert not [p for p in store_folder().iterdir()
                 if p.name.startswith(".")]     # no temporary file left behind
+    # the content and the file's name, not its folder; the variant too
+    other = tmp_path / "elsewhere" / "p.yaml"
+    other.parent.mkdir()
+    other.write_text("title: b\n")
+    assert cache.problem_key(other) == cache.problem_key(path)
+    assert cache.problem_key(other) != cache.problem_key(other, variant="007")
+    renamed = tmp_path / "q.yaml"
+    renamed.write_text("title: b\n")
+    assert cache.problem_key(renamed) != cache.problem_key(path)
 
 
 def test_no_change_rebuild_does_not_import_sympy(tmp_path, folder):

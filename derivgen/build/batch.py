@@ -79,38 +79,42 @@ def _guarded(path, finish) -> Outcome:
 
 
 def default_jobs() -> int:
-    """One worker per CPU that other processes are not using right now: on a machine whose
-    other cores are busy, workers only add start-up work and contention."""
+    """One worker per CPU this process may use.
+
+    Not fewer when other programs look busy: an instant's count of running processes counts
+    NumPy's idle threads and this build's own helpers, and turned an idle machine serial.
+    """
+    return usable_cpus()
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on: its affinity, and a container's CPU quota."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:          # not on Linux
         cpus = os.cpu_count() or 1
-    return max(1, cpus - _other_running_processes())
-
-
-def _other_running_processes() -> int:
-    try:  # Linux: the 4th field is "running/total" at this instant, this process included
-        running = Path("/proc/loadavg").read_text().split()[3].split("/")[0]
-        return max(0, int(running) - 1)
-    except (OSError, IndexError, ValueError):
-        try:
-            return int(os.getloadavg()[0])
-        except (AttributeError, OSError):
-            return 0
+    try:  # cgroup v2: "max 100000" (no quota) or "200000 100000" (2 CPUs' worth)
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cpus = min(cpus, max(1, -(-int(quota) // int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cpus)
 
 
 def run(job: Callable[[Path], Outcome], paths, *, jobs: int | None = None,
         done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """``job`` on every path, in order; ``done`` is called with each outcome as it is known.
 
-    ``jobs``: number of worker processes (None: one per idle CPU, and only for PARALLEL_MIN
-    files or more; 1: in this process).  Workers are forked once the first file is done here, so
+    ``jobs``: number of worker processes (None: one per CPU, and only for PARALLEL_MIN
+    files or more; 1: in this process; never more than the CPUs).  Workers are forked once the first file is done here, so
     they start with SymPy loaded and warm.
     """
     paths = list(paths)
     if jobs is None:
         jobs = default_jobs() if len(paths) >= PARALLEL_MIN else 1
-    jobs = min(jobs, len(paths) - 1) if _can_fork() else 1
+    # More workers than CPUs only add memory and switching; -j 64 on 2 CPUs means 2.
+    jobs = min(jobs, usable_cpus(), len(paths) - 1) if _can_fork() else 1
     outcomes: list[Outcome] = []
 
     def finish(outcome: Outcome):

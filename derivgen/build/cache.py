@@ -3,10 +3,12 @@
 Three records, all keyed by content hashes that include derivgen's own source code (every
 ``.py`` and ``.lark`` file of the package), so that a code change invalidates everything:
 
-* per problem, ``problems/PATH-KEY.json``: its rendered LaTeX (``RenderedProblem.parts``),
-  with KEY the hash of the code and the file's path and bytes.  A changed problem is derived
-  again, the others come from here.  Only successes are stored; storing a file's new entry
-  removes its old ones.
+* per problem, ``KEY.json`` in the shared store (``store_folder()``: the user's cache folder,
+  ``~/.cache/derivgen/problems`` or ``$DERIVGEN_CACHE/problems``, shared by every output
+  folder, variant and process): its rendered LaTeX (``RenderedProblem.parts``), with KEY the
+  hash of the code, the file's name and bytes and the variant -- not of its folder, so that
+  the same problem in another folder or build is not derived again.  Only successes are
+  stored; the least recently used entries beyond ``STORE_LIMIT`` are removed.
 * per document, ``documents.json``: the hash of the ``.tex`` last compiled and of the PDF it
   gave; the same ``.tex`` with that PDF still in place is not compiled again.
 * per build, ``build.json``: the fingerprint of the whole input (code, set meta, every
@@ -14,8 +16,9 @@ Three records, all keyed by content hashes that include derivgen's own source co
   outputs match does nothing at all: ``up_to_date`` decides it from file hashes alone.
 
 This module imports only the standard library, so that the no-change rebuild never loads
-SymPy.  The cache is advisory: an unreadable, partial or foreign entry counts as missing,
-and every write goes to a temporary file renamed into place.
+SymPy.  The cache is advisory: an unreadable, partial or foreign entry counts as missing
+(and is replaced once derived again), and every write goes to a temporary file renamed into
+place, so that builds running at the same time may share the store.
 
     >>> cache = BuildCache("build")                              # doctest: +SKIP
     >>> cache.up_to_date(cache.fingerprint(files, meta))         # doctest: +SKIP
@@ -28,10 +31,13 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
+from derivgen.files import user_cache_dir, write_atomically
+
 FORMAT = 1
+#: Entries kept in the shared store (~10 KB each): a term's worth of classes and variants.
+STORE_LIMIT = 20000
 PACKAGE = Path(__file__).resolve().parent.parent  # the whole derivgen package
 KINDS = ("worksheet", "solutions", "answers")
 
@@ -75,42 +81,55 @@ class BuildCache:
         self.out_dir = Path(out_dir)
         self.folder = self.out_dir / ".cache"
         self.enabled = enabled
+        self.store = store_folder() or self.folder / "problems"
+        self.stored = 0
 
     # --- problems ------------------------------------------------------------------------
 
-    def problem_key(self, path) -> str | None:
-        """The key of a problem file's entry: code, absolute path, bytes (None if unreadable)."""
+    def problem_key(self, path, variant: str = "") -> str | None:
+        """The key of a problem's entry: code, file name and bytes, variant (None if
+        unreadable).  The name is part of it because the problem's id is its file's stem."""
         try:
             data = Path(path).read_bytes()
         except OSError:
             return None
-        return digest(source_hash(), str(Path(path).resolve()), data)
+        return digest(source_hash(), Path(path).name, data, variant)
 
     def load_problem(self, path, key: str | None) -> dict | None:
-        """The stored ``{"id": ..., "parts": {kind: latex}}`` of ``path`` at ``key``, or None."""
-        if not self.enabled or key is None:
+        """The stored ``{"id": ..., "parts": {kind: latex}}`` at ``key``, or None."""
+        if not self.enabled or key is None or self.store is None:
             return None
-        entry = self._read(self._entry(path, key))
+        entry = self._read(self.store / f"{key}.json")
         if not (isinstance(entry, dict) and entry.get("key") == key
                 and isinstance(entry.get("id"), str) and isinstance(entry.get("parts"), dict)
-                and set(entry["parts"]) == set(KINDS)
+                and set(KINDS) <= set(entry["parts"])
                 and all(isinstance(v, str) for v in entry["parts"].values())):
             return None
+        try:  # a hit: recently used, kept longest when the store is pruned
+            os.utime(self.store / f"{key}.json")
+        except OSError:
+            pass
         return {"id": entry["id"], "parts": entry["parts"]}
 
     def store_problem(self, path, key: str | None, problem_id: str, parts: dict) -> None:
-        """Keep a successfully rendered problem, and drop the entries of its older versions."""
-        if not self.enabled or key is None:
+        """Keep a successfully rendered problem in the shared store."""
+        if not self.enabled or key is None or self.store is None:
             return
-        entry = self._entry(path, key)
-        for old in entry.parent.glob(entry.name.split("-")[0] + "-*.json"):
-            if old != entry:
-                old.unlink(missing_ok=True)
-        self._write(entry, {"key": key, "id": problem_id, "parts": dict(parts)})
+        self._write(self.store / f"{key}.json", {"key": key, "id": problem_id,
+                                                 "parts": dict(parts)})
+        self.stored += 1
 
-    def _entry(self, path, key: str) -> Path:
-        # Named by the file's path, then its key: an edited file's old entries are easy to find.
-        return self.folder / "problems" / f"{digest(str(Path(path).resolve()))[:16]}-{key}.json"
+    def prune(self, limit: int = STORE_LIMIT) -> None:
+        """After storing: drop the least recently used entries beyond ``limit``."""
+        if not self.stored or self.store is None:
+            return
+        try:
+            entries = [(entry.stat().st_mtime, entry) for entry in self.store.glob("*.json")]
+        except OSError:
+            return
+        if len(entries) > limit:
+            for _, entry in sorted(entries, key=lambda e: e[0])[:len(entries) - limit]:
+                entry.unlink(missing_ok=True)
 
     # --- documents -----------------------------------------------------------------------
 
@@ -193,14 +212,12 @@ class BuildCache:
         """Write atomically; a cache that cannot be written is not an error, only slower."""
         data = {"format": FORMAT, "code": source_hash(), **data}
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as out:
-                    json.dump(data, out, ensure_ascii=False)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomically(path, json.dumps(data, ensure_ascii=False))
         except OSError:
             pass
+
+
+def store_folder() -> Path | None:
+    """The shared store of rendered problems, in the user's cache folder."""
+    folder = user_cache_dir()
+    return folder / "problems" if folder is not None else None

@@ -9,14 +9,19 @@ Every failure is a ``DerivgenError`` whose ``column`` is a 0-based offset into t
 
 from __future__ import annotations
 
+import hashlib
+import io
 import re
+import sys
 from functools import lru_cache
 from pathlib import Path
 
+import lark
 from lark import Lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, VisitError
 
 from derivgen.errors import DerivgenError
+from derivgen.files import user_cache_dir, write_atomically
 from derivgen.ir.sums import free_indices
 from derivgen.parse.build import Builder
 from derivgen.parse.lexing import DelimiterMatcher, check_groups, mark_aliases
@@ -100,9 +105,30 @@ def _too_deep(text):
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
+    """The LALR parser.  Its tables are kept in the user's cache folder (Lark's ``save`` and
+    ``load``): loading them takes a few ms, analysing the grammar ~35 ms at every start."""
     grammar = (Path(__file__).parent / "grammar.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", lexer="basic", postlex=DelimiterMatcher(),
-                propagate_positions=True)
+    key = hashlib.sha256(f"{grammar}\0{lark.__version__}\0{sys.version}".encode()).hexdigest()
+    folder = user_cache_dir()
+    path = folder / f"grammar-{key[:32]}.pickle" if folder is not None else None
+    header = key.encode() + b"\n"
+    try:
+        data = path.read_bytes() if path is not None else b""
+        if data.startswith(header):
+            return Lark.load(io.BytesIO(data[len(header):]))
+    except Exception:  # noqa: BLE001 -- unreadable or damaged: analyse the grammar again
+        pass
+    parser = Lark(grammar, parser="lalr", lexer="basic", postlex=DelimiterMatcher(),
+                  propagate_positions=True)
+    if path is not None:
+        out = io.BytesIO(header)
+        out.seek(len(header))
+        parser.save(out)
+        try:
+            write_atomically(path, out.getvalue())
+        except OSError:
+            pass  # a cache that cannot be written is only slower
+    return parser
 
 
 def _syntax_tree(work: str, text: str):

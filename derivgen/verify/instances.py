@@ -35,7 +35,7 @@ class Instance:
         conditioned = _needs_conditioning(derivation)
         self.values, self.directions = {}, {}
         self.wrt = [r.wrt for r in derivation.results]
-        self.concrete = derivation.concrete
+        self.concrete = _concrete_of(derivation)
         for name, sym in scope.symbols.items():
             spec = scope.specs[name]
             shape = tuple(int(sizes.get(s, s)) for s in _array_shape(sym, scope))
@@ -71,6 +71,30 @@ class Instance:
     def value(self, expr, with_differentials=True):
         return evaluate(self.concrete(expr), self.env(with_differentials), self.dims,
                         self.functions)
+
+
+#: The last few derivations' memos of ``concrete`` (each entry keeps its derivation alive, so
+#: that its id is not reused while the entry exists).
+_CONCRETE_MEMOS: dict = {}
+
+
+def _concrete_of(derivation):
+    """``derivation.concrete``, remembered for every instance of the same derivation: each
+    step is inlined once, not once per instance (a chain's inlining rebuilds whole trees)."""
+    if derivation.chain is None:
+        return derivation.concrete
+    entry = _CONCRETE_MEMOS.get(id(derivation))
+    if entry is None or entry[0] is not derivation:
+        while len(_CONCRETE_MEMOS) >= 4:
+            del _CONCRETE_MEMOS[next(iter(_CONCRETE_MEMOS))]
+        entry = _CONCRETE_MEMOS[id(derivation)] = (derivation, {})
+    memo = entry[1]
+
+    def concrete(expr):
+        if expr not in memo:
+            memo[expr] = derivation.concrete(expr)
+        return memo[expr]
+    return concrete
 
 
 def _array_shape(sym, scope) -> tuple:

@@ -23,8 +23,28 @@ FD_STEP = 1e-3
 
 
 @lru_cache(maxsize=4096)
-def _compiled(expr, dims_items):
-    return compile(to_numpy(expr, dict(dims_items)), "<derivgen>", "eval")
+def _plan(expr, dims_items):
+    """How to evaluate ``expr``: the nodes that need numbers first, and the compiled code.
+
+    A step is evaluated many times (instances, finite-difference points, samples), so its
+    tree is walked and its code compiled once.  The nodes are the outermost sums over
+    samples that hold a ``d(.)`` (evaluated sample by sample), then the outermost ``d(.)``
+    outside them; each is replaced by a placeholder named ``_d0``, ``_d1``, ...
+    """
+    sums = [node for node in outermost(expr, (SampleSum, MatSampleSum))
+            if node.atoms(MatD, ScalarD)]
+    expr = _replaced(expr, sums, 0)
+    rest = outermost(expr, (MatD, ScalarD))     # a d(.) outside the sums: a regularizer's
+    expr = _replaced(expr, rest, len(sums))
+    code = compile(to_numpy(expr, dict(dims_items)), "<derivgen>", "eval")
+    return tuple(sums) + tuple(rest), code
+
+
+def _replaced(expr, nodes, first: int):
+    """``expr`` with ``nodes`` replaced by the placeholders ``_d{first}``, ``_d{first+1}``..."""
+    placeholders = {node: MatrixSymbol(f"_d{k}", *node.shape) if node.is_Matrix
+                    else Symbol(f"_d{k}") for k, node in enumerate(nodes, first)}
+    return expr.xreplace(placeholders) if placeholders else expr
 
 
 def evaluate(expr, env: dict, dims: dict, functions: dict | None = None):
@@ -33,33 +53,19 @@ def evaluate(expr, env: dict, dims: dict, functions: dict | None = None):
 
     ``functions`` binds generic functions' callables (``g``, ``g_prime``, ...).
     """
-    env = dict(env)
-    # sums that hold a d(.) first, sample by sample; then the d(.) outside any such sum
-    expr = _bind(expr, _sums_of_differentials(expr), env,
-                 lambda node: _sum_over_samples(node, env, dims, functions))
-    expr = _bind(expr, outermost(expr, (MatD, ScalarD)), env,
-                 lambda node: directional_derivative(node.arg, env, dims, functions))
-    code = _compiled(expr, tuple(sorted(dims.items(), key=str)))
+    nodes, code = _plan(expr, tuple(sorted(dims.items(), key=str)))
+    if nodes:
+        env = dict(env)
+        for k, node in enumerate(nodes):
+            if isinstance(node, (SampleSum, MatSampleSum)):
+                value = _sum_over_samples(node, env, dims, functions)
+            else:
+                value = directional_derivative(node.arg, env, dims, functions)
+            env[f"_d{k}"] = value
     # One namespace: a sum over samples is a list comprehension, which sees globals only.
     namespace = {"np": np, **(functions or {}), **{code_name(k): v for k, v in env.items()}}
     with np.errstate(all="ignore"):
         return eval(code, namespace)  # noqa: S307 -- our own generated code, no user text
-
-
-def _bind(expr, nodes, env, value_of):
-    """``expr`` with each of ``nodes`` replaced by a fresh name bound in ``env`` to its value."""
-    placeholders = {}
-    for node in nodes:
-        name = f"_d{sum(1 for k in env if k.startswith('_d'))}"
-        env[name] = value_of(node)
-        placeholders[node] = MatrixSymbol(name, *node.shape) if node.is_Matrix else Symbol(name)
-    return expr.xreplace(placeholders) if placeholders else expr
-
-
-def _sums_of_differentials(expr):
-    """The outermost sums over samples that hold a ``d(.)``: evaluated sample by sample."""
-    return [node for node in outermost(expr, (SampleSum, MatSampleSum))
-            if node.atoms(MatD, ScalarD)]
 
 
 def _sum_over_samples(node, env, dims, functions):
