@@ -47,6 +47,7 @@ class Problem:
     answer_conjugate: str | None = None  # expected ∂f/∂Z* for a complex Z
     detail: str | None = None  # "compact" (the lecture's length) or "full" (every step)
     space: str | None = None   # room for the answer on the worksheet, e.g. "5cm"
+    answers: dict[str, str] = field(default_factory=dict)  # answer: {W: ..., b: ...}, by wrt
     lines: dict[str, int] = field(default_factory=dict)
 
     def line_of(self, key: str) -> int | None:

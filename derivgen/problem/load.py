@@ -76,6 +76,9 @@ def load_problem(path) -> Problem:
     lines.update({f"variables.{name}": spec.line for name, spec in variables.items()})
     lines.update({f"functions.{name}": data["functions"].line(name) for name in functions})
     lines.update({f"where.{item.name}": item.line for item in where})
+    wrt = _wrt(check, data, variables, where)
+    answer, answers = _answer(check, data, wrt)
+    lines.update({f"answer.{name}": data["answer"].line(name) for name in answers})
 
     return Problem(
         path=path,
@@ -83,12 +86,13 @@ def load_problem(path) -> Problem:
         title=check.text(data, "title", latex=False),
         statement=check.text(data, "statement", latex=True) if "statement" in data else None,
         function=check.text(data, "function", latex=True),
-        wrt=_wrt(check, data, variables, where),
+        wrt=wrt,
         variables=variables,
         functions=functions,
         where=where,
         hessian=check.flag(data, "hessian") if "hessian" in data else False,
-        answer=check.text(data, "answer", latex=True) if "answer" in data else None,
+        answer=answer,
+        answers=answers,
         answer_conjugate=check.text(data, "answer_conjugate", latex=True)
         if "answer_conjugate" in data else None,
         detail=check.choice(data, "detail", DETAILS) if "detail" in data else None,
@@ -333,6 +337,27 @@ def _where_items(check: _Checker, data: Located) -> list[tuple[str, Located]]:
         return items
     raise check.error(f"'where' must be a mapping such as `{example}`, not {_kind(value)}",
                       data.line("where"))
+
+
+def _answer(check: _Checker, data: Located, wrt: list[str]):
+    """``answer: '...'`` (the result by the first ``wrt``), or one per variable:
+    ``answer: {W: '...', b: '...'}``; returns (single answer or None, {name: answer})."""
+    if "answer" not in data:
+        return None, {}
+    value = data["answer"]
+    if not isinstance(value, Located):
+        return check.text(data, "answer", latex=True), {}
+    if not value:
+        raise check.error("'answer' is empty: write `answer: '...'` or one answer per variable, "
+                          f"`answer: {{{wrt[0]}: '...'}}`", data.line("answer"))
+    answers = {}
+    for name in value:
+        if name not in wrt:
+            raise check.error(f"'answer' has an entry for '{name}', which is not in wrt"
+                              f"{_did_you_mean(str(name), wrt)}; wrt: {', '.join(wrt)}",
+                              value.line(name))
+        answers[name] = check.text(value, name, latex=True, label=f"answer.{name}")
+    return None, answers
 
 
 def _wrt(check: _Checker, data: Located, variables, where) -> list[str]:
