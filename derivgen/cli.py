@@ -90,6 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--no-cache", action="store_true",
                        help="derive and compile everything, without reading or writing the "
                             "cache in DIR/.cache")
+    build.add_argument("--variants", type=_positive, metavar="N",
+                       help="one folder per student, DIR/001 ... DIR/N, each with its own "
+                            "variant of the problems that declare variants:, plus "
+                            "DIR/variants.json and DIR/key.pdf (the TAs' answer key)")
+    build.add_argument("--roster", metavar="FILE.csv",
+                       help="with --variants: name the folders by the roster's id column "
+                            "(N must be the number of students)")
+    _add_seed(build)
     _add_jobs(build)
     build.set_defaults(run=run_build)
 
@@ -99,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--json", action="store_true",
                        help="print one JSON object (id, title, function, results, steps, "
                             "verified) instead of text")
+    _add_variant(solve)
     solve.set_defaults(run=run_solve)
 
     check = commands.add_parser(
@@ -131,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print {correct, score, diagnosis, feedback} as JSON")
     grade.add_argument("--reveal", action="store_true",
                        help="end the feedback on a wrong answer with the correct derivative")
+    _add_variant(grade)
     grade.set_defaults(run=run_grade)
 
     new = commands.add_parser("new", help="write a commented problem file to start from",
@@ -145,6 +155,25 @@ def _add_jobs(command):
     command.add_argument("-j", "--jobs", type=_positive, metavar="N",
                          help="derive in N processes, at most one per CPU (default: one per CPU "
                               "when there are enough problems to pay off; 1: in this process)")
+
+
+def _add_seed(command):
+    command.add_argument("--seed", type=_natural, default=0, metavar="S",
+                         help="seed of the variants drawn (default 0); the same seed gives "
+                              "the same variants")
+
+
+def _add_variant(command):
+    command.add_argument("--variant", type=_positive, metavar="K",
+                         help="variant K (1, 2, ...) of a problem with variants:, as in "
+                              "build --variants")
+    _add_seed(command)
+
+
+def _natural(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a number 0, 1, 2, ..., not {text!r}")
+    return int(text)
 
 
 def _positive(text: str) -> int:
@@ -172,6 +201,8 @@ def run_build(args) -> int:
     The no-change rebuild is decided here from file hashes alone (``cache`` imports only the
     standard library), before the pipeline and SymPy are imported.
     """
+    if args.variants or args.roster:
+        return run_build_variants(args)
     report = Report(verb="built", quiet=args.quiet)
     meta, files = _problem_files(args.paths, report)
     out_dir = Path(args.output)
@@ -202,6 +233,36 @@ def run_build(args) -> int:
     return report.exit_code
 
 
+def run_build_variants(args) -> int:
+    """``build --variants N``: a folder per student (see ``derivgen.build.variants``)."""
+    if not args.variants:
+        raise PathError("--roster goes with --variants N")
+    roster = None
+    if args.roster:
+        from derivgen.variants.classbuild import read_roster
+        try:
+            text = Path(args.roster).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PathError(f"cannot read {args.roster}: {exc}") from None
+        try:
+            roster = read_roster(text, args.roster)
+        except DerivgenError as exc:
+            print(exc.format(), file=sys.stderr)
+            return EXIT_USAGE
+        if len(roster) != args.variants:
+            raise PathError(f"the roster {args.roster} has {len(roster)} students but "
+                            f"--variants {args.variants}: give --variants {len(roster)}")
+    report = Report(verb="built", quiet=args.quiet)
+    meta, files = _problem_files(args.paths, report)
+    from derivgen.build.variants import build_variants
+    from derivgen.variants.classbuild import folder_names
+    build_variants(files, folder_names(args.variants, roster), args.seed, Path(args.output),
+                   title=meta.get("title", DEFAULT_TITLE), meta=meta, report=report,
+                   jobs=args.jobs)
+    report.summary()
+    return report.exit_code
+
+
 def run_solve(args) -> int:
     path = Path(args.file)
     if path.is_dir():
@@ -210,7 +271,7 @@ def run_solve(args) -> int:
     if not path.is_file():
         raise PathError(f"no such file: {args.file}")
     report = Report(quiet=True)
-    derivation = derive_file(path, report)
+    derivation = derive_file(path, report, args.variant, args.seed)
     if derivation is None:
         return report.exit_code
     try:
@@ -238,7 +299,7 @@ def run_grade(args) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             raise PathError(f"cannot read {args.submissions}: {exc}") from None
     report = Report(quiet=True)
-    derivation = derive_file(path, report)
+    derivation = derive_file(path, report, args.variant, args.seed)
     if derivation is None:
         return report.exit_code
     from derivgen.grade import grade
@@ -302,10 +363,15 @@ def run_new(args) -> int:
 # pipeline glue
 
 
-def derive_file(path: Path, report: Report):
-    """Load and derive one file; on failure report it and return None (never raise)."""
-    from derivgen.build.batch import derive_file as derive
-    outcome = derive(path)
+def derive_file(path: Path, report: Report, variant: int | None = None, seed: int = 0):
+    """Load and derive one file (its ``variant``, if given); on failure report it and
+    return None (never raise)."""
+    if variant is not None:
+        from derivgen.build.variants import derive_variant_file
+        outcome = derive_variant_file(path, variant, seed)
+    else:
+        from derivgen.build.batch import derive_file as derive
+        outcome = derive(path)
     if not outcome.ok:
         report.fail(outcome.error, path, trace=outcome.trace)
     return outcome.value

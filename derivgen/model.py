@@ -46,6 +46,7 @@ class Problem:
     answer: str | None = None
     answer_conjugate: str | None = None  # expected ∂f/∂Z* for a complex Z
     lines: dict[str, int] = field(default_factory=dict)
+    choices: dict = field(default_factory=dict)   # a variant's alternatives: {slot: value}
 
     def line_of(self, key: str) -> int | None:
         return self.lines.get(key)

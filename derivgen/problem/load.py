@@ -20,9 +20,10 @@ import yaml
 from derivgen.errors import DerivgenError
 from derivgen.ir.functions import KINDS
 from derivgen.model import Intermediate, Problem, VarSpec
+from derivgen.problem.variation import apply_choice, read_slots
 
 TOP_LEVEL_KEYS = ("title", "statement", "variables", "functions", "where", "function",
-                  "wrt", "hessian", "answer", "answer_conjugate")
+                  "wrt", "hessian", "answer", "answer_conjugate", "variants")
 REQUIRED_KEYS = ("title", "variables", "function", "wrt")
 VARIABLE_KEYS = ("shape", "latex", "symmetric", "complex", "onehot", "index")
 SET_KEYS = ("title", "course", "date", "author", "instructions", "order")
@@ -43,15 +44,33 @@ class PathError(DerivgenError):
 # one problem file
 
 
-def load_problem(path) -> Problem:
+def load_problem(path, picks=None) -> Problem:
     """Read and validate one problem file.
 
     >>> p = load_problem("problems/04-least-squares.yaml")            # doctest: +SKIP
     >>> p.variables["x"].shape                                         # doctest: +SKIP
     ('n',)
+
+    A file with ``variants:`` gives its base (the first alternative of every slot), or with
+    ``picks`` (one alternative's index per slot, see ``problem.variation``) that variant.
     """
     path = str(path)
-    data = _load_mapping(path, what="a problem")
+    return problem_from_data(path, load_problem_data(path), picks)
+
+
+def load_problem_data(path) -> Located:
+    """The problem file's YAML mapping, every key's line kept (not validated yet)."""
+    return _load_mapping(str(path), what="a problem")
+
+
+def problem_from_data(path: str, data: Located, picks=None) -> Problem:
+    """Validate ``data`` read from ``path`` (after applying a variant's ``picks``)."""
+    slots = read_slots(data, path, TOP_LEVEL_KEYS) if "variants" in data else []
+    choices = {}
+    if slots:
+        picks = tuple(picks) if picks is not None else (0,) * len(slots)
+        data = apply_choice(data, slots, picks, path, TOP_LEVEL_KEYS, Located)
+        choices = {slot.name: slot.plain(pick) for slot, pick in zip(slots, picks)}
     check = _Checker(path, data)
     check.keys(data, TOP_LEVEL_KEYS, where="at the top level")
     for key in REQUIRED_KEYS:
@@ -85,6 +104,7 @@ def load_problem(path) -> Problem:
         answer_conjugate=check.text(data, "answer_conjugate", latex=True)
         if "answer_conjugate" in data else None,
         lines=lines,
+        choices=choices,
     )
 
 
