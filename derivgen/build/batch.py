@@ -74,8 +74,23 @@ def _guarded(path, finish) -> Outcome:
             # The engine did not know the line: the function is the likeliest culprit.
             exc.located(line=problem.line_of("function"))
         return Outcome(path, error=exc.located(file=str(path)))
+    except (OverflowError, MemoryError, RecursionError) as exc:
+        # Too big a problem, not a bug: huge exponents or constants, shapes, nesting.
+        line = problem.line_of(_KEY_AT_FAULT[type(exc)]) if problem is not None else 1
+        return Outcome(path, error=DerivgenError(_TOO_BIG[type(exc)], file=str(path), line=line))
     except Exception as exc:  # noqa: BLE001 -- one problem's bug must not stop the batch
         return Outcome(path, error=internal_error(exc, path), trace=traceback.format_exc())
+
+
+_TOO_BIG = {
+    OverflowError: "the numbers overflow when the function is evaluated on random instances "
+                   "(an exponent or a constant too large?): use smaller ones",
+    MemoryError: "the problem needs more memory than a problem may use: use smaller numeric "
+                 "dimensions (or names such as n) and a simpler function",
+    RecursionError: "the function is nested too deeply to derive: write it with fewer "
+                    "levels of parentheses",
+}
+_KEY_AT_FAULT = {OverflowError: "function", MemoryError: "variables", RecursionError: "function"}
 
 
 def default_jobs() -> int:

@@ -23,10 +23,18 @@ from derivgen.model import Intermediate, Problem, VarSpec
 from derivgen.problem.variation import apply_choice, read_slots
 
 TOP_LEVEL_KEYS = ("title", "statement", "variables", "functions", "where", "function",
-                  "wrt", "hessian", "answer", "answer_conjugate", "variants")
+                  "wrt", "hessian", "answer", "answer_conjugate", "detail", "space",
+                  "variants")
 REQUIRED_KEYS = ("title", "variables", "function", "wrt")
 VARIABLE_KEYS = ("shape", "latex", "symmetric", "complex", "onehot", "index")
 SET_KEYS = ("title", "course", "date", "author", "instructions", "order")
+
+#: The longest text each key may hold (``*``: any other), so that no one string can make the
+#: documents or the derivation unreasonably large; a title is one heading line.
+MAX_TEXT = {"title": 300, "latex": 200, "course": 300, "date": 100, "author": 300,
+            "statement": 20_000, "instructions": 20_000, "*": 20_000}
+#: The largest numeric dimension: every problem is verified on random instances of its shapes.
+MAX_DIMENSION = 1000
 
 #: A variable, dimension, function or intermediate name: ``X``, ``lam``, ``W_1``, ``a_2i``.
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*\Z")
@@ -88,6 +96,9 @@ def problem_from_data(path: str, data: Located, picks=None) -> Problem:
     lines.update({f"variables.{name}": spec.line for name, spec in variables.items()})
     lines.update({f"functions.{name}": data["functions"].line(name) for name in functions})
     lines.update({f"where.{item.name}": item.line for item in where})
+    wrt = _wrt(check, data, variables, where)
+    answer, answers = _answer(check, data, wrt)
+    lines.update({f"answer.{name}": data["answer"].line(name) for name in answers})
 
     return Problem(
         path=path,
@@ -95,17 +106,37 @@ def problem_from_data(path: str, data: Located, picks=None) -> Problem:
         title=check.text(data, "title", latex=False),
         statement=check.text(data, "statement", latex=True) if "statement" in data else None,
         function=check.text(data, "function", latex=True),
-        wrt=_wrt(check, data, variables, where),
+        wrt=wrt,
         variables=variables,
         functions=functions,
         where=where,
         hessian=check.flag(data, "hessian") if "hessian" in data else False,
-        answer=check.text(data, "answer", latex=True) if "answer" in data else None,
+        answer=answer,
+        answers=answers,
         answer_conjugate=check.text(data, "answer_conjugate", latex=True)
         if "answer_conjugate" in data else None,
+        detail=check.choice(data, "detail", DETAILS) if "detail" in data else None,
+        space=_space(check, data) if "space" in data else None,
         lines=lines,
         choices=choices,
     )
+
+
+#: ``detail:``: a solution as the lecture writes it, or every rewrite as its own step.
+DETAILS = ("compact", "full")
+SPACE = re.compile(r"(\d+(?:\.\d+)?)(cm|mm|in|pt|em)")
+#: The most room one problem may ask for, by unit: about a page.
+SPACE_MAX = {"cm": 25, "mm": 250, "in": 10, "pt": 700, "em": 65}
+
+
+def _space(check, data) -> str:
+    """``space: 5cm``: room for the answer under the problem on the worksheet."""
+    value = str(data["space"]).strip()
+    match = SPACE.fullmatch(value)
+    if not match or float(match.group(1)) > SPACE_MAX[match.group(2)]:
+        raise check.error(f"'space' must be a length such as 5cm or 40mm, at most a page "
+                          f"(25cm), not {data['space']!r}", data.line("space"))
+    return value
 
 
 def _missing_message(key: str) -> str:
@@ -155,12 +186,23 @@ class _Checker:
         text = text.strip()
         if not text:
             raise self.error(f"'{label}' is empty", mapping.line(key))
+        limit = MAX_TEXT.get(label.rpartition(".")[2], MAX_TEXT["*"])
+        if len(text) > limit:
+            raise self.error(f"'{label}' has {len(text):,} characters; at most {limit:,} "
+                             "are allowed", mapping.line(key))
         return text
+
+    def choice(self, mapping: Located, key: str, choices) -> str:
+        value = mapping[key]
+        if value not in choices:
+            raise self.error(f"'{key}' must be one of {', '.join(choices)}, not {value!r}",
+                             mapping.line(key))
+        return value
 
     def flag(self, mapping: Located, key: str, label: str | None = None) -> bool:
         value = mapping[key]
         if not isinstance(value, bool):
-            raise self.error(f"'{label or key}' must be true or false, not {value!r}",
+            raise self.error(f"'{label or key}' must be true or false, not {_brief(value)}",
                              mapping.line(key))
         return value
 
@@ -173,7 +215,7 @@ class _Checker:
 
     def name(self, name, line: int | None, what: str) -> str:
         if not isinstance(name, str) or not NAME.match(name):
-            raise self.error(f"{what} name '{name}' is not a valid name: use letters and digits, "
+            raise self.error(f"{what} name {_brief(name)} is not a valid name: use letters and digits, "
                              "starting with a letter, optionally with _ (X, lam, W_1)", line)
         return name
 
@@ -228,7 +270,7 @@ def _index(check: _Checker, name: str, entry) -> str:
     """``index: i``: the variable is a family of samples, written ``x_i`` under a sum."""
     value = entry["index"]
     if not isinstance(value, str) or not re.fullmatch(r"[a-zA-Z]", value):
-        raise check.error(f"index of '{name}' must be one letter such as i, not {value!r}: "
+        raise check.error(f"index of '{name}' must be one letter such as i, not {_brief(value)}: "
                           f"the samples are then written {name}_i", entry.line("index"))
     return value
 
@@ -243,12 +285,15 @@ def _shape(check: _Checker, name: str, shape, line: int) -> tuple:
     dims = []
     for dim in shape:
         if isinstance(dim, bool) or not (isinstance(dim, (int, str))):
-            raise check.error(f"dimension {dim!r} of '{name}' must be a name (m) "
+            raise check.error(f"dimension {_brief(dim)} of '{name}' must be a name (m) "
                               "or a positive integer", line)
         if isinstance(dim, int) and dim <= 0:
             raise check.error(f"dimension {dim} of '{name}' must be positive", line)
+        if isinstance(dim, int) and dim > MAX_DIMENSION:
+            raise check.error(f"dimension {dim} of '{name}' is too large to verify numerically "
+                              f"(at most {MAX_DIMENSION}): use a name such as n instead", line)
         if isinstance(dim, str) and not NAME.match(dim):
-            raise check.error(f"dimension '{dim}' of '{name}' is not a valid name: use a letter "
+            raise check.error(f"dimension {_brief(dim)} of '{name}' is not a valid name: use a letter "
                               "such as m, n, or a positive integer", line)
         dims.append(dim)
     return tuple(dims)
@@ -270,7 +315,7 @@ def _functions(check: _Checker, data: Located, variables) -> dict[str, str]:
             raise check.error(f"'{name}' is declared both as a variable and as a function: "
                               "rename one of them", line)
         if not isinstance(kind, str) or kind not in KINDS:
-            raise check.error(f"function '{name}' has unknown kind {kind!r}"
+            raise check.error(f"function '{name}' has unknown kind {_brief(kind)}"
                               f"{_did_you_mean(kind, KINDS)}; known kinds: {', '.join(KINDS)} "
                               "(generic: any function, its derivative written g')", line)
         functions[name] = kind
@@ -315,6 +360,27 @@ def _where_items(check: _Checker, data: Located) -> list[tuple[str, Located]]:
                       data.line("where"))
 
 
+def _answer(check: _Checker, data: Located, wrt: list[str]):
+    """``answer: '...'`` (the result by the first ``wrt``), or one per variable:
+    ``answer: {W: '...', b: '...'}``; returns (single answer or None, {name: answer})."""
+    if "answer" not in data:
+        return None, {}
+    value = data["answer"]
+    if not isinstance(value, Located):
+        return check.text(data, "answer", latex=True), {}
+    if not value:
+        raise check.error("'answer' is empty: write `answer: '...'` or one answer per variable, "
+                          f"`answer: {{{wrt[0]}: '...'}}`", data.line("answer"))
+    answers = {}
+    for name in value:
+        if name not in wrt:
+            raise check.error(f"'answer' has an entry for '{name}', which is not in wrt"
+                              f"{_did_you_mean(str(name), wrt)}; wrt: {', '.join(wrt)}",
+                              value.line(name))
+        answers[name] = check.text(value, name, latex=True, label=f"answer.{name}")
+    return None, answers
+
+
 def _wrt(check: _Checker, data: Located, variables, where) -> list[str]:
     value = data["wrt"]
     line = data.line("wrt")
@@ -325,7 +391,7 @@ def _wrt(check: _Checker, data: Located, variables, where) -> list[str]:
     result = []
     for name in names:
         if not isinstance(name, str):
-            raise check.error(f"'wrt' must name variables, not {_kind(name)} {name!r}", line)
+            raise check.error(f"'wrt' must name variables, not {_kind(name)} {_brief(name)}", line)
         if any(item.name == name for item in where):
             raise check.error(f"'wrt' names the intermediate '{name}': differentiate by the "
                               "variables it is made of instead", line)
@@ -375,8 +441,11 @@ def load_set(folder) -> tuple[dict, list[Path]]:
             continue
         value = data[key]
         if isinstance(value, (datetime.date, datetime.datetime)):   # YAML reads 2024-03-01
-            value = value.isoformat()
-        meta[key] = check.text(data, key, latex=False) if not isinstance(value, str) else value
+            meta[key] = value.isoformat()
+        elif isinstance(value, str) and not value.strip():
+            meta[key] = value
+        else:   # a number as text; too long a text is an error at its line
+            meta[key] = check.text(data, key, latex=False)
     ordered = _ordered(check, data, files) if "order" in data else []
     rest = [p for p in files if p not in ordered]
     return meta, ordered + rest
@@ -397,11 +466,11 @@ def _ordered(check: _Checker, data: Located, files: list[Path]) -> list[Path]:
     for entry in order:
         entry = str(entry)
         if entry not in by_name:
-            raise check.error(f"'order' lists '{entry}', but there is no {entry}"
+            raise check.error(f"'order' lists {_brief(entry)}, but there is no {_brief(entry)[1:-1]}"
                               f"{'' if entry.endswith(('.yaml', '.yml')) else '.yaml'} "
                               f"in this folder{_did_you_mean(entry, list(by_name))}", line)
         if by_name[entry] in result:
-            raise check.error(f"'order' lists '{entry}' twice", line)
+            raise check.error(f"'order' lists {_brief(entry)} twice", line)
         result.append(by_name[entry])
     return result
 
@@ -502,8 +571,22 @@ def load_yaml(path: str):
         raise DerivgenError(f"cannot read the file: {exc.strerror}", file=path, line=1) from None
     if text.startswith("\ufeff"):               # a BOM from some Windows editors
         text = text[1:]
+    if len(text) > MAX_FILE_CHARS:
+        raise DerivgenError(f"the file has {len(text):,} characters; a problem file may have "
+                            f"at most {MAX_FILE_CHARS:,}", file=path, line=1)
+    loader = _LineLoader(text)
     try:
-        return yaml.load(text, Loader=_LineLoader)   # noqa: S506 -- _LineLoader is a SafeLoader
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            _check_size(node)                   # before anything is built from the tree
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except RecursionError:
+        raise DerivgenError(f"the YAML is nested too deeply: at most {MAX_DEPTH} levels of "
+                            "lists and mappings", file=path, line=loader.line + 1) from None
     except _KeyProblem as exc:
         raise DerivgenError(exc.message, file=path, line=exc.line) from None
     except yaml.MarkedYAMLError as exc:
@@ -517,6 +600,60 @@ def load_yaml(path: str):
         raise DerivgenError(f"invalid YAML: {exc}", file=path, line=1) from None
 
 
+#: Bounds on what a problem file can make the loader build: a few kilobytes of YAML
+#: aliases (``&a [*b, *b, ...]``) would otherwise expand to gigabytes.
+MAX_FILE_CHARS = 1_000_000
+MAX_DEPTH = 40
+MAX_NODES = 20_000
+
+
+def _check_size(root: yaml.Node) -> None:
+    """Reject a node tree that is recursive, too deep, or too large once aliases are expanded.
+
+    Sizes are counted on the composed nodes (an alias is the same node object again), with
+    each node's size and height computed once, so a bomb is measured without expanding it.
+    The error is at the line of the top-level key whose value is at fault.
+    """
+    measured: dict[int, tuple[int, int]] = {}    # id(node) -> (expanded size, height)
+    open_nodes: set[int] = set()
+
+    def measure(node: yaml.Node, line: int) -> tuple[int, int]:
+        key = id(node)
+        if key in measured:
+            return measured[key]
+        if key in open_nodes:
+            raise _KeyProblem("a YAML alias refers to the value that contains it (a recursive "
+                              "alias such as `&a [*a]`): write the value out instead", line)
+        if len(open_nodes) > MAX_DEPTH:
+            raise _KeyProblem(f"the value is nested too deeply: at most {MAX_DEPTH} levels of "
+                              "lists and mappings", line)
+        open_nodes.add(key)
+        size, height = 1, 0
+        children = node.value if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)) else []
+        for child in children:
+            for item in (child if isinstance(node, yaml.MappingNode) else (child,)):
+                item_size, item_height = measure(item, line)
+                size, height = size + item_size, max(height, item_height + 1)
+                if size > MAX_NODES:
+                    raise _KeyProblem(f"the value is too large: more than {MAX_NODES:,} "
+                                      "items once its YAML aliases (*name) are expanded", line)
+        open_nodes.discard(key)
+        measured[key] = (size, height)
+        return size, height
+
+    if isinstance(root, yaml.MappingNode):
+        total = 0
+        for key_node, value_node in root.value:
+            total += measure(key_node, key_node.start_mark.line + 1)[0]
+            total += measure(value_node, key_node.start_mark.line + 1)[0]
+            if total > MAX_NODES:
+                raise _KeyProblem(f"the file is too large: more than {MAX_NODES:,} items once "
+                                  "its YAML aliases (*name) are expanded",
+                                  key_node.start_mark.line + 1)
+    else:
+        measure(root, root.start_mark.line + 1)
+
+
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     problem = exc.problem or str(exc)
     message = f"invalid YAML: {problem}"
@@ -525,7 +662,7 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     if "escape character" in problem:
         message += (r"; LaTeX in double quotes breaks on backslashes: use single quotes, "
                     r"'\mathbf{x}', or a block scalar (>-)")
-    elif "'\\t'" in problem or "tab" in problem.lower():
+    elif "'\\t'" in problem or re.search(r"\btabs?\b", problem.lower()):
         message += "; indent with spaces, not tabs"
     elif "mapping values are not allowed" in problem:
         message += "; a value containing ': ' must be quoted"
@@ -555,6 +692,12 @@ def _did_you_mean(word, choices) -> str:
         return ""
     close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _brief(value, limit: int = 60) -> str:
+    """``repr`` of a value for a message, cut short: a value may be huge (YAML aliases)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _kind(value) -> str:

@@ -37,11 +37,23 @@ def latex_width(latex: str) -> float:
         >>> round(latex_width(r"\\mathbf{a}^T\\mathbf{X}\\mathbf{b}"), 1)
         2.6
     """
+    return _running_widths(latex)[len(latex)]
+
+
+def _running_widths(latex: str) -> dict[int, float]:
+    """The width of ``latex[:k]`` for each ``k`` where a token starts, and for the end.
+
+    One scan of the text: the width of a slice between two top-level positions (outside
+    braces, no pending ``^``) is the difference of two entries, so ``break_rows`` measures
+    every candidate row in constant time instead of re-reading it.
+    """
+    widths: dict[int, float] = {}
     width = 0.0
     stack = [(1.0, False)]  # (scale, bold) of the enclosing groups
     pending_scale = None    # scale for the next atom after ^ or _
     pending_bold = False    # the next group is \mathbf{...}
     for match in _TOKEN.finditer(latex):
+        widths[match.start()] = width
         command, char = match.group(1), match.group(2)
         scale = pending_scale if pending_scale is not None else stack[-1][0]
         if char == "{":
@@ -63,7 +75,8 @@ def latex_width(latex: str) -> float:
         width += scale * _token_width(command, char, bold=stack[-1][1])
         if command is None or command not in _ZERO:
             pending_scale = None
-    return width
+    widths[len(latex)] = width
+    return widths
 
 
 def _token_width(command, char, *, bold: bool = False) -> float:
@@ -126,20 +139,28 @@ def break_rows(latex: str, *, lhs: str = "", line_em: float = LINE_EM) -> list[s
     left open across rows: the printer uses plain ``(``, never ``\\left(``.
     """
     budget = line_em - ROW_SLACK - latex_width(lhs)
+    widths = _running_widths(latex)
+    end = len(latex)
     rows = []
     start = 0
     points = break_points(latex)
-    while latex_width(latex[start:]) > budget:
+    first = 0               # points[first:] lie after start
+    while widths[end] - widths[start] > budget:
         row_budget = budget if not rows else budget - 1.0  # continuation rows: \quad
-        candidates = [(i, depth) for i, depth in points if i > start]
-        if not candidates:
+        while first < len(points) and points[first][0] <= start:
+            first += 1
+        if first == len(points):
             break
-        fitting = [(i, d) for i, d in candidates if latex_width(latex[start:i]) <= row_budget]
+        fitting = []
+        for i, depth in points[first:]:
+            if widths[i] - widths[start] > row_budget:
+                break       # widths grow along the row (bar a rare \\!): none later fits
+            fitting.append((i, depth))
         if fitting:
             shallowest = min(d for _, d in fitting)
             cut = max(i for i, d in fitting if d == shallowest)
         else:
-            cut = candidates[0][0]
+            cut = points[first][0]
         rows.append(latex[start:cut])
         start = cut + 1  # the row after starts with "+ " / "- "
     rows.append(latex[start:])

@@ -114,8 +114,9 @@ def _failure(problem, message):
 
 
 def check_answer(derivation: Derivation, seed: int = 1) -> None:
-    """Compare the instructor's ``answer:`` (and ``answer_conjugate:``, the expected
-    ``∂f/∂Z*``) with the derived results on random instances."""
+    """Compare the instructor's ``answer:`` (one expected result, or one per variable:
+    ``answer: {W: ..., b: ...}``) and ``answer_conjugate:`` (the expected ``∂f/∂Z*``) with
+    the derived results on random instances."""
     problem = derivation.problem
     for key, text, conjugate in (("answer", problem.answer, False),
                                  ("answer_conjugate", problem.answer_conjugate, True)):
@@ -127,6 +128,10 @@ def check_answer(derivation: Derivation, seed: int = 1) -> None:
                                 f"with: wrt has no complex variable", file=problem.path,
                                 line=problem.line_of(key))
         _check_one_answer(derivation, key, text, result, seed)
+    for name, text in problem.answers.items():
+        result = next(r for r in derivation.results
+                      if r.wrt == name and r.order == 1 and not r.conjugate)
+        _check_one_answer(derivation, f"answer.{name}", text, result, seed)
 
 
 def _check_one_answer(derivation, key, text, result, seed):
