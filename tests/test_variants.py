@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from derivgen.build.variants import derive_variant_file
+from derivgen.api import solve as api_solve
 from derivgen.cli import main
 from derivgen.errors import DerivgenError
 from derivgen.pipeline import solve
@@ -86,11 +86,11 @@ def test_a_failing_variant_is_reported_with_its_file_and_variant(write):
     path = write("broken.yaml", BROKEN)
     slots = slots_of(path)
     bad = next(k for k in range(1, 3) if picks_for(slots, "broken", k, 0) == (1,))
-    outcome = derive_variant_file(path, bad, 0)
-    assert not outcome.ok
-    text = outcome.error.format()
+    with pytest.raises(DerivgenError) as caught:
+        api_solve(path, variant=bad, seed=0)
+    text = caught.value.format()
     assert text.startswith(f"{path}:4: variant {bad} (c=\\mathbf{{q}}): unknown symbol")
-    assert derive_variant_file(path, 3 - bad, 0).ok
+    assert api_solve(path, variant=3 - bad, seed=0).verified
 
 
 @pytest.mark.parametrize("block, message, line", [

@@ -16,9 +16,7 @@ from derivgen.build.batch import Outcome, run
 from derivgen.build.report import Report, internal_error
 from derivgen.errors import DerivgenError
 from derivgen.files import write_atomically
-from derivgen.pipeline import solve
 from derivgen.render.documents import build_documents, compile_pdf
-from derivgen.variants.draw import in_variant, variant_problem
 from derivgen.variants.classbuild import VariantItem, plan, render_variant
 from derivgen.variants.key import key_latex
 from derivgen.variants.manifest import manifest, manifest_text
@@ -111,20 +109,3 @@ def _versions(work, outcomes):
         problems.append((path.stem, title, rows))
     return problems
 
-
-def derive_variant_file(path, number: int, seed: int = 0) -> Outcome:
-    """Variant ``number`` of one file, derived and verified (``solve``/``grade --variant``)."""
-    path = Path(path)
-    try:
-        problem = variant_problem(path, number, seed)
-        return Outcome(path, solve(problem))
-    except DerivgenError as exc:
-        try:
-            problem = variant_problem(path, number, seed)
-            exc = in_variant(exc, number, problem.choices)
-            exc.located(line=problem.line_of("function"))
-        except DerivgenError:
-            pass
-        return Outcome(path, error=exc.located(file=str(path)))
-    except Exception as exc:  # noqa: BLE001
-        return Outcome(path, error=internal_error(exc, path), trace=traceback.format_exc())

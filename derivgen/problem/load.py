@@ -63,16 +63,42 @@ def load_problem(path, picks=None) -> Problem:
     ``picks`` (one alternative's index per slot, see ``problem.variation``) that variant.
     """
     path = str(path)
-    return problem_from_data(path, load_problem_data(path), picks)
+    return problem_from_mapping(read_problem_mapping(path), path, picks=picks)
 
 
-def load_problem_data(path) -> Located:
+def read_problem_mapping(path) -> "Located":
     """The problem file's YAML mapping, every key's line kept (not validated yet)."""
     return _load_mapping(str(path), what="a problem")
 
 
-def problem_from_data(path: str, data: Located, picks=None) -> Problem:
-    """Validate ``data`` read from ``path`` (after applying a variant's ``picks``)."""
+def load_problem_data(data: dict, name: str = "problem") -> Problem:
+    """A problem from a mapping of the problem file's keys (what the Python API takes).
+
+    Errors name ``<name>`` as the file and line 1: a mapping has no lines.
+    """
+    if not isinstance(data, dict):
+        raise DerivgenError(f"a problem must be a mapping of keys (title: ..., variables: ...), "
+                            f"not {_kind(data)}", file=f"<{name}>", line=1)
+    return problem_from_mapping(_located(data), f"<{name}>", problem_id=name)
+
+
+def _located(value):
+    """Plain dicts as ``Located`` mappings (every key at line 1), recursively."""
+    if isinstance(value, dict):
+        data = Located(1)
+        for key, item in value.items():
+            data.lines[key] = 1
+            data[key] = _located(item)
+        return data
+    if isinstance(value, (list, tuple)):
+        return [_located(item) for item in value]
+    return value
+
+
+def problem_from_mapping(data: "Located", path: str, problem_id: str | None = None,
+                         picks=None) -> Problem:
+    """Validate a problem file's mapping (``Located``: every key's line known); with
+    ``variants:``, after applying the alternatives ``picks`` (default: the base)."""
     slots = read_slots(data, path, TOP_LEVEL_KEYS) if "variants" in data else []
     choices = {}
     if slots:
@@ -102,7 +128,7 @@ def problem_from_data(path: str, data: Located, picks=None) -> Problem:
 
     return Problem(
         path=path,
-        id=Path(path).stem,
+        id=problem_id or Path(path).stem,
         title=check.text(data, "title", latex=False),
         statement=check.text(data, "statement", latex=True) if "statement" in data else None,
         function=check.text(data, "function", latex=True),

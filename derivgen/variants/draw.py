@@ -14,7 +14,7 @@ from pathlib import Path
 
 from derivgen.errors import DerivgenError
 from derivgen.model import Problem
-from derivgen.problem.load import TOP_LEVEL_KEYS, load_problem, load_problem_data
+from derivgen.problem.load import TOP_LEVEL_KEYS, load_problem, read_problem_mapping
 from derivgen.problem.variation import Slot, combinations, read_slots
 
 #: Beyond this many combinations, each slot is drawn on its own instead of dealt.
@@ -23,7 +23,7 @@ DEAL_LIMIT = 100_000
 
 def slots_of(path) -> list[Slot]:
     """The slots of a problem file's ``variants:`` (empty without one)."""
-    return read_slots(load_problem_data(path), str(path), TOP_LEVEL_KEYS)
+    return read_slots(read_problem_mapping(path), str(path), TOP_LEVEL_KEYS)
 
 
 def picks_for(slots, problem_id: str, number: int, seed: int = 0) -> tuple[int, ...]:
