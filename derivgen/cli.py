@@ -460,10 +460,8 @@ def _write_export(kind: str, problems, sources, output: str, title: str) -> str:
         else:
             from derivgen.export.qti import qti_package
             data = qti_package(problems, title=title)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, out)
+        from derivgen.files import write_atomically
+        write_atomically(out, data)
         return str(out)
     if out.exists() and not out.is_dir():
         raise DerivgenError(f"{output} is a file; {kind} writes a folder")
