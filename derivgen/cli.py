@@ -278,7 +278,7 @@ def run_build_variants(args) -> int:
     from derivgen.variants.classbuild import folder_names
     build_variants(files, folder_names(args.variants, roster), args.seed, Path(args.output),
                    title=meta.get("title", DEFAULT_TITLE), meta=meta, report=report,
-                   jobs=args.jobs)
+                   jobs=args.jobs, cache=not args.no_cache)
     report.summary()
     return report.exit_code
 

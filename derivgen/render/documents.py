@@ -76,38 +76,66 @@ def build_documents(problems, out_dir, *, title: str = "Matrix calculus",
     DerivgenError on unsafe problem text or a LaTeX failure (with the relevant lines of the
     log); the previous PDFs are then left untouched.
     """
+    paths, pending = write_documents(problems, out_dir, title=title, meta=meta, cache=cache)
+    failures = compile_documents(pending)
+    if failures:
+        raise failures[0]
+    return paths
+
+
+@dataclass(frozen=True)
+class PendingPdf:
+    """A ``.tex`` written but not compiled yet; ``cache`` records it once compiled."""
+
+    tex: Path
+    source: str
+    cache: object = None
+
+
+def write_documents(problems, out_dir, *, title: str = "Matrix calculus",
+                    meta: dict | None = None, cache=None):
+    """Write the three ``.tex`` of ``build_documents``; return the PDF paths by kind and the
+    ``PendingPdf``s still to compile (all of them without a ``cache``)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rendered = [_rendered(problem) for problem in problems]
-    paths, stale = {}, {}
+    paths, pending = {}, []
     for kind in KINDS:
         source = document_latex(kind, rendered, title=title, meta=meta)
         tex = out_dir / f"{kind}.tex"
         _write_atomically(tex, source)
         paths[kind] = out_dir / f"{kind}.pdf"
         if cache is None or not cache.compiled(tex, source, paths[kind]):
-            stale[kind] = source
-    # One pdflatex per document, side by side: pdflatex is single-threaded.
-    pool = ThreadPoolExecutor(max_workers=max(1, len(stale)))
-    runs = {kind: pool.submit(compile_pdf, out_dir / f"{kind}.tex") for kind in stale}
+            pending.append(PendingPdf(tex, source, cache))
+    return paths, pending
+
+
+def compile_documents(pending, jobs: int | None = None) -> list[DerivgenError]:
+    """Compile every ``PendingPdf``, ``jobs`` at a time (default: all at once; pdflatex is
+    single-threaded); returns the failures, in order.  The longest sources go first, so
+    that the runs of many documents finish together."""
+    pending = list(pending)
+    if not pending:
+        return []
+    pool = ThreadPoolExecutor(max_workers=max(1, min(jobs or len(pending), len(pending))))
+    order = sorted(range(len(pending)), key=lambda i: -len(pending[i].source))
+    runs = {i: pool.submit(compile_pdf, pending[i].tex) for i in order}
     try:
         pool.shutdown(wait=True)
     except KeyboardInterrupt:
         # Ctrl-C stopped pdflatex too: let each run remove its scratch folder, then stop.
-        pool.shutdown(wait=True)
+        pool.shutdown(wait=True, cancel_futures=True)
         raise
     failures = []
-    for kind, run in runs.items():
+    for i, document in enumerate(pending):
         try:
-            run.result()
+            pdf = runs[i].result()
         except DerivgenError as err:
             failures.append(err)
             continue
-        if cache is not None:
-            cache.record_compiled(out_dir / f"{kind}.tex", stale[kind], paths[kind])
-    if failures:
-        raise failures[0]
-    return paths
+        if document.cache is not None:
+            document.cache.record_compiled(document.tex, document.source, pdf)
+    return failures
 
 
 def document_latex(kind: str, problems, *, title: str, meta: dict | None = None) -> str:
