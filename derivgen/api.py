@@ -25,13 +25,11 @@ def solve(problem, *, variant: int | None = None, seed: int | None = None) -> "S
 
     Raises ``DerivgenError`` (``str(err)`` is ``FILE:LINE: message``) when the problem is
     invalid, cannot be derived, fails verification or disagrees with its ``answer:``.
-    ``variant``/``seed`` address a per-student variant once the problem declares them.
+    ``variant``/``seed`` address a per-student variant (contract, section 5); a problem that
+    declares no ``variants:`` is the same in every variant.
     """
     from derivgen.pipeline import solve as pipeline_solve
     from derivgen.problem.load import load_problem, load_problem_data
-    if variant is not None or seed is not None:
-        raise DerivgenError("variants are not available in this version of derivgen",
-                            file=str(problem) if not isinstance(problem, Mapping) else None)
     if isinstance(problem, Mapping):
         loaded = load_problem_data(dict(problem))
     elif isinstance(problem, (str, Path)):
@@ -39,6 +37,11 @@ def solve(problem, *, variant: int | None = None, seed: int | None = None) -> "S
     else:
         raise TypeError(f"solve() takes a path or a dict of a problem's keys, "
                         f"not {type(problem).__name__}")
+    if variant is not None and getattr(loaded, "variants", None):
+        # The hook for per-student variants (contract, section 5): a problem without
+        # `variants:` is the same in every variant; one with them needs derivgen.variants.
+        raise DerivgenError("variants are not available in this version of derivgen",
+                            file=loaded.path, line=loaded.line_of("variants"))
     try:
         derivation = pipeline_solve(loaded)
     except DerivgenError as err:

@@ -340,26 +340,11 @@ def run_export(args) -> int:
     """Solve every problem through the API, then hand the verified ones to one writer."""
     report = Report(verb="exported", quiet=args.quiet)
     meta, files = _problem_files(args.paths, report)
-    from derivgen.export.common import exported
     from derivgen.problem.load import load_yaml
     problems, sources = [], {}
     for index, path in enumerate(files, start=1):
-        variants = range(1, args.variants + 1) if args.variants else [None]
-        done = []
-        for variant in variants:
-            options = {} if variant is None else {"variant": variant, "seed": args.seed}
-            solution = _solve_file(path, report, **options)
-            if solution is None:
-                break
-            try:
-                done.append(exported(solution.derivation, seed=args.seed, variant=variant))
-            except DerivgenError as exc:
-                report.fail(exc, path)
-                break
-            except Exception as exc:  # noqa: BLE001
-                report.internal(exc, path)
-                break
-        else:
+        done = _export_variants(path, report, args)
+        if done:
             problems.extend(done)
             sources[done[0].id] = load_yaml(str(path))
             report.ok(path)
@@ -381,6 +366,32 @@ def run_export(args) -> int:
     report.info(f"wrote {written}")
     report.summary()
     return report.exit_code
+
+
+def _export_variants(path: Path, report: Report, args) -> list:
+    """The problem's ``Exported`` items: one, or one per variant with ``--variants``; an
+    empty list when it failed (reported)."""
+    from derivgen.export.common import exported
+    done = []
+    for variant in range(1, args.variants + 1) if args.variants else [None]:
+        options = {} if variant is None else {"variant": variant, "seed": args.seed}
+        solution = _solve_file(path, report, **options)
+        if solution is None:
+            return []
+        varies = variant is not None and bool(getattr(solution.derivation.problem,
+                                                      "variants", None))
+        try:
+            done.append(exported(solution.derivation, seed=args.seed,
+                                 variant=variant if varies else None))
+        except DerivgenError as exc:
+            report.fail(exc, path)
+            return []
+        except Exception as exc:  # noqa: BLE001 -- a bug must not become a traceback
+            report.internal(exc, path)
+            return []
+        if not varies:
+            break        # no `variants:`: the same problem in every variant, exported once
+    return done
 
 
 def _write_export(kind: str, problems, sources, output: str, title: str) -> str:

@@ -402,3 +402,13 @@ def test_prairielearn_grade_judges_typed_answers_like_derivgen_grade(items, pl_c
     assert scores == {"d_W_1": 1.0, "d_b_1": 1.0, "d_W_2": 0.0, "d_b_2": 0.0}
     assert data["score"] == 0.5
     assert data["feedback"]["d_b_2"] and data["feedback"]["d_W_2"]
+
+
+def test_a_problem_without_variants_is_exported_once_with_variants(capsys, tmp_path):
+    """Contract, section 5: a problem without `variants:` is the same in every variant."""
+    code, _, _ = _run(capsys, "export", "moodle", PROBLEMS / "01-bilinear-form.yaml",
+                      "--variants", "3", "-o", tmp_path / "q.xml", "-q")
+    assert code == 0
+    root = ET.parse(tmp_path / "q.xml").getroot()
+    assert [q.get("type") for q in root] == ["category", "cloze"]
+    assert root.find("question/category/text").text == "$course$/top/derivgen"
