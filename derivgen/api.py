@@ -30,23 +30,28 @@ def solve(problem, *, variant: int | None = None, seed: int | None = None) -> "S
     """
     from derivgen.pipeline import solve as pipeline_solve
     from derivgen.problem.load import load_problem, load_problem_data
-    if isinstance(problem, Mapping):
+    if variant is not None and isinstance(problem, (str, Path)):
+        from derivgen.variants import variant_problem
+        loaded = variant_problem(problem, variant, seed or 0)
+    elif variant is not None or seed is not None:
+        raise DerivgenError("variant= and seed= take the path of a problem file with "
+                            "variants:", file=str(problem) if not isinstance(problem, Mapping)
+                            else None)
+    elif isinstance(problem, Mapping):
         loaded = load_problem_data(dict(problem))
     elif isinstance(problem, (str, Path)):
         loaded = load_problem(problem)
     else:
         raise TypeError(f"solve() takes a path or a dict of a problem's keys, "
                         f"not {type(problem).__name__}")
-    if variant is not None and getattr(loaded, "variants", None):
-        # The hook for per-student variants (contract, section 5): a problem without
-        # `variants:` is the same in every variant; one with them needs derivgen.variants.
-        raise DerivgenError("variants are not available in this version of derivgen",
-                            file=loaded.path, line=loaded.line_of("variants"))
     try:
         derivation = pipeline_solve(loaded)
     except DerivgenError as err:
         if err.line is None:   # the engine did not know the line: most likely the function
             err.located(line=loaded.line_of("function"))
+        if variant is not None:
+            from derivgen.variants.draw import in_variant
+            err = in_variant(err, variant, loaded.choices)
         raise err.located(file=loaded.path)
     return Solution(derivation)
 
