@@ -113,6 +113,11 @@ class Derivation:
     remarks: tuple = ()       # facts (derive/facts.py), written as prose by render/
     chain: Any = None         # the ``where:`` links (derivgen.derive.chain.Chain), if any
 
+    @property
+    def function_name(self) -> str:
+        """How the problem names its function, as LaTeX: ``f``, ``J``, ``\\mathcal{L}``."""
+        return getattr(self.scope, "function_name", None) or "f"
+
     def concrete(self, expr):
         """``expr`` in the variables alone (intermediates, their d and gradients inlined)."""
         return self.chain.concrete(expr) if self.chain is not None else expr

@@ -58,7 +58,35 @@ def load_problem(path) -> Problem:
     ('n',)
     """
     path = str(path)
-    data = _load_mapping(path, what="a problem")
+    return problem_from_mapping(_load_mapping(path, what="a problem"), path)
+
+
+def load_problem_data(data: dict, name: str = "problem") -> Problem:
+    """A problem from a mapping of the problem file's keys (what the Python API takes).
+
+    Errors name ``<name>`` as the file and line 1: a mapping has no lines.
+    """
+    if not isinstance(data, dict):
+        raise DerivgenError(f"a problem must be a mapping of keys (title: ..., variables: ...), "
+                            f"not {_kind(data)}", file=f"<{name}>", line=1)
+    return problem_from_mapping(_located(data), f"<{name}>", problem_id=name)
+
+
+def _located(value):
+    """Plain dicts as ``Located`` mappings (every key at line 1), recursively."""
+    if isinstance(value, dict):
+        data = Located(1)
+        for key, item in value.items():
+            data.lines[key] = 1
+            data[key] = _located(item)
+        return data
+    if isinstance(value, (list, tuple)):
+        return [_located(item) for item in value]
+    return value
+
+
+def problem_from_mapping(data: "Located", path: str, problem_id: str | None = None) -> Problem:
+    """Validate a problem file's mapping (``Located``: every key's line known)."""
     check = _Checker(path, data)
     check.keys(data, TOP_LEVEL_KEYS, where="at the top level")
     for key in REQUIRED_KEYS:
@@ -82,7 +110,7 @@ def load_problem(path) -> Problem:
 
     return Problem(
         path=path,
-        id=Path(path).stem,
+        id=problem_id or Path(path).stem,
         title=check.text(data, "title", latex=False),
         statement=check.text(data, "statement", latex=True) if "statement" in data else None,
         function=check.text(data, "function", latex=True),
