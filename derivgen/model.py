@@ -49,6 +49,7 @@ class Problem:
     space: str | None = None   # room for the answer on the worksheet, e.g. "5cm"
     answers: dict[str, str] = field(default_factory=dict)  # answer: {W: ..., b: ...}, by wrt
     lines: dict[str, int] = field(default_factory=dict)
+    choices: dict = field(default_factory=dict)   # a variant's alternatives: {slot: value}
 
     def line_of(self, key: str) -> int | None:
         return self.lines.get(key)
