@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Quick start, step 1: install TeX and derivgen, then build the sample problem set.
+# Quick start, step 1: install TeX, KaTeX, Chromium and derivgen, then build the sample set.
 # Safe to run again: each step is skipped or is a no-op when already done.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -19,6 +19,19 @@ apt_install() {
 if ! command -v latexmk >/dev/null 2>&1 || ! command -v pdflatex >/dev/null 2>&1 \
    || ! command -v pdftotext >/dev/null 2>&1; then
     apt_install "${TEX_PACKAGES[@]}"
+fi
+# The web export ships KaTeX from Debian's libjs-katex (with fonts-katex); its tests open
+# the pages in headless Chromium (Debian's chromium). Each only when missing.
+WEB_PACKAGES=()
+if [ ! -f /usr/share/javascript/katex/katex.min.js ] \
+   || [ ! -f /usr/share/javascript/katex/contrib/auto-render.js ]; then
+    WEB_PACKAGES+=(libjs-katex fonts-katex)
+fi
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+    WEB_PACKAGES+=(chromium)
+fi
+if [ ${#WEB_PACKAGES[@]} -gt 0 ]; then
+    apt_install "${WEB_PACKAGES[@]}"
 fi
 if ! python3 -m pip --version >/dev/null 2>&1; then
     apt_install python3-pip

@@ -30,6 +30,7 @@ DEFAULT_TITLE = "Matrix calculus problems"
 #: Seconds a problem may take (``--timeout``); the same as derivgen.build.batch.DEFAULT_TIMEOUT,
 #: which is not imported here so that ``--help`` does not load the pipeline.
 DEFAULT_TIMEOUT = 60
+EXPORT_FORMATS = ("moodle", "qti", "prairielearn", "html")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,6 +151,25 @@ def build_parser() -> argparse.ArgumentParser:
                        help="end the feedback on a wrong answer with the correct derivative")
     grade.set_defaults(run=run_grade)
 
+    export = commands.add_parser(
+        "export", help="write Moodle XML, a QTI zip for Canvas, PrairieLearn questions or "
+                       "a web site of solutions",
+        description="Derive every problem and write it for a learning platform: moodle "
+                    "(-o FILE.xml), qti (-o FILE.zip, for Canvas), prairielearn (-o DIR: "
+                    "DIR/questions/<id>/), html (-o DIR: a static site). Broken problems are "
+                    "reported and left out.")
+    export.add_argument("format", choices=EXPORT_FORMATS, metavar="FORMAT",
+                        help="one of: " + ", ".join(EXPORT_FORMATS))
+    export.add_argument("paths", nargs="+", metavar="PATH", help="problem files and/or folders")
+    export.add_argument("-o", "--output", required=True, metavar="OUT",
+                        help="the file (moodle, qti) or folder (prairielearn, html) to write")
+    export.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    export.add_argument("--variants", type=_positive, metavar="N",
+                        help="N per-student variants of each problem that declares them")
+    export.add_argument("--seed", type=int, default=0, metavar="S",
+                        help="seed of the variants and of the numeric questions' points")
+    export.set_defaults(run=run_export)
+
     new = commands.add_parser("new", help="write a commented problem file to start from",
                               description="Write NAME.yaml, a commented example problem. "
                                           "Never overwrites an existing file.")
@@ -246,9 +266,10 @@ def run_solve(args) -> int:
     if not path.is_file():
         raise PathError(f"no such file: {args.file}")
     report = Report(quiet=True)
-    derivation = derive_file(path, report)
-    if derivation is None:
+    solution = _solve_file(path, report)
+    if solution is None:
         return report.exit_code
+    derivation = solution.derivation
     try:
         if args.json:
             from derivgen.render.json import derivation_json
@@ -274,9 +295,10 @@ def run_grade(args) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             raise PathError(f"cannot read {args.submissions}: {exc}") from None
     report = Report(quiet=True)
-    derivation = derive_file(path, report)
-    if derivation is None:
+    solution = _solve_file(path, report)
+    if solution is None:
         return report.exit_code
+    derivation = solution.derivation
     from derivgen.grade import grade
     from derivgen.grade.submissions import check_targets, grade_rows, read_submissions, \
         write_rows
@@ -349,13 +371,96 @@ def run_new(args) -> int:
 # pipeline glue
 
 
-def derive_file(path: Path, report: Report):
-    """Load and derive one file; on failure report it and return None (never raise)."""
-    from derivgen.build.batch import derive_file as derive, limited
-    outcome = limited(derive, path, DEFAULT_TIMEOUT)
-    if not outcome.ok:
-        report.fail(outcome.error, path, trace=outcome.trace)
-    return outcome.value
+def _solve_file(path: Path, report: Report, **options):
+    """``derivgen.api.solve(path)``; on failure report it and return None (never raise)."""
+    from derivgen.api import solve
+    from derivgen.build.batch import ProblemTimeout, limits, timed_out, too_big
+    try:
+        with limits(DEFAULT_TIMEOUT):
+            return solve(path, **options)
+    except DerivgenError as exc:
+        report.fail(exc, path)
+    except ProblemTimeout:
+        report.fail(timed_out(path, DEFAULT_TIMEOUT).error)
+    except (OverflowError, MemoryError, RecursionError) as exc:
+        report.fail(too_big(exc, path))
+    except Exception as exc:  # noqa: BLE001 -- a bug must not become a traceback
+        report.internal(exc, path)
+    return None
+
+
+def run_export(args) -> int:
+    """Solve every problem through the API, then hand the verified ones to one writer."""
+    report = Report(verb="exported", quiet=args.quiet)
+    meta, files = _problem_files(args.paths, report)
+    from derivgen.export.common import exported
+    from derivgen.problem.load import load_yaml
+    problems, sources = [], {}
+    for index, path in enumerate(files, start=1):
+        variants = range(1, args.variants + 1) if args.variants else [None]
+        done = []
+        for variant in variants:
+            options = {} if variant is None else {"variant": variant, "seed": args.seed}
+            solution = _solve_file(path, report, **options)
+            if solution is None:
+                break
+            try:
+                done.append(exported(solution.derivation, seed=args.seed, variant=variant))
+            except DerivgenError as exc:
+                report.fail(exc, path)
+                break
+            except Exception as exc:  # noqa: BLE001
+                report.internal(exc, path)
+                break
+        else:
+            problems.extend(done)
+            sources[done[0].id] = load_yaml(str(path))
+            report.ok(path)
+        report.progress(index, len(files), f"exported {path.name}")
+    if not problems:
+        report.info("nothing to export: every problem failed")
+        report.summary()
+        return report.exit_code
+    try:
+        written = _write_export(args.format, problems, sources, args.output,
+                                meta.get("title", DEFAULT_TITLE))
+    except DerivgenError as exc:
+        print(f"derivgen export {args.format}: error: {exc.message}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:
+        print(f"derivgen export {args.format}: error: cannot write {args.output}: "
+              f"{exc.strerror}", file=sys.stderr)
+        return EXIT_FAILED
+    report.info(f"wrote {written}")
+    report.summary()
+    return report.exit_code
+
+
+def _write_export(kind: str, problems, sources, output: str, title: str) -> str:
+    out = Path(output)
+    if kind in ("moodle", "qti"):
+        if out.is_dir():
+            raise DerivgenError(f"{output} is a folder; {kind} writes one file")
+        if kind == "moodle":
+            from derivgen.export.moodle import moodle_xml
+            data = moodle_xml(problems)
+        else:
+            from derivgen.export.qti import qti_package
+            data = qti_package(problems, title=title)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
+        tmp.write_bytes(data)
+        os.replace(tmp, out)
+        return str(out)
+    if out.exists() and not out.is_dir():
+        raise DerivgenError(f"{output} is a file; {kind} writes a folder")
+    if kind == "prairielearn":
+        from derivgen.export.prairielearn import write_questions
+        write_questions(problems, out, sources)
+        return str(out / "questions")
+    from derivgen.export.html import write_site
+    write_site(problems, out, title=title)
+    return str(out / "index.html")
 
 
 def _derive_all(job, files, report: Report, jobs, *, verb: str, cache: BuildCache | None = None,

@@ -45,6 +45,9 @@ class Problem:
     hessian: bool = False
     answer: str | None = None
     answer_conjugate: str | None = None  # expected ∂f/∂Z* for a complex Z
+    detail: str | None = None  # "compact" (the lecture's length) or "full" (every step)
+    space: str | None = None   # room for the answer on the worksheet, e.g. "5cm"
+    answers: dict[str, str] = field(default_factory=dict)  # answer: {W: ..., b: ...}, by wrt
     lines: dict[str, int] = field(default_factory=dict)
 
     def line_of(self, key: str) -> int | None:
@@ -59,6 +62,14 @@ class Step:
     identity: str
     before: Any
     after: Any
+    rules: tuple = ()   # ((name, identity), ...) of each rule when the step uses several
+
+    @property
+    def named(self) -> tuple:
+        """Each rule the step uses, ``(name, identity)``; empty for a silent step."""
+        if self.rules:
+            return self.rules
+        return ((self.rule, self.identity),) if self.rule or self.identity else ()
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "derivgen"
 
 #: Modules that import inside functions on purpose: a no-change rebuild and `check` must
 #: not pay for SymPy or PyLaTeX they do not use.
-DEFERRING = {"derivgen.cli", "derivgen.build.batch", "derivgen.__init__", "derivgen.api"}
+DEFERRING = {"derivgen.cli", "derivgen.build.batch", "derivgen", "derivgen.api"}
 
 
 def module_name(path: Path) -> str:

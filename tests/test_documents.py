@@ -6,6 +6,8 @@ the parser or the rules engine.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import shutil
 import subprocess
 
@@ -150,8 +152,19 @@ def test_default_statement_follows_the_lecture():
 def test_solutions_source_has_the_chain_rules_and_boxed_result():
     source = document_latex("solutions", [bilinear()], title="HW")
     assert r"df &= d(\mathbf{a}^T\mathbf{X}\mathbf{b})" in source
-    assert (r"&= \mathbf{a}^T\,d(\mathbf{X}\mathbf{b}) \tag*{\rulenote{\textit{product rule}: $"
-            + PRODUCT_RULE + "$}}") in source
+    # each step's rules are numbered over its equals sign and stated under the display
+    # the product rule again, one level deeper, is merged into its first use
+    assert r"\overset{(1)}{=} \mathbf{a}^T\,d\mathbf{X}\,\mathbf{b}" in source
+    assert r"(1)~\textit{product rule}: $" + PRODUCT_RULE + "$" in source
+    assert r"(2)~\textit{cyclic property}" in source  # numbered on, per problem
+
+
+def test_detail_full_keeps_every_step():
+    derivation = bilinear()
+    full = replace(derivation, problem=replace(derivation.problem, detail="full"))
+    source = document_latex("solutions", [full], title="HW")
+    assert r"\overset{(1)}{=} \mathbf{a}^T\,d(\mathbf{X}\mathbf{b})" in source
+    assert r"\overset{(1)}{=} \mathbf{a}^T\,d\mathbf{X}\,\mathbf{b}" in source
     assert r"\boxed{\frac{\partial f}{\partial \mathbf{X}} = \mathbf{a}\mathbf{b}^T}" in source
     assert "Verified numerically on random instances." in source
     assert "lastpage" not in source

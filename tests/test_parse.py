@@ -459,12 +459,20 @@ def test_unknown_command():
     assert error.message == r"unknown command \foo" and error.column == 12
 
 
-def test_undeclared_builtin_function():
+def test_standard_functions_need_no_declaration():
+    scope = make_scope()
+    scope.functions = {}
+    for name in ("sin", "cos", "tan", "tanh", "sinh", "cosh"):
+        value = parse_latex(rf"\{name}(\mathbf{{X}})", scope)
+        assert value.kind == name and value.shape == scope.symbols["X"].shape
+
+
+def test_undeclared_function_shows_the_line_to_add():
     scope = make_scope()
     scope.functions = {}
     with pytest.raises(DerivgenError) as caught:
-        parse_latex(r"\tanh(\mathbf{X})", scope)
-    assert "\\tanh" in caught.value.message and "functions:" in caught.value.message
+        parse_latex(r"\arctan(\mathbf{X})", scope)
+    assert "functions: {arctan: generic}" in caught.value.message
 
 
 def test_sum_needs_its_limits():

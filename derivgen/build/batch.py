@@ -92,9 +92,7 @@ def _guarded(path, finish) -> Outcome:
             exc.located(line=problem.line_of("function"))
         return Outcome(path, error=exc.located(file=str(path)))
     except (OverflowError, MemoryError, RecursionError) as exc:
-        # Too big a problem, not a bug: huge exponents or constants, shapes, nesting.
-        line = problem.line_of(_KEY_AT_FAULT[type(exc)]) if problem is not None else 1
-        return Outcome(path, error=DerivgenError(_TOO_BIG[type(exc)], file=str(path), line=line))
+        return Outcome(path, error=too_big(exc, path, problem))
     except Exception as exc:  # noqa: BLE001 -- one problem's bug must not stop the batch
         return Outcome(path, error=internal_error(exc, path), trace=traceback.format_exc())
 
@@ -108,6 +106,13 @@ _TOO_BIG = {
                     "levels of parentheses",
 }
 _KEY_AT_FAULT = {OverflowError: "function", MemoryError: "variables", RecursionError: "function"}
+
+
+def too_big(exc: BaseException, path, problem=None) -> DerivgenError:
+    """Too big a problem, not a bug: huge exponents or constants, shapes, nesting."""
+    kind = next(k for k in _TOO_BIG if isinstance(exc, k))
+    line = problem.line_of(_KEY_AT_FAULT[kind]) if problem is not None else None
+    return DerivgenError(_TOO_BIG[kind], file=str(path), line=line or _line_of(path, "function"))
 
 
 def default_jobs() -> int:
@@ -175,22 +180,34 @@ class ProblemTimeout(BaseException):
 def limited(job: Callable[[Path], Outcome], path, timeout: float | None) -> Outcome:
     """``job(path)`` with at most ``timeout`` seconds and MEMORY_LIMIT more bytes."""
     try:
-        with _time_limit(timeout), _memory_limit(MEMORY_LIMIT):
+        with limits(timeout):
             return job(path)
     except ProblemTimeout:
         return timed_out(path, timeout)
 
 
+@contextmanager
+def limits(timeout: float | None):
+    """At most ``timeout`` seconds (then ProblemTimeout) and MEMORY_LIMIT more bytes (then
+    MemoryError) for what runs inside."""
+    with _time_limit(timeout), _memory_limit(MEMORY_LIMIT):
+        yield
+
+
 def timed_out(path, timeout: float) -> Outcome:
     """The outcome of a file whose time ran out: an error at the line of its function."""
-    from derivgen.problem.load import load_problem
-    try:
-        line = load_problem(path).line_of("function") or 1
-    except DerivgenError:
-        line = 1
     return Outcome(Path(path), error=DerivgenError(
         f"deriving and checking this problem took longer than {timeout:g} s, the limit: "
-        "simplify the function, or raise the limit with --timeout", file=str(path), line=line))
+        "simplify the function, or raise the limit with --timeout", file=str(path),
+        line=_line_of(path, "function")))
+
+
+def _line_of(path, key: str) -> int:
+    from derivgen.problem.load import load_problem
+    try:
+        return load_problem(path).line_of(key) or 1
+    except DerivgenError:
+        return 1
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from dataclasses import replace
 from sympy import Add, Identity, MatAdd, MatMul, Mul, S, Symbol, Trace, Transpose, ZeroMatrix
 
 from derivgen.derive.chain import Chain, link_start, parse_where, total
-from derivgen.derive.facts import ReadOff
+from derivgen.derive.facts import Equation, ReadOff
 from derivgen.errors import DerivgenError
 from derivgen.ir.nodes import D, Gradient, MatD, ScalarD, differential_symbol, is_one_by_one, is_zero
 from derivgen.model import Derivation, Problem, Result, Section, Step
@@ -51,7 +51,7 @@ def expansion_steps(start, ctx: DiffContext) -> list:
     """The steps from ``start`` until no ``d(.)`` is left, one level of each a step."""
     steps, before = [], start
     for after, rules in exhaust(lambda s: expand_once(s[0], ctx), (start, [])):
-        steps.append(Step(rule_names(rules), rule_identities(rules), before, after))
+        steps.append(rule_step(rules, before, after))
         before = after
     return merge_silent(steps)
 
@@ -107,9 +107,15 @@ def merge_silent(steps):
     merged = []
     for step in steps:
         if merged and not merged[-1].rule:
-            step = Step(step.rule, step.identity, merged.pop().before, step.after)
+            step = Step(step.rule, step.identity, merged.pop().before, step.after, step.rules)
         merged.append(step)
     return merged
+
+
+def rule_step(rules, before, after) -> Step:
+    """``before = after`` by the rules, each kept with its identity."""
+    return Step(rule_names(rules), rule_identities(rules), before, after,
+                tuple((r.name, r.identity) for r in rules if r.name or r.identity))
 
 
 def rule_names(rules):
@@ -117,7 +123,9 @@ def rule_names(rules):
 
 
 def rule_identities(rules):
-    return r",\quad ".join(r.identity for r in rules if r.identity)
+    """The rules' identities as one LaTeX string (those written as LaTeX; an ``Equation``
+    of the problem's own symbols is kept in ``Step.rules`` for render/)."""
+    return r",\quad ".join(r.identity for r in rules if isinstance(r.identity, str) and r.identity)
 
 
 def _show(terms):
@@ -147,7 +155,11 @@ def trace_section(df, ctx: DiffContext):
         gradients[var] = gradient
         collected.append((mine, gradient, dvar))
     _append(steps, start, _collect_rules(collected), _show_collected(collected))
-    _append(steps, start, GRADIENT_FORM, _show_gradients(collected))
+    gradient_form = GRADIENT_FORM
+    if all(var.is_Matrix for var in ctx.differentials):  # in the problem's own names
+        named = [(m, Gradient(var), d) for (m, _, d), var in zip(collected, ctx.differentials)]
+        gradient_form = Rule(GRADIENT_FORM.name, Equation(Symbol("df"), _show_gradients(named)))
+    _append(steps, start, gradient_form, _show_gradients(collected))
     return Section("Trace form", Symbol("df"), start, tuple(steps)), gradients
 
 
@@ -156,7 +168,7 @@ def _append(steps, start, rules, after):
     rules = rules if isinstance(rules, list) else [rules]
     before = steps[-1].after if steps else start
     if after != before:
-        steps.append(Step(rule_names(rules), rule_identities(rules), before, after))
+        steps.append(rule_step(rules, before, after))
 
 
 def _rewrite_terms(state):

@@ -116,3 +116,12 @@ class RealImag:
 
     u: Any
     v: Any
+
+
+@dataclass(frozen=True)
+class Equation:
+    """``lhs = rhs`` in the problem's own symbols: an identity as the step uses it
+    ($d\\ell = \\operatorname{tr}((\\partial\\ell/\\partial\\mathbf{W})^T d\\mathbf{W})$)."""
+
+    lhs: Any
+    rhs: Any

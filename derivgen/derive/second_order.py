@@ -15,7 +15,7 @@ from sympy import MatAdd, MatMul, Mul, S, ZeroMatrix
 
 from derivgen.derive.convexity import convexity_fact
 from derivgen.derive.facts import GradientDifferential, GradientNamed, HessianAsArray, QuadraticForm
-from derivgen.derive.core import expansion_steps, merge_silent, rule_identities, rule_names
+from derivgen.derive.core import expansion_steps, merge_silent, rule_step
 from derivgen.errors import DerivgenError
 from derivgen.ir.nodes import D, DiffScalar, DiffSymbol, differential_symbol, is_zero
 from derivgen.model import Result, Section, Step
@@ -109,7 +109,7 @@ def vectorization(dgrad, var, dvar):
     else:
         terms = vec_terms(dgrad, dvar)
         rules = list(dict.fromkeys(rule for _, rule in terms))
-        steps.append(Step(rule_names(rules), rule_identities(rules), start, _applied(terms, dvar)))
+        steps.append(rule_step(rules, start, _applied(terms, dvar)))
         collected = [textbook(J) for J in collect_kronecker([J for J, _ in terms])]
         hessian = _sum(collected)
         if len(collected) < len(terms):

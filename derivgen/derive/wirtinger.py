@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from derivgen.derive.core import differential_section, require_dependence, trace_section
+from derivgen.derive.core import rule_step, differential_section, require_dependence, trace_section
 from derivgen.errors import DerivgenError
 from derivgen.ir.nodes import D, conjugate_symbol, differential_symbol
 from derivgen.model import Derivation, Problem, Result, Step
@@ -39,8 +39,7 @@ def derive_complex(problem: Problem, scope, function) -> Derivation:
     require_dependence(problem, ctx, rewritten)
     differential = differential_section(rewritten, ctx)
     if used:  # d(Re z) = d(\frac{1}{2}(z + z^*)), as the lecture's dRe{Z} = (dZ + dZ^*)/2
-        first = Step(", ".join(r.name for r in used), r",\quad ".join(r.identity for r in used),
-                     D(split), D(rewritten))
+        first = rule_step(used, D(split), D(rewritten))
         differential = replace(differential, start=D(split),
                                steps=(first,) + differential.steps)
     trace, gradients = trace_section(differential.end, ctx)
@@ -77,4 +76,4 @@ def _wirtinger_form(step: Step) -> Step:
     """The last step reads off both derivatives: state the Wirtinger identity it uses."""
     if step.rule != GRADIENT_FORM.name:
         return step
-    return replace(step, rule=WIRTINGER_FORM.name, identity=WIRTINGER_FORM.identity)
+    return replace(step, rule=WIRTINGER_FORM.name, identity=WIRTINGER_FORM.identity, rules=())

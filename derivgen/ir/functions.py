@@ -12,11 +12,17 @@ KNOWN: dict[str, tuple[str, str, str]] = {
     "log": ("np.log({x})", "1/{x}", "-1/{x}**2"),
     "sin": ("np.sin({x})", "np.cos({x})", "-np.sin({x})"),
     "cos": ("np.cos({x})", "-np.sin({x})", "-np.cos({x})"),
+    "tan": ("np.tan({x})", "1/np.cos({x})**2", "2*np.tan({x})/np.cos({x})**2"),
+    "sinh": ("np.sinh({x})", "np.cosh({x})", "np.sinh({x})"),
+    "cosh": ("np.cosh({x})", "np.sinh({x})", "np.cosh({x})"),
     "softplus": ("np.log1p(np.exp({x}))", "1/(1+np.exp(-{x}))",
                  "np.exp(-{x})/(1+np.exp(-{x}))**2"),
     "sqrt": ("np.sqrt({x})", "1/(2*np.sqrt({x}))", "-1/(4*{x}**1.5)"),
     "square": ("{x}**2", "2*{x}", "2+0*{x}"),
 }
+
+#: LaTeX commands that are these functions without a ``functions:`` entry (``\\sin(x)``).
+STANDARD = ("sin", "cos", "tan", "tanh", "sinh", "cosh")
 
 GENERIC = "generic"
 #: Functions of a whole vector (column by column for a matrix), not entrywise.

@@ -26,7 +26,7 @@ from derivgen.ir.sums import free_indices
 from derivgen.parse.build import Builder
 from derivgen.parse.lexing import DelimiterMatcher, check_groups, mark_aliases
 from derivgen.parse.names import NameTable
-from derivgen.parse.transform import ToSympy
+from derivgen.parse.transform import ToSympy, sample_counts
 
 __all__ = ["parse_latex", "parse_function"]
 
@@ -65,9 +65,15 @@ def _parse(text: str, scope, allow_prefix: bool):
         work = _blank_prefix(work, text)
     if not work.strip():
         raise DerivgenError("empty formula", column=len(text), fragment=text)
-    check_groups(work)
+    try:
+        check_groups(work)
+    except DerivgenError as error:     # quote the text as written, not the blanked copy
+        error.fragment = text
+        raise
     aliases = {name: spec.latex for name, spec in scope.specs.items() if spec.latex}
     work, placeholders = mark_aliases(work, aliases)
+    for count in sample_counts(work) - set(scope.symbols):
+        scope.dim(count)          # N of \sum_{i=1}^{N} is a number the formula may use
     tree = _syntax_tree(work, text)
     names = NameTable(scope, text, placeholders)
     first = Builder(text, scope)
@@ -180,9 +186,15 @@ def _blank(text: str, start: int, end: int) -> str:
     return text[:start] + " " * (end - start) + text[end:]
 
 
+#: Spacing commands: ignored anywhere, also inside a superscript (``^{\\!\\top}``).
+_SPACING = re.compile(r"(?<!\\)\\(?:[,;:! ]|q?quad(?![a-zA-Z])|displaystyle(?![a-zA-Z])"
+                      r"|textstyle(?![a-zA-Z]))")
+
+
 def _blank_decoration(text: str) -> str:
-    """Blank ``$`` delimiters and one trailing ``.``/``,``/``;`` (copied from prose)."""
-    work = text.replace("$", " ")
+    """Blank ``$`` delimiters, spacing commands and one trailing ``.``/``,``/``;`` (copied
+    from prose)."""
+    work = _SPACING.sub(lambda m: " " * len(m.group()), text.replace("$", " "))
     stripped = work.rstrip()
     if stripped and stripped[-1] in ".,;" and not stripped[-2:-1] == "\\":
         work = _blank(work, len(stripped) - 1, len(stripped))

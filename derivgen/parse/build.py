@@ -128,6 +128,21 @@ class Builder:
         value = KroneckerProduct(x, y).doit(deep=False)
         return Piece(value if c * k == 1 else times(c * k, value), a.start, b.end)
 
+    def inner_product(self, a: Piece, b: Piece, start: int, end: int) -> Piece:
+        """$\\langle A, B \\rangle = \\operatorname{tr}(A^T B)$ (Frobenius; $a^T b$ for
+        vectors, $ab$ for scalars), of two operands of the same shape."""
+        x, y = self._settle(a, b)
+        if is_scalar(x) and is_scalar(y):
+            return Piece(x * y, start, end)
+        if is_scalar(x) or is_scalar(y) or not (self.unifier.unify(x.rows, y.rows)
+                                               and self.unifier.unify(x.cols, y.cols)):
+            raise self.error(f"\\langle A, B \\rangle needs two operands of the same shape, "
+                             f"got {self.described(a)} and {self.described(b)}", b)
+        x, y = self._settle(a, b)
+        value = times(Transpose(x), y)
+        value = as_scalar(value) if is_one_by_one(value) else Trace(value)
+        return Piece(value, start, end)
+
     # ---- atoms ---------------------------------------------------------------------------
 
     def fraction(self, numerator: Piece, denominator: Piece, start: int, end: int) -> Piece:
@@ -330,6 +345,8 @@ class Builder:
                              f"functions:", head)
         if kind in ("log", "exp"):
             value = self._scalar_function(kind, x)
+            if head.base and head.base != "e":   # \log_b x = \log x / \log b
+                value = value / log(Rational(head.base))
         elif kind in ("det", "trace"):
             value = x if is_scalar(x) else self._square_function(head, arg, x)
         elif kind == "diag":

@@ -112,6 +112,10 @@ class ProductFolder:
         """A function name with its primes: ``\\sigma''`` has order 2."""
         head = unit.thing
         for post in unit.postfixes:
+            if post.kind == "subscript" and head.kind == "log" and not head.base \
+                    and _is_log_base(post.arg):
+                head = replace(head, base=post.arg.strip("{} "), end=post.end)
+                continue
             if post.kind != "prime":
                 written = self.builder.source[post.start:post.end].strip()
                 raise self.builder.error(f"cannot apply {written} to the function {head.latex}"
@@ -172,6 +176,12 @@ class ProductFolder:
         if len(meanings) != 1 or not isinstance(meanings[0], Piece):
             raise self.builder.error(f"unsupported exponent '{char}'", post)
         return meanings[0]
+
+
+def _is_log_base(text: str) -> bool:
+    """``\\log_2``, ``\\log_{10}``: a number greater than 1 (``\\log_e`` is ``\\log``)."""
+    text = text.strip("{} ")
+    return text == "e" or (text.replace(".", "", 1).isdigit() and float(text) > 1)
 
 
 def _is_square(post) -> bool:

@@ -68,7 +68,8 @@ def check_groups(text: str) -> None:
 
 #: After these tokens an operand is expected, so a bar there opens.
 _EXPECTS_OPERAND = {"_PLUS", "_MINUS", "_SLASH", "_CDOT", "_ODOT", "_OTIMES", "LPAR", "LSQB",
-                    "LBRACE", "_LCURLY", "_LBAR", "_LNORM", "CIRCUMFLEX", "COMMA"}
+                    "LBRACE", "_LCURLY", "_LBAR", "_LNORM", "CIRCUMFLEX", "COMMA",
+                    "_LANGLE"}
 _BARS = {"BAR": ("_LBAR", "_RBAR"), "NORM": ("_LNORM", "_RNORM")}
 #: Function names: a bar after one opens its argument, as in ``|\log|\mathbf{X}||``.
 _FUNCTION_COMMANDS = {"\\log", "\\ln", "\\det", "\\exp"}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from derivgen.errors import DerivgenError
+from derivgen.ir.functions import STANDARD
 from derivgen.parse.pieces import ExpBase, Head, HoleAtom, NameAtom, Piece, Postfix
 
 GREEK = {
@@ -130,8 +131,11 @@ class NameTable:
                         func_kind=self.functions[name])
         if name in BUILTIN:
             return Head(BUILTIN[name], latex, atom.start, atom.end)
+        if command and name in STANDARD:   # \sin, \tanh: standard, no declaration needed
+            return Head("declared", latex, atom.start, atom.end, name=name, func_kind=name)
         if command and name in DECLARABLE:
-            raise DerivgenError(f"function {latex} is not declared: add it under functions:",
+            raise DerivgenError(f"function {latex} is not declared: add it under functions:, "
+                                f"e.g. `functions: {{{name}: generic}}`",
                                 column=atom.start, fragment=self.text)
         return None
 

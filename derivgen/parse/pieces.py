@@ -68,6 +68,7 @@ class Head:
     name: str = ""
     func_kind: str = ""
     order: int = 0
+    base: str = ""      # the base of a logarithm written \log_2 or \log_{10}
 
 
 @dataclass(frozen=True)

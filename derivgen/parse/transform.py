@@ -21,6 +21,13 @@ _SUM_LIMITS = re.compile(r"\\sum(\s*\\limits)?\s*_\s*\{\s*(?P<index>[a-zA-Z])\s*
                          r"\s*\^\s*(\{\s*(?P<upper>[a-zA-Z]+|[0-9]+)\s*\}|(?P<upper1>[a-zA-Z0-9]))")
 
 
+def sample_counts(text: str) -> set[str]:
+    """The upper limits written as names in ``\\sum_{i=1}^{N}``: numbers of samples, which
+    a formula may use anywhere, also before the sum (``\\frac{1}{N}\\sum_{i=1}^{N}``)."""
+    found = (m["upper"] or m["upper1"] for m in re.finditer(_SUM_LIMITS.pattern, text))
+    return {upper for upper in found if not upper.isdigit()}
+
+
 @v_args(inline=True, meta=True)
 class ToSympy(Transformer):
     """One use per pass; ``builder`` keeps the state of ``\\mathbf{1}``/``\\mathbf{I}`` sizes."""
@@ -83,6 +90,14 @@ class ToSympy(Transformer):
         style = "bold" if inner.style == "plain" else inner.style
         return replace(inner, style=style, start=meta.start_pos, end=meta.end_pos)
 
+    def bold_unbraced(self, meta, token):
+        """``\\boldsymbol\\theta``: a bold command takes one token without braces."""
+        inner = self.name(meta, token) if token.type == "VARREF" else self.command(meta, token)
+        return self.bold(meta, inner)
+
+    def inner_product(self, meta, left, right):
+        return self.builder.inner_product(left, right, meta.start_pos, meta.end_pos)
+
     def bold_name(self, meta, token, sub=None):
         return replace(self.name(meta, token), sub=sub)
 
@@ -99,6 +114,8 @@ class ToSympy(Transformer):
         return HoleAtom("zeros", meta.start_pos, meta.end_pos)
 
     def identity(self, meta):
+        if "I" in self.names.values:     # a variable named I: \mathbf{I} is that variable
+            return NameAtom("I", "bold", meta.start_pos, meta.end_pos, meta.start_pos)
         return HoleAtom("identity", meta.start_pos, meta.end_pos)
 
     def group(self, meta, inner):

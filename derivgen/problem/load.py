@@ -22,7 +22,7 @@ from derivgen.ir.functions import KINDS
 from derivgen.model import Intermediate, Problem, VarSpec
 
 TOP_LEVEL_KEYS = ("title", "statement", "variables", "functions", "where", "function",
-                  "wrt", "hessian", "answer", "answer_conjugate")
+                  "wrt", "hessian", "answer", "answer_conjugate", "detail", "space")
 REQUIRED_KEYS = ("title", "variables", "function", "wrt")
 VARIABLE_KEYS = ("shape", "latex", "symmetric", "complex", "onehot", "index")
 SET_KEYS = ("title", "course", "date", "author", "instructions", "order")
@@ -58,7 +58,35 @@ def load_problem(path) -> Problem:
     ('n',)
     """
     path = str(path)
-    data = _load_mapping(path, what="a problem")
+    return problem_from_mapping(_load_mapping(path, what="a problem"), path)
+
+
+def load_problem_data(data: dict, name: str = "problem") -> Problem:
+    """A problem from a mapping of the problem file's keys (what the Python API takes).
+
+    Errors name ``<name>`` as the file and line 1: a mapping has no lines.
+    """
+    if not isinstance(data, dict):
+        raise DerivgenError(f"a problem must be a mapping of keys (title: ..., variables: ...), "
+                            f"not {_kind(data)}", file=f"<{name}>", line=1)
+    return problem_from_mapping(_located(data), f"<{name}>", problem_id=name)
+
+
+def _located(value):
+    """Plain dicts as ``Located`` mappings (every key at line 1), recursively."""
+    if isinstance(value, dict):
+        data = Located(1)
+        for key, item in value.items():
+            data.lines[key] = 1
+            data[key] = _located(item)
+        return data
+    if isinstance(value, (list, tuple)):
+        return [_located(item) for item in value]
+    return value
+
+
+def problem_from_mapping(data: "Located", path: str, problem_id: str | None = None) -> Problem:
+    """Validate a problem file's mapping (``Located``: every key's line known)."""
     check = _Checker(path, data)
     check.keys(data, TOP_LEVEL_KEYS, where="at the top level")
     for key in REQUIRED_KEYS:
@@ -76,23 +104,46 @@ def load_problem(path) -> Problem:
     lines.update({f"variables.{name}": spec.line for name, spec in variables.items()})
     lines.update({f"functions.{name}": data["functions"].line(name) for name in functions})
     lines.update({f"where.{item.name}": item.line for item in where})
+    wrt = _wrt(check, data, variables, where)
+    answer, answers = _answer(check, data, wrt)
+    lines.update({f"answer.{name}": data["answer"].line(name) for name in answers})
 
     return Problem(
         path=path,
-        id=Path(path).stem,
+        id=problem_id or Path(path).stem,
         title=check.text(data, "title", latex=False),
         statement=check.text(data, "statement", latex=True) if "statement" in data else None,
         function=check.text(data, "function", latex=True),
-        wrt=_wrt(check, data, variables, where),
+        wrt=wrt,
         variables=variables,
         functions=functions,
         where=where,
         hessian=check.flag(data, "hessian") if "hessian" in data else False,
-        answer=check.text(data, "answer", latex=True) if "answer" in data else None,
+        answer=answer,
+        answers=answers,
         answer_conjugate=check.text(data, "answer_conjugate", latex=True)
         if "answer_conjugate" in data else None,
+        detail=check.choice(data, "detail", DETAILS) if "detail" in data else None,
+        space=_space(check, data) if "space" in data else None,
         lines=lines,
     )
+
+
+#: ``detail:``: a solution as the lecture writes it, or every rewrite as its own step.
+DETAILS = ("compact", "full")
+SPACE = re.compile(r"(\d+(?:\.\d+)?)(cm|mm|in|pt|em)")
+#: The most room one problem may ask for, by unit: about a page.
+SPACE_MAX = {"cm": 25, "mm": 250, "in": 10, "pt": 700, "em": 65}
+
+
+def _space(check, data) -> str:
+    """``space: 5cm``: room for the answer under the problem on the worksheet."""
+    value = str(data["space"]).strip()
+    match = SPACE.fullmatch(value)
+    if not match or float(match.group(1)) > SPACE_MAX[match.group(2)]:
+        raise check.error(f"'space' must be a length such as 5cm or 40mm, at most a page "
+                          f"(25cm), not {data['space']!r}", data.line("space"))
+    return value
 
 
 def _missing_message(key: str) -> str:
@@ -147,6 +198,13 @@ class _Checker:
             raise self.error(f"'{label}' has {len(text):,} characters; at most {limit:,} "
                              "are allowed", mapping.line(key))
         return text
+
+    def choice(self, mapping: Located, key: str, choices) -> str:
+        value = mapping[key]
+        if value not in choices:
+            raise self.error(f"'{key}' must be one of {', '.join(choices)}, not {value!r}",
+                             mapping.line(key))
+        return value
 
     def flag(self, mapping: Located, key: str, label: str | None = None) -> bool:
         value = mapping[key]
@@ -307,6 +365,27 @@ def _where_items(check: _Checker, data: Located) -> list[tuple[str, Located]]:
         return items
     raise check.error(f"'where' must be a mapping such as `{example}`, not {_kind(value)}",
                       data.line("where"))
+
+
+def _answer(check: _Checker, data: Located, wrt: list[str]):
+    """``answer: '...'`` (the result by the first ``wrt``), or one per variable:
+    ``answer: {W: '...', b: '...'}``; returns (single answer or None, {name: answer})."""
+    if "answer" not in data:
+        return None, {}
+    value = data["answer"]
+    if not isinstance(value, Located):
+        return check.text(data, "answer", latex=True), {}
+    if not value:
+        raise check.error("'answer' is empty: write `answer: '...'` or one answer per variable, "
+                          f"`answer: {{{wrt[0]}: '...'}}`", data.line("answer"))
+    answers = {}
+    for name in value:
+        if name not in wrt:
+            raise check.error(f"'answer' has an entry for '{name}', which is not in wrt"
+                              f"{_did_you_mean(str(name), wrt)}; wrt: {', '.join(wrt)}",
+                              value.line(name))
+        answers[name] = check.text(value, name, latex=True, label=f"answer.{name}")
+    return None, answers
 
 
 def _wrt(check: _Checker, data: Located, variables, where) -> list[str]:

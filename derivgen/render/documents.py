@@ -27,11 +27,12 @@ from pathlib import Path
 
 from pylatex import Document, NoEscape, Package
 
+from derivgen.derive.compact import shown_sections
 from derivgen.errors import DerivgenError
 from derivgen.files import replace_together
 from derivgen.ir.vec import Named
 from derivgen.render.facts import conclusion_prose, fact_prose, math_latex
-from derivgen.render.layout import break_rows
+from derivgen.render.layout import LINE_EM, ROW_SLACK, break_rows, latex_width
 from derivgen.render.text import shown_result, where_pairs
 from derivgen.render.prose import check_math, escape_text, sanitize_prose, statement_latex
 
@@ -219,6 +220,7 @@ def _new_document() -> Document:
         r"\allowdisplaybreaks",
         r"\newcommand{\rulenote}[1]{{\small #1}}",
         r"\newcommand{\stephead}[1]{\par\medskip\noindent\textbf{#1}}",
+        r"\newcommand{\rulelist}[1]{{\small\raggedright #1\par}}",
     ])))
     # pylatex's page_numbers=False sets the empty style; plain gives bare page numbers
     # without the lastpage package (not in TeX Live's base/recommended sets).
@@ -257,19 +259,29 @@ def problem_statement(derivation) -> str:
         raise err.located(problem.path, problem.line_of("statement"))
 
 
+def detail_of(derivation) -> str:
+    """``compact`` (the lecture's length) unless the problem asks for every step."""
+    return getattr(derivation.problem, "detail", None) or "compact"
+
+
 def worksheet_problem(number: int, derivation) -> str:
     # The minipage keeps the heading with its statement; the space after it is dropped at a
     # page break, so a problem never starts with an empty page-top.
     return ("\\noindent\\begin{minipage}{\\linewidth}\n"
             + problem_heading(number, derivation, size="subsection")
             + problem_statement(derivation)
-            + "\n\\end{minipage}\n\\par\\vspace{" + WORK_SPACE + "}\n")
+            + "\n\\end{minipage}\n\\par\\vspace{"
+            + (getattr(derivation.problem, "space", None) or WORK_SPACE) + "}\n")
 
 
 def solution_problem(number: int, derivation) -> str:
     parts = [problem_heading(number, derivation), problem_statement(derivation) + "\n"]
-    for section in derivation.sections:
-        parts.append(section_latex(section, derivation.scope))
+    notes, previous = RuleNotes(derivation.scope), None
+    for section in shown_sections(derivation, detail_of(derivation)):
+        skip = previous is not None and section.lhs == previous.lhs \
+            and section.start == previous.end
+        parts.append(section_latex(section, derivation.scope, notes, skip_start=skip))
+        previous = section
     if derivation.results:
         if not (derivation.sections and derivation.sections[-1].title.lower() == "result"):
             parts.append(r"\stephead{Result}")
@@ -299,41 +311,106 @@ def math_of(value, scope) -> str:
     return check_math(math_latex(value, scope))
 
 
-def section_latex(section, scope) -> str:
-    """A small heading, the chain of equalities as ``align*``, then the conclusion.
+class RuleNotes:
+    """The rules a solution uses, numbered per problem in the order they first appear.
 
-    Each step's rule (and identity) is a ``\\tag*``: amsmath sets it at the right margin
-    and moves it under the row when the row is too long to share the line with it.
+    A step's equals sign carries the numbers of its rules, $\\overset{(1,2)}{=}$; the list
+    under each display names and states the rules it numbered first.  A justification
+    therefore always fits: it is a paragraph of the text block, never a margin note.
     """
+
+    def __init__(self, scope=None):
+        self.scope = scope
+        self.numbers: dict = {}
+        self.pending: list = []
+
+    def marker(self, step) -> str:
+        """``=`` or ``\\overset{(1,2)}{=}`` for one step."""
+        refs = []
+        for name, identity in step.named:
+            key = name or identity  # a rule used again keeps its number
+            if key not in self.numbers:
+                self.numbers[key] = len(self.numbers) + 1
+                self.pending.append((key, name, identity))
+            if self.numbers[key] not in refs:
+                refs.append(self.numbers[key])
+        if not refs:
+            return "="
+        return rf"\overset{{({','.join(map(str, refs))})}}{{=}}"
+
+    def flush(self) -> str:
+        """The rules numbered since the last call, as one small paragraph."""
+        items = []
+        for key, name, identity in self.pending:
+            text = rf"\textit{{{escape_text(name)}}}" if name else ""
+            if identity:
+                math = f"${math_of(identity, self.scope)}$"
+                text = f"{text}: {math}" if text else math
+            items.append(rf"({self.numbers[key]})~{text}")
+        self.pending = []
+        return (r"\rulelist{" + ";\\quad ".join(items) + "}\n") if items else ""
+
+
+def marker_width(marker: str) -> float:
+    """Printed width of ``=`` or of ``\\overset{(1,2)}{=}`` (its label set small)."""
+    if marker == "=":
+        return latex_width("=")
+    label = marker[len(r"\overset{"):marker.index("}{=}")]
+    return max(latex_width("="), 0.7 * latex_width(label) + 0.55)
+
+
+def section_latex(section, scope, notes: RuleNotes | None = None, *, skip_start=False) -> str:
+    """A small heading, the chain of equalities as ``align*``, the rules it numbered first,
+    then the conclusion.
+
+    Short equalities share a row, as in the lecture; a long expression is broken at its
+    ``+`` and ``-`` into rows of its own.  With ``skip_start`` the start (just shown as the
+    previous section's end) is left out and the chain begins with the first step.
+    """
+    notes = notes if notes is not None else RuleNotes(scope)
     lhs = math_of(section.lhs, scope)
-    rows = [f"{lhs} &= " + _continued(break_rows(math_of(section.start, scope), lhs=lhs))]
-    for step in section.steps:
-        pieces = break_rows(math_of(step.after, scope), lhs=lhs)
-        rows.append("&= " + _continued(pieces, note=step_note(step)))
+    items = [] if skip_start and section.steps else [("=", math_of(section.start, scope))]
+    items += [(notes.marker(step), math_of(step.after, scope)) for step in section.steps]
+    rows = pack_rows(lhs, items)
     # The heading and the display share a paragraph: no empty line between them, and TeX
     # never breaks a page just before a display.
     out = [(rf"\stephead{{{escape_text(section.title)}}}" if section.title else "")
            + "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"]
+    out.append(notes.flush().rstrip("\n"))
     if section.conclusion:
         out.append(sanitize_prose(conclusion_prose(section, scope)))
     return "\n".join(part for part in out if part) + "\n"
 
 
-def _continued(pieces: list[str], note: str = "") -> str:
+def pack_rows(lhs: str, items) -> list[str]:
+    """Rows of ``lhs = e_1 = e_2 ...``: equalities share a row while it fits the line."""
+    budget = LINE_EM - ROW_SLACK - latex_width(lhs)
+    rows, current, width = [], "", 0.0
+    for marker, expr in items:
+        piece_width = marker_width(marker) + latex_width(expr)
+        if current and width + piece_width <= budget:
+            current += f" {marker} {expr}"
+            width += piece_width
+            continue
+        if current:
+            rows.append(current)
+        pieces = break_rows(expr, lhs=lhs + marker)
+        head = (f"{lhs} &{marker} " if not rows else f"&{marker} ") + pieces[0]
+        if len(pieces) > 1:
+            rows.append(head)
+            rows.extend(f"&\\quad {{}}{piece}" for piece in pieces[1:-1])
+            current, width = f"&\\quad {{}}{pieces[-1]}", 1.0 + latex_width(pieces[-1])
+        else:
+            current, width = head, piece_width
+    if current:
+        rows.append(current)
+    return rows
+
+
+def _continued(pieces: list[str]) -> str:
     """Rows of one long expression: the first after ``&=``, the rest indented under it."""
     rows = pieces[:1] + [f"&\\quad {{}}{piece}" for piece in pieces[1:]]
-    if note:  # on the step's last row, so it never sits between the rows of one expression
-        rows[-1] += f" \\tag*{{{note}}}"
     return " \\\\\n".join(rows)
-
-
-def step_note(step) -> str:
-    """``\\rulenote{\\textit{product rule}: $d(XY) = dX\\,Y + X\\,dY$}`` (text mode, for a tag)."""
-    note = rf"\textit{{{escape_text(step.rule)}}}" if step.rule else ""
-    if step.identity:
-        identity = f"${check_math(step.identity)}$"
-        note = f"{note}: {identity}" if note else identity
-    return rf"\rulenote{{{note}}}" if note else ""
 
 
 # --- results ----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ expression or one of the display items that are not expressions (``d(\\partial f
 
 from __future__ import annotations
 
-from derivgen.derive.facts import (Analyticity, Convex, FunctionOf, GradientDifferential,
+from derivgen.derive.facts import (Analyticity, Convex, Equation, FunctionOf, GradientDifferential,
                                    GradientNamed, HessianAsArray, QuadraticForm, ReadOff,
                                    RealImag, SteepestAscent)
 from derivgen.ir.nodes import Gradient, differential_symbol
@@ -34,8 +34,12 @@ def _real_imag(item: RealImag, scope) -> str:
     return f"{to_latex(item.u, scope)} {sign} j\\,{LectureLatexPrinter(scope).wrap(size, ATOM)}"
 
 
+def _equation(item: Equation, scope) -> str:
+    return f"{math_latex(item.lhs, scope)} = {math_latex(item.rhs, scope)}"
+
+
 DISPLAY = {GradientDifferential: _gradient_differential, FunctionOf: _function_of,
-           RealImag: _real_imag}
+           RealImag: _real_imag, Equation: _equation}
 
 
 def math_latex(value, scope) -> str:

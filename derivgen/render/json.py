@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from derivgen.model import Derivation
+from derivgen.ir.codenames import code_name
 from derivgen.ir.sums import Sample, SampleScalar
 from derivgen.ir.vec import unnamed
 from derivgen.render.facts import math_latex
@@ -10,7 +11,8 @@ from derivgen.render.numpy import sample_axes, scope_dims, to_numpy
 
 
 def derivation_json(derivation: Derivation) -> dict:
-    """``{id, title, function, results, steps, verified}`` as in the contract, section 3."""
+    """``{id, title, function, results, steps, verified}`` as in the contract, section 3,
+    plus ``names`` (how each variable is spelled in the ``numpy`` code) and ``samples``."""
     scope = derivation.scope
     dims = scope_dims(scope)
 
@@ -29,6 +31,8 @@ def derivation_json(derivation: Derivation) -> dict:
                    "latex": latex(step.after)}
                   for section in derivation.sections for step in section.steps],
         "verified": bool(derivation.verified and all(r.verified for r in derivation.results)),
+        # each variable's spelling in the numpy code: lambda is lambda_ (a Python keyword)
+        "names": {name: code_name(name) for name in scope.symbols},
     }
     samples = samples_json(scope)
     if samples:

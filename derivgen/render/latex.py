@@ -160,9 +160,7 @@ class LectureLatexPrinter:
         text, prec = self.print_(expr)
         if prec >= min_prec:
             return text
-        if "\\frac" in text or "\\sum" in text:  # tall content: taller parentheses that
-            return f"\\Bigl({text}\\Bigr)"         # may still open and close on other rows
-        return f"({text})"
+        return parenthesized(text)
 
     # Dispatch: most specific classes first (DiffSymbol is a MatrixSymbol, ...).
     def print_(self, expr):
@@ -256,7 +254,7 @@ class LectureLatexPrinter:
         arg = expr.arg
         if is_atom_symbol(arg):
             return "d" + self.text(arg), DIFF
-        return f"d({self.text(arg)})", DIFF
+        return f"d{parenthesized(self.text(arg))}", DIFF
 
     # --- postfix operators ---------------------------------------------------------------
 
@@ -309,7 +307,7 @@ class LectureLatexPrinter:
     def _print_operator(self, expr):
         """``\\operatorname{tr}(...)`` and the other named operators of ``OPERATORS``."""
         name = next(n for cls, n in OPERATORS.items() if isinstance(expr, cls))
-        return f"\\operatorname{{{name}}}({self.text(expr.args[0])})", ATOM
+        return f"\\operatorname{{{name}}}{parenthesized(self.text(expr.args[0]))}", ATOM
 
     def _print_commutation(self, expr):
         m, n = self.text(expr.rows_of), self.text(expr.cols_of)
@@ -630,6 +628,17 @@ def join_factors(factors) -> str:
         out += text
         prev_diff = diff
     return out
+
+
+def parenthesized(text: str) -> str:
+    """``(text)``, sized to what it holds: ``\\Bigl(\\frac{..}{..}\\Bigr)``, and one size
+    up around those.  ``\\Bigl``/``\\Bigr`` (not ``\\left``/``\\right``) may open and close
+    on different rows of a broken expression."""
+    if "\\Bigl" in text or "\\biggl" in text:
+        return f"\\biggl({text}\\biggr)"
+    if "\\frac" in text or "\\sum" in text:
+        return f"\\Bigl({text}\\Bigr)"
+    return f"({text})"
 
 
 def is_negative(expr) -> bool:

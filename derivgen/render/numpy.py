@@ -21,6 +21,7 @@ from sympy import (Abs, Add, Determinant, HadamardPower, HadamardProduct, Identi
 from sympy.matrices.expressions.adjoint import Adjoint
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
+from derivgen.ir.codenames import code_name
 from derivgen.ir.functions import numpy_code
 from derivgen.ir.nodes import AsScalar, Elementwise, ScalarFunc, Softmax, conjugated_name
 from derivgen.ir.sums import MatSampleSum, Sample, SampleScalar, SampleSum
@@ -45,15 +46,15 @@ def dims_code(symbols, counts=None) -> dict:
     for sym in symbols:
         if isinstance(sym, (Sample, SampleScalar)) and counts and sym.index in counts:
             axis = len(sample_axes(sym))
-            found.setdefault(counts[sym.index], f"{sym.family}.shape[{axis}]")
+            found.setdefault(counts[sym.index], f"{code_name(sym.family)}.shape[{axis}]")
         if isinstance(sym, Sample):
             for axis, size in enumerate(sample_axes(sym)):
                 if not size.is_number:
-                    found.setdefault(size, f"{sym.family}.shape[{axis}]")
+                    found.setdefault(size, f"{code_name(sym.family)}.shape[{axis}]")
         elif isinstance(sym, MatrixSymbol):
             for axis, size in enumerate(sym.shape):
                 if not size.is_number:
-                    found.setdefault(size, f"{sym.name}.shape[{axis}]")
+                    found.setdefault(size, f"{code_name(sym.name)}.shape[{axis}]")
     return found
 
 
@@ -84,7 +85,7 @@ def _code(expr, dims) -> str:
 def _variable(name: str) -> str:
     """A variable's name; the independent conjugate ``Z*`` (or ``dZ*``) is ``np.conj(Z)``."""
     base = conjugated_name(name)
-    return name if base is None else f"np.conj({base})"
+    return code_name(name) if base is None else f"np.conj({code_name(base)})"
 
 
 @_code.register
@@ -102,13 +103,13 @@ def sample_axes(sym) -> tuple:
 
 @_code.register
 def _(expr: Sample, dims):
-    index = str(expr.index)
-    return f"{expr.family}[:, [{index}]]" if expr.cols == 1 else f"{expr.family}[:, :, {index}]"
+    index, family = str(expr.index), code_name(expr.family)
+    return f"{family}[:, [{index}]]" if expr.cols == 1 else f"{family}[:, :, {index}]"
 
 
 @_code.register
 def _(expr: SampleScalar, dims):
-    return f"{expr.family}[{expr.index}]"
+    return f"{code_name(expr.family)}[{expr.index}]"
 
 
 def _sum_code(expr, dims):

@@ -29,23 +29,10 @@ def verify(derivation: Derivation, seed: int = 0) -> Derivation:
     """Check every result and step numerically; raise ``DerivgenError`` on a mismatch."""
     problem = derivation.problem
     for inst in random_instances(derivation, seed):
-        expected = as_number(directional_derivative(inst.concrete(derivation.function),
-                                                    inst.env(), inst.dims,
-                                                    inst.functions))
-        predicted = 0.0
         for result in derivation.results:
             if result.order == 2:
                 _check_hessian(derivation, result, inst)
-                continue
-            gradient = np.asarray(inst.value(result.expr, False))
-            direction = np.asarray(inst.directions[result.wrt])
-            if result.conjugate:  # df = ... + tr((df/dZ*)^T dZ^*)
-                direction = np.conj(direction)
-            if gradient.shape != direction.shape and gradient.size != direction.size:
-                raise _failure(problem, f"the derivative by {result.wrt} has shape "
-                                        f"{gradient.shape}, not {direction.shape}")
-            predicted += np.sum(gradient.reshape(direction.shape) * direction) \
-                if gradient.size == direction.size else np.nan
+        expected, predicted = slopes(derivation, inst)
         if not close(predicted, expected):
             raise _failure(problem, f"verification failed: the derived gradient predicts "
                                     f"{predicted:.6g} for a directional derivative that is "
@@ -67,6 +54,28 @@ def verify(derivation: Derivation, seed: int = 0) -> Derivation:
                                             f"'{rule}': {after}")
     results = tuple(replace(r, verified=True) for r in derivation.results)
     return replace(derivation, results=results, verified=True)
+
+
+def slopes(derivation: Derivation, inst) -> tuple:
+    """``(expected, predicted)``: the directional derivative of ``f`` at ``inst`` along its
+    directions, by finite differences and as the gradients predict it,
+    ``sum tr(G^T dX)`` (``+ tr((df/dZ*)^T dZ^*)`` for complex variables)."""
+    expected = as_number(directional_derivative(inst.concrete(derivation.function),
+                                                inst.env(), inst.dims, inst.functions))
+    predicted = 0.0
+    for result in derivation.results:
+        if result.order == 2:
+            continue
+        gradient = np.asarray(inst.value(result.expr, False))
+        direction = np.asarray(inst.directions[result.wrt])
+        if result.conjugate:  # df = ... + tr((df/dZ*)^T dZ^*)
+            direction = np.conj(direction)
+        if gradient.shape != direction.shape and gradient.size != direction.size:
+            raise _failure(derivation.problem, f"the derivative by {result.wrt} has shape "
+                                               f"{gradient.shape}, not {direction.shape}")
+        predicted += np.sum(gradient.reshape(direction.shape) * direction) \
+            if gradient.size == direction.size else np.nan
+    return expected, predicted
 
 
 def _gradient_derivative(derivation, wrt, inst):
@@ -114,8 +123,9 @@ def _failure(problem, message):
 
 
 def check_answer(derivation: Derivation, seed: int = 1) -> None:
-    """Compare the instructor's ``answer:`` (and ``answer_conjugate:``, the expected
-    ``∂f/∂Z*``) with the derived results on random instances."""
+    """Compare the instructor's ``answer:`` (one expected result, or one per variable:
+    ``answer: {W: ..., b: ...}``) and ``answer_conjugate:`` (the expected ``∂f/∂Z*``) with
+    the derived results on random instances."""
     problem = derivation.problem
     for key, text, conjugate in (("answer", problem.answer, False),
                                  ("answer_conjugate", problem.answer_conjugate, True)):
@@ -127,6 +137,10 @@ def check_answer(derivation: Derivation, seed: int = 1) -> None:
                                 f"with: wrt has no complex variable", file=problem.path,
                                 line=problem.line_of(key))
         _check_one_answer(derivation, key, text, result, seed)
+    for name, text in problem.answers.items():
+        result = next(r for r in derivation.results
+                      if r.wrt == name and r.order == 1 and not r.conjugate)
+        _check_one_answer(derivation, f"answer.{name}", text, result, seed)
 
 
 def _check_one_answer(derivation, key, text, result, seed):

@@ -12,6 +12,7 @@ from functools import lru_cache
 import numpy as np
 from sympy import MatrixSymbol, Symbol
 
+from derivgen.ir.codenames import code_name
 from derivgen.ir.nodes import MatD, ScalarD
 from derivgen.ir.strategies import outermost
 from derivgen.ir.sums import MatSampleSum, SampleSum
@@ -27,22 +28,28 @@ def _plan(expr, dims_items):
 
     A step is evaluated many times (instances, finite-difference points, samples), so its
     tree is walked and its code compiled once.  The nodes are the outermost sums over
-    samples that hold a ``d(.)`` (evaluated sample by sample) or, when there are none, the
-    outermost ``d(.)``; each is replaced by a placeholder named ``_d0``, ``_d1``, ...
+    samples that hold a ``d(.)`` (evaluated sample by sample), then the outermost ``d(.)``
+    outside them; each is replaced by a placeholder named ``_d0``, ``_d1``, ...
     """
     sums = [node for node in outermost(expr, (SampleSum, MatSampleSum))
             if node.atoms(MatD, ScalarD)]
-    nodes = sums or outermost(expr, (MatD, ScalarD))
-    placeholders = {node: MatrixSymbol(f"_d{k}", *node.shape) if node.is_Matrix
-                    else Symbol(f"_d{k}") for k, node in enumerate(nodes)}
-    if placeholders:
-        expr = expr.xreplace(placeholders)
+    expr = _replaced(expr, sums, 0)
+    rest = outermost(expr, (MatD, ScalarD))     # a d(.) outside the sums: a regularizer's
+    expr = _replaced(expr, rest, len(sums))
     code = compile(to_numpy(expr, dict(dims_items)), "<derivgen>", "eval")
-    return tuple(nodes), code
+    return tuple(sums) + tuple(rest), code
+
+
+def _replaced(expr, nodes, first: int):
+    """``expr`` with ``nodes`` replaced by the placeholders ``_d{first}``, ``_d{first+1}``..."""
+    placeholders = {node: MatrixSymbol(f"_d{k}", *node.shape) if node.is_Matrix
+                    else Symbol(f"_d{k}") for k, node in enumerate(nodes, first)}
+    return expr.xreplace(placeholders) if placeholders else expr
 
 
 def evaluate(expr, env: dict, dims: dict, functions: dict | None = None):
-    """Value of ``expr`` with ``env`` mapping symbol names to arrays (``dX`` too).
+    """Value of ``expr`` with ``env`` mapping symbol names to arrays (``dX`` too); the names
+    are those of the problem (``lambda``), spelled for the code here (``code_name``).
 
     ``functions`` binds generic functions' callables (``g``, ``g_prime``, ...).
     """
@@ -56,7 +63,7 @@ def evaluate(expr, env: dict, dims: dict, functions: dict | None = None):
                 value = directional_derivative(node.arg, env, dims, functions)
             env[f"_d{k}"] = value
     # One namespace: a sum over samples is a list comprehension, which sees globals only.
-    namespace = {"np": np, **(functions or {}), **env}
+    namespace = {"np": np, **(functions or {}), **{code_name(k): v for k, v in env.items()}}
     with np.errstate(all="ignore"):
         return eval(code, namespace)  # noqa: S307 -- our own generated code, no user text
 

@@ -43,6 +43,9 @@ def _elementwise_closed_form(name, kind, arg):
         "softplus": lambda: Elementwise("sigma", "sigmoid", arg),
         "sin": lambda: Elementwise("cos", "cos", arg),
         "cos": lambda: MatMul(-1, Elementwise("sin", "sin", arg)),
+        "tan": lambda: MatAdd(ones, HadamardPower(value, 2)),
+        "sinh": lambda: Elementwise("cosh", "cosh", arg),
+        "cosh": lambda: Elementwise("sinh", "sinh", arg),
         "sqrt": lambda: MatMul(Rational(1, 2), HadamardPower(value, -1)),
     }
     return forms[kind]() if kind in forms else None
@@ -60,6 +63,9 @@ def _scalar_closed_form(name, kind, arg):
         "softplus": lambda: ScalarFunc("sigma", "sigmoid", arg),
         "sin": lambda: cos(arg),
         "cos": lambda: -sin(arg),
+        "tan": lambda: 1 + value ** 2,
+        "sinh": lambda: ScalarFunc("cosh", "cosh", arg),
+        "cosh": lambda: ScalarFunc("sinh", "sinh", arg),
         "sqrt": lambda: 1 / (2 * sqrt(arg)),
     }
     return forms[kind]() if kind in forms else None
@@ -70,7 +76,7 @@ def known_derivative(expr):
 
     $\\sigma'(A) = \\sigma(A) \\odot (1 - \\sigma(A))$, $\\tanh'(A) = 1 - \\tanh(A)^{\\odot 2}$,
     $\\log'(A) = A^{\\odot -1}$, $\\operatorname{softplus}'(A) = \\sigma(A)$, $\\sin' = \\cos$,
-    $\\cos' = -\\sin$, $\\sqrt{\\cdot}\\,'(A) = \\frac{1}{2}\\sqrt{A}^{\\odot -1}$, $(A^{\\odot 2})' = 2A$;
+    $\\cos' = -\\sin$, $\\tan' = 1 + \\tan^2$, $\\sinh' = \\cosh$, $\\cosh' = \\sinh$, $\\sqrt{\\cdot}\\,'(A) = \\frac{1}{2}\\sqrt{A}^{\\odot -1}$, $(A^{\\odot 2})' = 2A$;
     e.g. $\\sigma'(\\mathbf{W}\\mathbf{x}) \\to \\sigma(\\mathbf{W}\\mathbf{x}) \\odot
     (\\mathbf{1} - \\sigma(\\mathbf{W}\\mathbf{x}))$.
     """
