@@ -64,10 +64,10 @@ def derive_file(path) -> Outcome:
 def check_file(path) -> Outcome:
     """Load, derive and render one file (text LaTeX could not typeset is an error too);
     nothing to send back but success or the error."""
-    def render(problem, derivation):
-        from derivgen.render.documents import check_renderable
-        check_renderable(derivation)
-    return _guarded(path, render)
+    def check_text(problem, derivation):
+        from derivgen.render.prose import check_problem_text
+        check_problem_text(problem)
+    return _guarded(path, check_text)
 
 
 def render_file(path) -> Outcome:

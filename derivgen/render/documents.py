@@ -34,7 +34,7 @@ from derivgen.ir.vec import Named
 from derivgen.render.facts import conclusion_prose, fact_prose, math_latex
 from derivgen.render.layout import LINE_EM, ROW_SLACK, break_rows, latex_width
 from derivgen.render.text import shown_result, where_pairs
-from derivgen.render.prose import check_math, escape_text, sanitize_prose, statement_latex
+from derivgen.render.prose import PREAMBLE_DEFINITIONS, check_math, escape_text, sanitize_prose, statement_latex
 
 KINDS = ("worksheet", "solutions", "answers")
 SUBTITLES = {"worksheet": "Worksheet", "solutions": "Solutions", "answers": "Answers"}
@@ -221,6 +221,7 @@ def _new_document() -> Document:
         r"\newcommand{\rulenote}[1]{{\small #1}}",
         r"\newcommand{\stephead}[1]{\par\medskip\noindent\textbf{#1}}",
         r"\newcommand{\rulelist}[1]{{\small\raggedright #1\par}}",
+        *PREAMBLE_DEFINITIONS,
     ])))
     # pylatex's page_numbers=False sets the empty style; plain gives bare page numbers
     # without the lastpage package (not in TeX Live's base/recommended sets).
