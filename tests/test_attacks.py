@@ -7,11 +7,20 @@ Cases that need the real TeX run build a few small problems only.
 
 from __future__ import annotations
 
+import fcntl
+import os
+import re
 import resource
+import signal
+import subprocess
+import sys
+import time
+import unicodedata
+from pathlib import Path
 
 import pytest
 
-from conftest import VALID
+from conftest import PROBLEMS, ROOT, VALID
 from derivgen.cli import main
 
 #: A problem to put hostile values into: ``{slot}`` is replaced by YAML lines.
@@ -174,3 +183,100 @@ def test_breaking_a_long_sum_measures_each_token_a_bounded_number_of_times(monke
         assert len(rows) > count // 10
         tokens = len(layout._TOKEN.findall(latex))
         assert calls <= 2 * tokens      # measured once (plus the lhs), not once per row
+
+
+# ---------------------------------------------------------------------------------------------
+# problem text: typeset whatever it holds, or report it at its own line
+
+
+def problem_text(title="t", statement=None, latex=None, name="p") -> str:
+    lines = [f"title: '{title}'"]
+    if statement is not None:
+        lines.append(f"statement: '{statement}'")
+    b_latex = f", latex: '{latex}'" if latex else ""
+    lines += ["variables:", "  a: {shape: [m]}", "  X: {shape: [m, n]}",
+              f"  b: {{shape: [n]{b_latex}}}",
+              "function: '\\mathbf{a}^T \\mathbf{X} \\mathbf{b}'", "wrt: X"]
+    return "\n".join(lines) + "\n"
+
+
+def tex_titles(out) -> list[list[str]]:
+    """The problem headings of each of the three .tex files, in order."""
+    return [re.findall(r"Problem \d+\.\\quad ([^}\n]*)", (out / f"{kind}.tex").read_text())
+            for kind in ("worksheet", "solutions", "answers")]
+
+
+def test_unicode_and_every_listed_command_typeset(capsys, tmp_path):
+    from derivgen.render.prose import MATH_COMMANDS, sanitize_prose
+
+    statement = ("Find $\\tr(\\mathbf{X}) \\coloneqq \\argmax_x f$, $\\bm{x}$, "
+                 "$α ∈ ℝ^{n}$ and naïve Gödel’s “quotes” — 50% Ж.")
+    (tmp_path / "u.yaml").write_text(problem_text(
+        "Gradient wrt α 😀 中文 Ω", statement, latex="\\bm{b}"), encoding="utf-8")
+    # every allowed command, used as it should be, in one statement of a second problem
+    takes = {"frac": "{a}{b}", "dfrac": "{a}{b}", "tfrac": "{a}{b}", "binom": "{a}{b}",
+             "left": "( x \\right)", "right": "", "middle": "", "limits": "", "nolimits": "",
+             "not": "=", "substack": "{i}"}
+    used = []
+    for name in sorted(MATH_COMMANDS):
+        if name in ("right", "middle", "limits", "nolimits", "substack"):
+            continue
+        if name in takes:
+            used.append(f"\\{name}{takes[name]}")
+        elif name.startswith(("big", "Big")):
+            used.append(f"\\{name}( x \\{name})" if name[-1] not in "lrm" else f"\\{name}|")
+        elif name in ("mathbf", "boldsymbol", "bm", "mathrm", "mathit", "mathsf", "mathtt",
+                      "mathcal", "mathbb", "mathfrak", "operatorname", "text", "textrm",
+                      "textit", "textbf", "sqrt", "boxed", "overline", "underline", "hat",
+                      "tilde", "bar", "vec", "dot", "ddot", "widehat", "widetilde",
+                      "underbrace", "overbrace", "phantom"):
+            used.append(f"\\{name}{{A}}")
+        else:
+            used.append(f"\\{name}")
+    used += ["\\sum\\limits_{\\substack{i}} x", "\\sum\\nolimits_i x",
+             "\\left( x \\middle| y \\right)"]
+    every = " ".join(f"${piece}$" for piece in used)
+    sanitize_prose(every)       # allowed and well formed
+    (tmp_path / "v.yaml").write_text(problem_text("All commands", every.replace("'", "''")),
+                                     encoding="utf-8")
+    out = tmp_path / "out"
+    code, stdout, err = run(capsys, "build", tmp_path, "-o", out)
+    assert code == 0, err
+    assert "2 built, 0 failed" in stdout
+    words = unicodedata.normalize("NFKC", subprocess.run(
+        ["pdftotext", out / "solutions.pdf", "-"], capture_output=True, text=True).stdout)
+    assert "[grinning face]" in words and "Gödel" in words and "50% Zh" in words
+
+
+@pytest.mark.parametrize("statement, latex, key", [
+    ("Find $\\frac{a}$.", None, "statement"), ("$\\left( x$", None, "statement"),
+    ("$x^a^b$", None, "statement"), ("$x^$", None, "statement"),
+    ("$\\text{a^b}$", None, "statement"), ("$\\big x$", None, "statement"),
+    ("$x\\limits$", None, "statement"), ("$" + "{" * 40 + "x" + "}" * 40 + "$", None, "statement"),
+    (None, "\\frac{b}", "  b:"), (None, "b$x", "  b:"), (None, "\\mathbf", "  b:"),
+])
+def test_text_tex_would_stop_on_is_reported_by_check_at_its_line(capsys, tmp_path, statement,
+                                                                  latex, key):
+    text = problem_text("T", statement, latex)
+    path, code, err = check_one(capsys, tmp_path, text)
+    assert code == 1 and err.startswith(f"{path}:{line_of(text, key if key[0] == ' ' else key + ':')}: ")
+
+
+def test_text_that_still_breaks_latex_leaves_only_its_problem_out(capsys, tmp_path,
+                                                                    monkeypatch):
+    """Should a statement get past the checks and stop LaTeX, the build finds the problem
+    from the line in the log, reports it at its file, and makes all three documents
+    without it."""
+    from derivgen.render import prose
+    monkeypatch.setattr(prose, "check_structure", lambda math: None)
+    (tmp_path / "a.yaml").write_text(problem_text("First"))
+    (tmp_path / "b.yaml").write_text(problem_text("Broken", "Find $\\frac{a}$ now."))
+    (tmp_path / "c.yaml").write_text(problem_text("Third"))
+    out = tmp_path / "out"
+    code, stdout, err = run(capsys, "build", "-j", "1", tmp_path, "-o", out)
+    assert code == 1
+    assert err.startswith(f"{tmp_path / 'b.yaml'}:2: LaTeX cannot typeset")
+    assert "2 built, 1 failed" in stdout
+    assert tex_titles(out) == [["First", "Third"]] * 3
+    assert all((out / f"{kind}.pdf").exists() for kind in ("worksheet", "solutions", "answers"))
+    assert not list(out.glob(".stage-*"))

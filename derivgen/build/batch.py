@@ -62,12 +62,8 @@ def derive_file(path) -> Outcome:
 
 
 def check_file(path) -> Outcome:
-    """Load, derive and render one file (text LaTeX could not typeset is an error too);
-    nothing to send back but success or the error."""
-    def check_text(problem, derivation):
-        from derivgen.render.prose import check_problem_text
-        check_problem_text(problem)
-    return _guarded(path, check_text)
+    """Load and derive one file; nothing to send back but success or the error."""
+    return _guarded(path, lambda problem, derivation: None)
 
 
 def render_file(path) -> Outcome:
@@ -84,6 +80,9 @@ def _guarded(path, finish) -> Outcome:
     problem = None
     try:
         problem = load_problem(path)
+        # Text LaTeX could not typeset is the problem's error, for every command alike.
+        from derivgen.render.prose import check_problem_text
+        check_problem_text(problem)
         from derivgen.pipeline import solve
         return Outcome(path, finish(problem, solve(problem)))
     except DerivgenError as exc:
