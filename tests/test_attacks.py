@@ -280,3 +280,154 @@ def test_text_that_still_breaks_latex_leaves_only_its_problem_out(capsys, tmp_pa
     assert tex_titles(out) == [["First", "Third"]] * 3
     assert all((out / f"{kind}.pdf").exists() for kind in ("worksheet", "solutions", "answers"))
     assert not list(out.glob(".stage-*"))
+
+
+# ---------------------------------------------------------------------------------------------
+# the output folder: checked, one build at a time, never half old and half new
+
+
+def cli(*args, timeout=120, **popen):
+    """``python -m derivgen ARGS`` in a subprocess, started (not waited for)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("DERIVGEN_DEBUG", None)
+    return subprocess.Popen([sys.executable, "-m", "derivgen", *map(str, args)], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            **popen)
+
+
+def finished(process, timeout=120):
+    out, err = process.communicate(timeout=timeout)
+    assert "Traceback" not in err and "internal error" not in err, err
+    return process.returncode, out, err
+
+
+def two_sets(tmp_path):
+    """Two one-problem sets whose documents differ in every file."""
+    sets = []
+    for name, title in (("A", "Set A bilinear"), ("B", "Set B bilinear")):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "p.yaml").write_text(problem_text(title))
+        sets.append(folder)
+    return sets
+
+
+def assert_consistent(out, titles_of):
+    """The .tex files come from one input, and each PDF from its .tex."""
+    titles = tex_titles(out)
+    assert titles[0] == titles[1] == titles[2] and titles[0] in titles_of, titles
+    for kind in ("worksheet", "solutions", "answers"):
+        words = subprocess.run(["pdftotext", out / f"{kind}.pdf", "-"], capture_output=True,
+                               text=True).stdout
+        assert titles[0][0] in words
+    assert not [p for p in out.iterdir() if p.name.startswith(".stage-")]
+
+
+@pytest.mark.parametrize("output, words", [
+    ("", "empty"), ("/dev/null", "not a folder"), ("FILE", "not a folder"),
+    ("FILE/sub", "a part of the path is a file"),
+])
+def test_an_output_that_cannot_be_a_folder_is_a_usage_error(capsys, tmp_path, output, words):
+    (tmp_path / "p.yaml").write_text(VALID)
+    (tmp_path / "FILE").write_text("keep me")
+    output = output.replace("FILE", str(tmp_path / "FILE"))
+    code, _, err = run(capsys, "build", tmp_path / "p.yaml", "-o", output)
+    assert code == 2 and words in err
+    assert (tmp_path / "FILE").read_text() == "keep me"
+
+
+def test_concurrent_builds_into_one_folder_never_mix_their_outputs(tmp_path):
+    set_a, set_b = two_sets(tmp_path)
+    out = tmp_path / "out"
+    for _ in range(2):
+        runs = [cli("build", "-q", set_a, "-o", out), cli("build", "-q", set_b, "-o", out)]
+        assert [finished(r)[0] for r in runs] == [0, 0]
+        assert_consistent(out, [["Set A bilinear"], ["Set B bilinear"]])
+    # "up to date" only when the outputs are this input's
+    last = tex_titles(out)[0][0]
+    other = set_a if last.startswith("Set B") else set_b
+    code, stdout, _ = finished(cli("build", other, "-o", out))
+    assert code == 0 and "up to date" not in stdout
+    assert_consistent(out, [[last.replace("B", "A") if other is set_a else
+                             last.replace("A", "B")]])
+
+
+def test_a_build_waits_for_the_one_holding_the_folder(tmp_path):
+    set_a, _ = two_sets(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        waiting = cli("build", set_a, "-o", out)
+        time.sleep(1.0)
+        assert waiting.poll() is None and not (out / "worksheet.tex").exists()
+    code, stdout, _ = finished(waiting)
+    assert code == 0 and "waiting for another derivgen build" in stdout
+    assert_consistent(out, [["Set A bilinear"]])
+
+
+@pytest.mark.parametrize("damage", ["build.json", "documents.json", "problems", "entry",
+                                    "cache-file"])
+def test_a_damaged_cache_is_rebuilt(capsys, tmp_path, damage):
+    set_a, _ = two_sets(tmp_path)
+    out = tmp_path / "out"
+    assert run(capsys, "build", set_a, "-o", out)[0] == 0
+    cache = out / ".cache"
+    if damage == "cache-file":
+        import shutil
+        shutil.rmtree(cache)
+        cache.write_text("not a folder")
+    elif damage == "entry":
+        for entry in (cache / "problems").glob("*.json"):
+            entry.unlink()
+            entry.mkdir()
+    else:
+        target = cache / damage
+        if target.is_dir():
+            import shutil
+            shutil.rmtree(target)
+        else:
+            target.unlink(missing_ok=True)
+        target.mkdir(exist_ok=True)
+    (set_a / "p.yaml").write_text(problem_text("Set A edited"))
+    for _ in range(2):
+        code, stdout, err = run(capsys, "build", set_a, "-o", out)
+        assert code == 0 and "1 built, 0 failed" in stdout, err
+    assert tex_titles(out) == [["Set A edited"]] * 3
+
+
+def test_a_read_only_or_full_output_folder_is_reported_and_keeps_the_old_outputs(
+        capsys, tmp_path, monkeypatch):
+    set_a, _ = two_sets(tmp_path)
+    out = tmp_path / "out"
+    assert run(capsys, "build", set_a, "-o", out)[0] == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    (set_a / "p.yaml").write_text(problem_text("Set A edited"))
+    from derivgen import files
+
+    def full(source, target):
+        raise OSError(28, "No space left on device", str(target))
+
+    monkeypatch.setattr(files.os, "replace", full)
+    code, stdout, err = run(capsys, "build", set_a, "-o", out)
+    assert code == 1 and "No space left on device" in err
+    assert "0 failed" not in stdout.splitlines()[-1] or "other error" in stdout
+    monkeypatch.undo()
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert after == before and not list(out.glob(".stage-*"))
+
+
+def test_a_file_size_limit_fails_cleanly(tmp_path):
+    """A full disk, as RLIMIT_FSIZE makes it: every write past 60 kB fails."""
+    set_a, _ = two_sets(tmp_path)
+    out = tmp_path / "out"
+
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (60_000, 60_000))
+
+    code, stdout, err = finished(cli("build", set_a, "-o", out, preexec_fn=small_files))
+    assert code == 1 and err.startswith(f"{out}") and "1 other error" in stdout
+    assert not (out / "solutions.pdf").exists() and not list(out.glob(".stage-*"))
+    assert finished(cli("build", set_a, "-o", out))[0] == 0
+    assert_consistent(out, [["Set A bilinear"]])

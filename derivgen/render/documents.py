@@ -102,7 +102,7 @@ def build_documents(problems, out_dir, *, title: str = "Matrix calculus",
             if failures:
                 culprits = {} if dropped is None else _culprits(stage, sources, chosen, failures)
                 if not culprits:
-                    raise next(iter(failures.values()))
+                    raise _failure(stage, out_dir, *next(iter(failures.items())))
                 for position, message in sorted(culprits.items()):
                     dropped.append((kept[position], message))
                 kept = [index for position, index in enumerate(kept) if position not in culprits]
@@ -137,6 +137,22 @@ def _compile_all(stage: Path, kinds) -> dict[str, DerivgenError]:
         except DerivgenError as err:
             failures[kind] = err
     return failures
+
+
+def _failure(stage: Path, out_dir: Path, kind: str, error: DerivgenError) -> DerivgenError:
+    """A document that failed for no one problem's text: TeX's own error lines if it gave
+    any, else what stopped it (no pdflatex, a timeout, a full disk)."""
+    log_path = stage / f"{kind}.log"
+    log = log_path.read_text(errors="replace") if log_path.exists() else ""
+    errors = log_errors(log)
+    if errors:
+        return DerivgenError(f"LaTeX failed on {kind}.tex:\n{errors}",
+                             file=str(out_dir / f"{kind}.tex"), line=1)
+    reason = error.message if "LaTeX failed" not in error.message else (
+        "pdflatex stopped without an error message (is the disk full, or a file size limit "
+        "reached?)")
+    return DerivgenError(f"could not make {kind}.pdf: {reason}",
+                         file=str(out_dir / f"{kind}.pdf"), line=1)
 
 
 def _culprits(stage: Path, sources: dict, problems: list, failures: dict) -> dict[int, str]:
