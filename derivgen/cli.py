@@ -48,13 +48,25 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _stop_cleanly_on_termination():
-    """SIGTERM and SIGHUP stop derivgen as Ctrl-C does: workers stopped, scratch folders
-    removed, the output folder unlocked, its outputs all old or all new."""
+    """Ctrl-C, SIGTERM and SIGHUP stop derivgen cleanly: workers stopped, scratch folders
+    removed, the output folder unlocked, its outputs all old or all new.  The first one
+    interrupts; later ones (a second Ctrl-C) are ignored so that this cleaning-up finishes."""
+    stopping = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
     def interrupt(signum, frame):
+        for sig in stopping:
+            signal.signal(sig, signal.SIG_IGN)
         raise KeyboardInterrupt()
 
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in stopping:
         signal.signal(sig, interrupt)
+    default_hook = sys.unraisablehook
+
+    def unraisable(info):   # an interrupt inside a finalizer: no "Exception ignored" trace
+        if not (info.exc_type and issubclass(info.exc_type, KeyboardInterrupt)):
+            default_hook(info)
+
+    sys.unraisablehook = unraisable
 
 
 def _exit_without_teardown(code: int):

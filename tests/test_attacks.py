@@ -431,3 +431,140 @@ def test_a_file_size_limit_fails_cleanly(tmp_path):
     assert not (out / "solutions.pdf").exists() and not list(out.glob(".stage-*"))
     assert finished(cli("build", set_a, "-o", out))[0] == 0
     assert_consistent(out, [["Set A bilinear"]])
+
+
+# ---------------------------------------------------------------------------------------------
+# interruptions: at any moment, by any signal
+
+
+def workers_of(pid: int) -> set[int]:
+    """The child processes of ``pid`` (Linux)."""
+    children = set()
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            children |= {int(c) for c in task.read_text().split()}
+        except OSError:
+            pass
+    return children
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def many_problems(tmp_path, count=8):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(count):
+        (folder / f"p{n}.yaml").write_text(problem_text(f"Problem number {n}"))
+    return folder
+
+
+@pytest.mark.parametrize("signals, delay", [
+    ((signal.SIGINT,), 0.5), ((signal.SIGINT,), 2.0), ((signal.SIGTERM,), 1.2),
+    ((signal.SIGINT, signal.SIGINT), 1.5), ((signal.SIGHUP,), 2.5),
+])
+def test_an_interrupted_build_leaves_no_workers_no_scratch_and_consistent_outputs(
+        tmp_path, signals, delay):
+    folder = many_problems(tmp_path)
+    out = tmp_path / "out"
+    build = cli("build", "-j", "2", "--no-cache", folder, "-o", out)
+    time.sleep(delay)
+    workers = workers_of(build.pid)
+    for number in signals:
+        build.send_signal(number)
+        time.sleep(0.05)
+    code, _, err = finished(build, timeout=60)
+    assert code in (0, 130), err
+    deadline = time.monotonic() + 10
+    while any(alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [w for w in workers if alive(w)]
+    assert not list(out.glob(".*-*")) if out.exists() else True
+    if (out / "worksheet.tex").exists():
+        assert_consistent(out, [[f"Problem number {n}" for n in range(8)]])
+    assert finished(cli("build", "-q", folder, "-o", out))[0] == 0
+    assert_consistent(out, [[f"Problem number {n}" for n in range(8)]])
+
+
+def test_a_killed_build_takes_its_workers_along_and_the_next_cleans_up(tmp_path):
+    folder = many_problems(tmp_path)
+    out = tmp_path / "out"
+    build = cli("build", "-j", "2", "--no-cache", folder, "-o", out)
+    deadline = time.monotonic() + 60
+    while len(workers_of(build.pid) - {0}) < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = workers_of(build.pid)
+    build.kill()
+    build.communicate()
+    deadline = time.monotonic() + 10
+    while any(alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert workers and not [w for w in workers if alive(w)]
+    (out / ".stage-left-by-a-killed-build").mkdir(parents=True)
+    assert finished(cli("build", "-q", folder, "-o", out))[0] == 0
+    assert not list(out.glob(".stage-*"))
+
+
+# ---------------------------------------------------------------------------------------------
+# limits: time and memory per problem
+
+
+def slow_problem(path, terms=300):
+    sums = " + ".join(rf"\exp(\mathbf{{a}}^T\mathbf{{x}} / {k})" for k in range(1, terms + 1))
+    path.write_text(TEMPLATE.format(slot="wrt: x").replace(r"'\mathbf{a}^T\mathbf{x}'",
+                                                           f"'{sums}'"))
+    return path
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_problem_past_its_time_is_reported_and_the_rest_go_on(capsys, tmp_path, jobs):
+    good = tmp_path / "a.yaml"
+    good.write_text(VALID)
+    slow = slow_problem(tmp_path / "b.yaml")
+    (tmp_path / "c.yaml").write_text(VALID)
+    assert run(capsys, "check", good)[0] == 0    # warm: imports do not count against it
+    started = time.monotonic()
+    code, out, err = run(capsys, "check", "-j", jobs, "--timeout", "1.5", tmp_path)
+    assert time.monotonic() - started < 30
+    assert code == 1
+    assert err.startswith(f"{slow}:5: deriving and checking this problem took longer than 1.5 s")
+    assert f"{good}: ok" in out and "2 ok, 1 failed" in out
+
+
+def _stuck(path):
+    """A job stuck where no signal reaches Python, as in a long NumPy call."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    if path.name == "stuck.yaml":
+        time.sleep(60)
+    from derivgen.build.batch import Outcome
+    return Outcome(path, path.name)
+
+
+def test_a_stuck_worker_is_killed_at_its_deadline(tmp_path, monkeypatch):
+    from derivgen.build import batch
+
+    monkeypatch.setattr(batch, "KILL_GRACE", 0.5)
+    files = [tmp_path / name for name in ("a.yaml", "stuck.yaml", "c.yaml", "d.yaml")]
+    files[1].write_text(VALID)
+    started = time.monotonic()
+    try:
+        outcomes = batch.run(_stuck, files, jobs=2, timeout=0.5)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
+    assert time.monotonic() - started < 20
+    assert [o.ok for o in outcomes] == [True, False, True, True]
+    assert "took longer than 0.5 s" in outcomes[1].error.message
+    assert outcomes[1].error.line == line_of(VALID, "function:")
+
+
+def test_a_problem_too_big_for_memory_is_an_error_at_its_variables(capsys, tmp_path):
+    text = ("title: t\nvariables:\n  X: {shape: [1000, 1000]}\n"
+            "function: '\\operatorname{tr}(\\mathbf{X}^T\\mathbf{X}\\mathbf{X}^T\\mathbf{X})'\n"
+            "wrt: X\nhessian: true\n")
+    path, code, err = check_one(capsys, tmp_path, text)
+    assert code == 1 and err.startswith(f"{path}:2: ") and "memory" in err

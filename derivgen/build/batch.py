@@ -40,6 +40,7 @@ MEMORY_LIMIT = 3 * 2**30
 #: A worker still busy this many seconds after its problem's time ran out is killed.
 KILL_GRACE = 5
 PR_SET_PDEATHSIG = 1    # linux/prctl.h
+STOPPING = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
 @dataclass
@@ -261,7 +262,13 @@ class _Worker:
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child, job, timeout, os.getpid()),
                                        daemon=True)
-        self.process.start()
+        # No interrupt in the middle of a fork (it would land in an at-fork hook and be
+        # lost); one that comes meanwhile takes effect right after.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+        try:
+            self.process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         child.close()
         self.task = None            # (index, path) being worked on
         self.deadline = None
@@ -331,6 +338,7 @@ def _serve(conn, job, timeout: float | None, parent: int):
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)
     _die_with_parent(parent)
     while True:
         try:
