@@ -29,10 +29,14 @@ def solve(problem, *, variant: int | None = None, seed: int | None = None) -> "S
     """
     from derivgen.pipeline import solve as pipeline_solve
     from derivgen.problem.load import load_problem, load_problem_data
-    if variant is not None or seed is not None:
-        raise DerivgenError("variants are not available in this version of derivgen",
-                            file=str(problem) if not isinstance(problem, Mapping) else None)
-    if isinstance(problem, Mapping):
+    if variant is not None and isinstance(problem, (str, Path)):
+        from derivgen.variants import variant_problem
+        loaded = variant_problem(problem, variant, seed or 0)
+    elif variant is not None or seed is not None:
+        raise DerivgenError("variant= and seed= take the path of a problem file with "
+                            "variants:", file=str(problem) if not isinstance(problem, Mapping)
+                            else None)
+    elif isinstance(problem, Mapping):
         loaded = load_problem_data(dict(problem))
     elif isinstance(problem, (str, Path)):
         loaded = load_problem(problem)
@@ -44,6 +48,9 @@ def solve(problem, *, variant: int | None = None, seed: int | None = None) -> "S
     except DerivgenError as err:
         if err.line is None:   # the engine did not know the line: most likely the function
             err.located(line=loaded.line_of("function"))
+        if variant is not None:
+            from derivgen.variants.draw import in_variant
+            err = in_variant(err, variant, loaded.choices)
         raise err.located(file=loaded.path)
     return Solution(derivation)
 

@@ -120,6 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--no-cache", action="store_true",
                        help="derive and compile everything, without reading or writing the "
                             "cache in DIR/.cache")
+    build.add_argument("--variants", type=_positive, metavar="N",
+                       help="one folder per student, DIR/001 ... DIR/N, each with its own "
+                            "variant of the problems that declare variants:, plus "
+                            "DIR/variants.json and DIR/key.pdf (the TAs' answer key)")
+    build.add_argument("--roster", metavar="FILE.csv",
+                       help="with --variants: name the folders by the roster's id column "
+                            "(N must be the number of students)")
+    _add_seed(build)
     _add_jobs(build)
     build.set_defaults(run=run_build)
 
@@ -129,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--json", action="store_true",
                        help="print one JSON object (id, title, function, results, steps, "
                             "verified) instead of text")
+    _add_variant(solve)
     solve.set_defaults(run=run_solve)
 
     check = commands.add_parser(
@@ -161,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print {correct, score, diagnosis, feedback} as JSON")
     grade.add_argument("--reveal", action="store_true",
                        help="end the feedback on a wrong answer with the correct derivative")
+    _add_variant(grade)
     grade.set_defaults(run=run_grade)
 
     export = commands.add_parser(
@@ -209,6 +219,25 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _add_seed(command):
+    command.add_argument("--seed", type=_natural, default=0, metavar="S",
+                         help="seed of the variants drawn (default 0); the same seed gives "
+                              "the same variants")
+
+
+def _add_variant(command):
+    command.add_argument("--variant", type=_positive, metavar="K",
+                         help="variant K (1, 2, ...) of a problem with variants:, as in "
+                              "build --variants")
+    _add_seed(command)
+
+
+def _natural(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a number 0, 1, 2, ..., not {text!r}")
+    return int(text)
+
+
 def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
@@ -234,6 +263,8 @@ def run_build(args) -> int:
     The no-change rebuild is decided here from file hashes alone (``cache`` imports only the
     standard library), before the pipeline and SymPy are imported.
     """
+    if args.variants or args.roster:
+        return run_build_variants(args)
     report = Report(verb="built", quiet=args.quiet)
     meta, files = _problem_files(args.paths, report)
     # One build at a time in a folder: its PDFs, .tex and cache all come from this build.
@@ -270,6 +301,36 @@ def _build_into(out_dir: Path, args, report: Report, meta: dict, files) -> int:
     return report.exit_code
 
 
+def run_build_variants(args) -> int:
+    """``build --variants N``: a folder per student (see ``derivgen.build.variants``)."""
+    if not args.variants:
+        raise PathError("--roster goes with --variants N")
+    roster = None
+    if args.roster:
+        from derivgen.variants.classbuild import read_roster
+        try:
+            text = Path(args.roster).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PathError(f"cannot read {args.roster}: {exc}") from None
+        try:
+            roster = read_roster(text, args.roster)
+        except DerivgenError as exc:
+            print(exc.format(), file=sys.stderr)
+            return EXIT_USAGE
+        if len(roster) != args.variants:
+            raise PathError(f"the roster {args.roster} has {len(roster)} students but "
+                            f"--variants {args.variants}: give --variants {len(roster)}")
+    report = Report(verb="built", quiet=args.quiet)
+    meta, files = _problem_files(args.paths, report)
+    from derivgen.build.variants import build_variants
+    from derivgen.variants.classbuild import folder_names
+    build_variants(files, folder_names(args.variants, roster), args.seed, Path(args.output),
+                   title=meta.get("title", DEFAULT_TITLE), meta=meta, report=report,
+                   jobs=args.jobs)
+    report.summary()
+    return report.exit_code
+
+
 def run_solve(args) -> int:
     path = Path(args.file)
     if path.is_dir():
@@ -278,7 +339,7 @@ def run_solve(args) -> int:
     if not path.is_file():
         raise PathError(f"no such file: {args.file}")
     report = Report(quiet=True)
-    solution = _solve_file(path, report)
+    solution = _solve_file(path, report, **_variant_options(args))
     if solution is None:
         return report.exit_code
     derivation = solution.derivation
@@ -307,7 +368,7 @@ def run_grade(args) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             raise PathError(f"cannot read {args.submissions}: {exc}") from None
     report = Report(quiet=True)
-    solution = _solve_file(path, report)
+    solution = _solve_file(path, report, **_variant_options(args))
     if solution is None:
         return report.exit_code
     derivation = solution.derivation
@@ -401,6 +462,11 @@ def _solve_file(path: Path, report: Report, **options):
     return None
 
 
+def _variant_options(args) -> dict:
+    """``--variant K --seed S`` as ``api.solve``'s keywords (none without --variant)."""
+    return {} if args.variant is None else {"variant": args.variant, "seed": args.seed}
+
+
 def run_export(args) -> int:
     """Solve every problem through the API, then hand the verified ones to one writer."""
     report = Report(verb="exported", quiet=args.quiet)
@@ -459,10 +525,8 @@ def _write_export(kind: str, problems, sources, output: str, title: str) -> str:
         else:
             from derivgen.export.qti import qti_package
             data = qti_package(problems, title=title)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, out)
+        from derivgen.files import write_atomically
+        write_atomically(out, data)
         return str(out)
     if out.exists() and not out.is_dir():
         raise DerivgenError(f"{output} is a file; {kind} writes a folder")

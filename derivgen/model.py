@@ -49,6 +49,7 @@ class Problem:
     space: str | None = None   # room for the answer on the worksheet, e.g. "5cm"
     answers: dict[str, str] = field(default_factory=dict)  # answer: {W: ..., b: ...}, by wrt
     lines: dict[str, int] = field(default_factory=dict)
+    choices: dict = field(default_factory=dict)   # a variant's alternatives: {slot: value}
 
     def line_of(self, key: str) -> int | None:
         return self.lines.get(key)
@@ -112,6 +113,11 @@ class Derivation:
     verified: bool
     remarks: tuple = ()       # facts (derive/facts.py), written as prose by render/
     chain: Any = None         # the ``where:`` links (derivgen.derive.chain.Chain), if any
+
+    @property
+    def function_name(self) -> str:
+        """How the problem names its function, as LaTeX: ``f``, ``J``, ``\\mathcal{L}``."""
+        return getattr(self.scope, "function_name", None) or "f"
 
     def concrete(self, expr):
         """``expr`` in the variables alone (intermediates, their d and gradients inlined)."""

@@ -30,13 +30,10 @@ def solved(stem):
 def expected_answers(problem):
     """``[(wrt, latex)]``: the file's ``answer:`` for its first variable and, for a complex
     one, ``answer_conjugate:`` for ``Z*``."""
-    answer = problem.answer
     first = problem.wrt[0]
-    pairs = []
-    if isinstance(answer, dict):          # per-variable answers
-        pairs += [(w, t) for w, t in answer.items()]
-    elif answer:
-        pairs.append((first, answer))
+    pairs = list(getattr(problem, "answers", {}).items())    # answer: {W: ..., b: ...}
+    if problem.answer:
+        pairs.append((first, problem.answer))
     if problem.answer_conjugate:
         pairs.append((first + "*", problem.answer_conjugate))
     return pairs

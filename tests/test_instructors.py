@@ -161,3 +161,29 @@ def test_json_has_names_for_every_variable(tmp_path, capsys):
     assert main(["solve", str(path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["names"] == {"W": "W", "b": "b", "x": "x", "y": "y"}
+
+
+# ---- the function's name ----------------------------------------------------------------
+
+@pytest.mark.parametrize("prefix,name", [
+    (r"\mathcal{L}(\mathbf{x}) =", r"\mathcal{L}"), (r"J(\boldsymbol\theta) =", "J"),
+    (r"R(\mathbf{x}) =", "R"), (r"\ell =", r"\ell"), ("F =", "F"), ("Q(x) :=", "Q"),
+    (r"\operatorname{MSE}(\mathbf{x}) =", r"\operatorname{MSE}"), ("f_1(x) =", "f_1"),
+    ("", "f"),
+])
+def test_the_function_keeps_its_name(prefix, name):
+    specs = (VarSpec("x", ("n",)), VarSpec("theta", ("n",)), VarSpec("a", ("n",)))
+    derivation = solve(problem(prefix + r" \mathbf{a}^T\mathbf{x}", ["x"], *specs))
+    assert derivation.function_name == name
+    rng = np.random.default_rng(2)
+    env = {"x": rng.standard_normal((3, 1)), "a": rng.standard_normal((3, 1)),
+           "theta": rng.standard_normal((3, 1))}
+    result = evaluate(derivation.results[0].expr, env, scope_dims(derivation.scope))
+    assert np.allclose(result, env["a"])
+
+
+def test_a_prefix_that_is_not_a_name_says_what_to_write():
+    scope = scope_of(problem("t", ["t"], VarSpec("t", ())))
+    with pytest.raises(DerivgenError) as caught:
+        parse_function(r"\input{x}(t) = t", scope)
+    assert r"'\mathcal{L}(\mathbf{W}) ='" in caught.value.message

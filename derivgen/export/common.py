@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from derivgen.errors import DerivgenError
 from derivgen.ir.vec import Named
 from derivgen.model import Derivation
-from derivgen.render.documents import math_of, result_lhs
+from derivgen.derive.compact import shown_sections
+from derivgen.render.documents import detail_of, math_of, result_lhs
 from derivgen.render.facts import conclusion_prose, fact_prose
 from derivgen.render.json import derivation_json
 from derivgen.render.prose import check_math, statement_latex
@@ -30,11 +31,11 @@ NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "derivgen/question")
 
 @dataclass(frozen=True)
 class Row:
-    """``= latex`` in a chain of equalities, with the rule (plain text) and its identity."""
+    """``= latex`` in a chain of equalities, with each rule it uses: ``(name, identity)``,
+    the name plain text and the identity LaTeX (either may be empty)."""
 
     latex: str
-    rule: str = ""
-    identity: str = ""
+    rules: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class WebSection:
     start: str
     rows: tuple[Row, ...]
     conclusion: str = ""         # prose with $math$
+    continues: bool = False      # starts where the previous section ended: no `lhs = start`
 
 
 @dataclass(frozen=True)
@@ -84,13 +86,17 @@ def _exported(derivation: Derivation, seed: int, variant: int | None) -> Exporte
     def math(value) -> str:
         return math_of(value, scope)
 
+    shown = shown_sections(derivation, detail_of(derivation))   # as the PDFs show them
     sections = tuple(
         WebSection(section.title, math(section.lhs), math(section.start),
-                   tuple(Row(math(step.after), step.rule or "",
-                             check_math(step.identity) if step.identity else "")
+                   tuple(Row(math(step.after),
+                             tuple((name or "", math(identity) if identity else "")
+                                   for name, identity in step.named))
                          for step in section.steps),
-                   conclusion_prose(section, scope) if section.conclusion else "")
-        for section in derivation.sections)
+                   conclusion_prose(section, scope) if section.conclusion else "",
+                   continues=previous is not None and section.lhs == previous.lhs
+                   and section.start == previous.end)
+        for previous, section in zip((None,) + shown[:-1], shown))
     remarks = tuple(fact_prose(remark, scope) for remark in derivation.remarks)
     results = tuple((result_lhs(result, derivation),
                      math(shown_result(result)) + _named(result, math))
@@ -183,12 +189,15 @@ def prose_html(text: str) -> str:
 
 
 def rule_html(row: Row) -> str:
-    """``product rule: \\(d(XY) = ...\\)``, or empty."""
-    rule = html.escape(row.rule, quote=False)
-    if row.identity:
-        identity = math_html(row.identity)
-        return f"{rule}: {identity}" if rule else identity
-    return rule
+    """``product rule: \\(d(XY) = ...\\)``, several joined by ``;``, or empty."""
+    notes = []
+    for name, identity in row.rules:
+        name = html.escape(name, quote=False)
+        if identity:
+            notes.append(f"{name}: {math_html(identity)}" if name else math_html(identity))
+        elif name:
+            notes.append(name)
+    return "; ".join(notes)
 
 
 # --- the pieces of a question and its solution, as HTML -----------------------------------
@@ -221,8 +230,9 @@ def solution_html(ex: Exported) -> str:
     for section in ex.sections:
         if section.title:
             out.append(f"<h4>{html.escape(section.title, quote=False)}</h4>")
-        out.append(f'<div class="dg-math">{math_html(f"{section.lhs} = {section.start}", True)}'
-                   "</div>")
+        if not section.continues:
+            out.append(f'<div class="dg-math">'
+                       f'{math_html(f"{section.lhs} = {section.start}", True)}</div>')
         for row in section.rows:
             rule = rule_html(row)
             out.append(f'<div class="dg-step"><div class="dg-math">'
@@ -287,9 +297,11 @@ def display_latex(ex: Exported) -> str:
     for section in ex.sections:
         if section.title:
             rows.append(rf"& \textbf{{{_text(section.title)}}} \\")
-        rows.append(rf"{section.lhs} &= {section.start} \\")
+        if not section.continues:
+            rows.append(rf"{section.lhs} &= {section.start} \\")
         for row in section.rows:
-            note = rf" && \text{{{_text(row.rule)}}}" if row.rule else ""
+            names = ", ".join(name for name, _ in row.rules if name)
+            note = rf" && \text{{{_text(names)}}}" if names else ""
             rows.append(rf"&= {row.latex}{note} \\")
     rows.append(r"& \textbf{Result} \\")
     for lhs, rhs in ex.results:

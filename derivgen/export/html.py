@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 from derivgen.errors import DerivgenError
+from derivgen.files import write_atomically
 from derivgen.export.common import (Exported, key_html, math_html, point_html, prose_html,
                                     solution_html)
 
@@ -70,13 +71,13 @@ def write_site(problems: list[Exported], out_dir, title: str = "Worked solutions
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     _copy_katex(source, out / "katex")
-    _write(out / "style.css", STYLE)
-    _write(out / "render-math.js", RENDER_JS)
+    write_atomically(out / "style.css", STYLE)
+    write_atomically(out / "render-math.js", RENDER_JS)
     pages = [out / "index.html"]
-    _write(pages[0], index_page(problems, title))
+    write_atomically(pages[0], index_page(problems, title))
     for number, ex in enumerate(problems, start=1):
         page = out / page_name(ex)
-        _write(page, problem_page(ex, number, title))
+        write_atomically(page, problem_page(ex, number, title))
         pages.append(page)
     return pages
 
@@ -97,11 +98,6 @@ def _copy_katex(source: Path, target: Path) -> None:
         if font.suffix in (".woff2", ".woff", ".ttf"):
             shutil.copyfile(font, fonts / font.name)
 
-
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _page(title: str, body: str) -> str:

@@ -16,10 +16,10 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from derivgen import __version__
+from derivgen.files import write_atomically
 from derivgen.export.common import Exported, math_html, prose_html, results_html, solution_html
 
 
@@ -31,9 +31,9 @@ def write_questions(problems: list[Exported], out_dir, sources: dict) -> list[Pa
     for ex in problems:
         folder = root / question_id(ex)
         folder.mkdir(parents=True, exist_ok=True)
-        _write(folder / "info.json", info_json(ex))
-        _write(folder / "question.html", question_html(ex))
-        _write(folder / "server.py", server_py(ex, sources[ex.id]))
+        write_atomically(folder / "info.json", info_json(ex))
+        write_atomically(folder / "question.html", question_html(ex))
+        write_atomically(folder / "server.py", server_py(ex, sources[ex.id]))
         folders.append(folder)
     return folders
 
@@ -41,11 +41,6 @@ def write_questions(problems: list[Exported], out_dir, sources: dict) -> list[Pa
 def question_id(ex: Exported) -> str:
     return ex.id if ex.variant is None else f"{ex.id}-v{ex.variant}"
 
-
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def info_json(ex: Exported) -> str:

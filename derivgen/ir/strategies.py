@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sympy import Add, HadamardProduct, MatAdd, MatMul, Mul, preorder_traversal
 
 
@@ -25,6 +27,9 @@ def outermost(expr, kinds) -> list:
     return list(found)
 
 
+# Both are pure functions of an immutable tree, asked again and again about the same
+# subtrees while a derivation is tidied step after step (SymPy's canonicalizing doit is costly).
+@lru_cache(maxsize=16384)
 def flatten_node(expr):
     """Merge nested sums and products that a substitution left behind: $A(BC) = ABC$,
     $A \\odot (B \\odot C) = A \\odot B \\odot C$."""
@@ -39,6 +44,7 @@ def flatten_node(expr):
     return expr
 
 
+@lru_cache(maxsize=4096)
 def tidy(expr):
     """Canonical flat form of ``expr`` (no nested products or sums)."""
     return bottom_up(flatten_node, expr)

@@ -26,6 +26,7 @@ from derivgen.ir.sums import free_indices
 from derivgen.parse.build import Builder
 from derivgen.parse.lexing import DelimiterMatcher, check_groups, mark_aliases
 from derivgen.parse.names import NameTable
+from derivgen.parse.scope import FUNCTION_NAME
 from derivgen.parse.transform import ToSympy, sample_counts
 
 __all__ = ["parse_latex", "parse_function"]
@@ -178,7 +179,7 @@ def _token_error(error, text) -> DerivgenError:
 
 # ---- text clean-up that keeps every column -----------------------------------------------
 
-_PREFIX = re.compile(r"\s*(?:[A-Za-z]|\\[A-Za-z]+)(?:_(?:\{[^{}]*\}|[A-Za-z0-9]))?\s*"
+_PREFIX = re.compile(r"\s*" + FUNCTION_NAME + r"\s*"
                      r"(?:(?:\\left\s*)?\(.*\)|\[.*\])?\s*:?=\s*$", re.S)
 
 
@@ -207,8 +208,9 @@ def _blank_prefix(work: str, text: str) -> str:
     if at < 0:
         return work
     if not _PREFIX.match(work[:at + 1]):
-        raise DerivgenError("only a prefix such as 'f(\\mathbf{X}) =' may come before '='",
-                            column=at, fragment=text)
+        raise DerivgenError("only the function's name may come before '=': a letter, a Greek "
+                            "letter or a styled name, as in 'f(\\mathbf{X}) =', 'J =', "
+                            "'\\ell =', '\\mathcal{L}(\\mathbf{W}) ='", column=at, fragment=text)
     return _blank(work, 0, at + 1)
 
 

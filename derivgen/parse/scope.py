@@ -10,6 +10,7 @@ from sympy import Integer, MatrixSymbol, Symbol
 from derivgen.ir.nodes import OneHotSymbol, SymmetricSymbol
 from derivgen.ir.sums import OneHotSample, Sample, SampleScalar, free_indices
 from derivgen.model import Problem, VarSpec
+from derivgen.parse.names import GREEK
 
 
 @dataclass
@@ -26,7 +27,8 @@ class Scope:
     functions: dict[str, str] = field(default_factory=dict)
     intermediates: dict[str, object] = field(default_factory=dict)
     counts: dict[object, object] = field(default_factory=dict)   # index i -> N of its sums
-    function_name: str = "f"    # how the solution calls f: \ell when the problem writes it so
+    function_name: str = "f"    # how the solution calls f, as LaTeX: \mathcal{L} when the
+                                # problem writes \mathcal{L}(\mathbf{W}) = ...
 
     def dim(self, value):
         if isinstance(value, int):
@@ -80,15 +82,34 @@ def indexed_name(name: str, index) -> str:
     return f"{name}{',' if '_' in name else '_'}{index}"
 
 
-#: Names a problem may give its function in an ``\ell(...) =`` prefix, as LaTeX.
-FUNCTION_NAMES = {"f", "\\ell", "L", "J", "E", "g", "h"}
+#: The name of the function in an ``f(\\mathbf{X}) =`` prefix, as LaTeX: a letter, a Greek
+#: letter (``\\ell``, ``\\phi``) or a styled name (``\\mathcal{L}``, ``\\operatorname{MSE}``),
+#: optionally subscripted (``f_1``, ``J_{\\text{reg}}`` is not: letters and digits only).
+FUNCTION_NAME = (r"(?:[A-Za-z]|\\(?:" + "|".join(sorted(GREEK, key=len, reverse=True))
+                 + r")(?![A-Za-z])|\\(?:mathcal|mathscr|mathbb|mathrm|mathit|mathsf|mathbf"
+                 r"|operatorname|text)\s*\{\s*[A-Za-z]+\s*\})"
+                 r"(?:\s*_\s*(?:\{\s*[A-Za-z0-9]+\s*\}|[A-Za-z0-9]))?")
+
+_NAMED = re.compile(r"\s*(" + FUNCTION_NAME + r")\s*(?:\(|\\left\s*\(|\[|:?=)")
 
 
 def function_name(text: str) -> str:
-    """``\\ell = ...`` or ``\\ell(\\mathbf{W}) = ...`` -> ``\\ell``; otherwise ``f``."""
-    found = re.match(r"\s*(\\ell|[A-Za-z])\s*(\(|\\left\s*\(|=)", text or "")
-    name = found.group(1) if found and "=" in text else "f"  # g(x) alone is a function call
-    return name if name in FUNCTION_NAMES else "f"
+    """The name an ``L(\\mathbf{W}) =`` or ``\\ell =`` prefix gives the function, as LaTeX
+    (``\\mathcal{L}``, ``J``, ``\\ell``), spaces dropped; ``f`` without a prefix."""
+    found = _NAMED.match(text or "")
+    if not found or not _has_prefix(text):
+        return "f"                       # g(x) alone is a function call, not a name
+    return re.sub(r"\s+", "", found.group(1))
+
+
+def _has_prefix(text: str) -> bool:
+    """Whether an ``=`` stands outside braces (``\\sum_{i=1}`` has one inside)."""
+    depth = 0
+    for char in text:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if char == "=" and depth == 0:
+            return True
+    return False
 
 
 def scope_of(problem: Problem) -> Scope:

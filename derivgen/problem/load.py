@@ -20,9 +20,11 @@ import yaml
 from derivgen.errors import DerivgenError
 from derivgen.ir.functions import KINDS
 from derivgen.model import Intermediate, Problem, VarSpec
+from derivgen.problem.variation import apply_choice, read_slots
 
 TOP_LEVEL_KEYS = ("title", "statement", "variables", "functions", "where", "function",
-                  "wrt", "hessian", "answer", "answer_conjugate", "detail", "space")
+                  "wrt", "hessian", "answer", "answer_conjugate", "detail", "space",
+                  "variants")
 REQUIRED_KEYS = ("title", "variables", "function", "wrt")
 VARIABLE_KEYS = ("shape", "latex", "symmetric", "complex", "onehot", "index")
 SET_KEYS = ("title", "course", "date", "author", "instructions", "order")
@@ -50,15 +52,23 @@ class PathError(DerivgenError):
 # one problem file
 
 
-def load_problem(path) -> Problem:
+def load_problem(path, picks=None) -> Problem:
     """Read and validate one problem file.
 
     >>> p = load_problem("problems/04-least-squares.yaml")            # doctest: +SKIP
     >>> p.variables["x"].shape                                         # doctest: +SKIP
     ('n',)
+
+    A file with ``variants:`` gives its base (the first alternative of every slot), or with
+    ``picks`` (one alternative's index per slot, see ``problem.variation``) that variant.
     """
     path = str(path)
-    return problem_from_mapping(_load_mapping(path, what="a problem"), path)
+    return problem_from_mapping(read_problem_mapping(path), path, picks=picks)
+
+
+def read_problem_mapping(path) -> "Located":
+    """The problem file's YAML mapping, every key's line kept (not validated yet)."""
+    return _load_mapping(str(path), what="a problem")
 
 
 def load_problem_data(data: dict, name: str = "problem") -> Problem:
@@ -85,8 +95,16 @@ def _located(value):
     return value
 
 
-def problem_from_mapping(data: "Located", path: str, problem_id: str | None = None) -> Problem:
-    """Validate a problem file's mapping (``Located``: every key's line known)."""
+def problem_from_mapping(data: "Located", path: str, problem_id: str | None = None,
+                         picks=None) -> Problem:
+    """Validate a problem file's mapping (``Located``: every key's line known); with
+    ``variants:``, after applying the alternatives ``picks`` (default: the base)."""
+    slots = read_slots(data, path, TOP_LEVEL_KEYS) if "variants" in data else []
+    choices = {}
+    if slots:
+        picks = tuple(picks) if picks is not None else (0,) * len(slots)
+        data = apply_choice(data, slots, picks, path, TOP_LEVEL_KEYS, Located)
+        choices = {slot.name: slot.plain(pick) for slot, pick in zip(slots, picks)}
     check = _Checker(path, data)
     check.keys(data, TOP_LEVEL_KEYS, where="at the top level")
     for key in REQUIRED_KEYS:
@@ -126,6 +144,7 @@ def problem_from_mapping(data: "Located", path: str, problem_id: str | None = No
         detail=check.choice(data, "detail", DETAILS) if "detail" in data else None,
         space=_space(check, data) if "space" in data else None,
         lines=lines,
+        choices=choices,
     )
 
 

@@ -53,7 +53,7 @@ def evaluate(expr, env: dict, dims: dict, functions: dict | None = None):
 
     ``functions`` binds generic functions' callables (``g``, ``g_prime``, ...).
     """
-    nodes, code = _plan(expr, tuple(sorted(dims.items(), key=str)))
+    nodes, code = _plan(expr, frozenset(dims.items()))
     if nodes:
         env = dict(env)
         for k, node in enumerate(nodes):
