@@ -309,11 +309,7 @@ def run_build_variants(args) -> int:
     if args.roster:
         from derivgen.variants.classbuild import read_roster
         try:
-            text = Path(args.roster).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise PathError(f"cannot read {args.roster}: {exc}") from None
-        try:
-            roster = read_roster(text, args.roster)
+            roster = read_roster(_read_csv_text(args.roster), args.roster)
         except DerivgenError as exc:
             print(exc.format(), file=sys.stderr)
             return EXIT_USAGE
@@ -363,10 +359,7 @@ def run_grade(args) -> int:
         raise PathError("-o/--output goes with --submissions")
     submissions_text = None
     if args.submissions:
-        try:
-            submissions_text = Path(args.submissions).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise PathError(f"cannot read {args.submissions}: {exc}") from None
+        submissions_text = _read_csv_text(args.submissions)
     report = Report(quiet=True)
     solution = _solve_file(path, report, **_variant_options(args))
     if solution is None:
@@ -402,6 +395,14 @@ def run_grade(args) -> int:
     else:
         write_rows(graded, sys.stdout)
     return EXIT_OK
+
+
+def _read_csv_text(name: str) -> str:
+    """A CSV file's text (a spreadsheet's BOM dropped); unreadable: a usage error."""
+    try:
+        return Path(name).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PathError(f"cannot read {name}: {exc}") from None
 
 
 def _one_problem_file(name: str, command: str) -> Path:
