@@ -8,18 +8,19 @@ version does not derive it again), every folder's documents are put together fro
 renderings, and a variant that fails is reported as ``FILE:LINE: variant K (choices):
 message`` and left out of its folders, like a broken problem in a plain build.
 
-TeX: every folder's three documents and the key are compiled in one pool of one pdflatex
-per CPU, the longest first, so that the CPUs stay busy across folders; a folder's document
-whose ``.tex`` is the one last compiled to its PDF is not compiled again.  Per-student
-files rather than one combined file split by pages: measured on 100 students, the combined
-files take a quarter of the TeX time, but splitting them needs a PDF tool (poppler's
-``pdfseparate`` took over 4 minutes for the 3500 pages and gave 15 MB per student, every
-page carrying all resources), see README's Performance.
+TeX: folders are built one per CPU at a time (each compiles its three documents side by
+side), with the key alongside, so that the CPUs stay busy across folders; a folder's
+document whose ``.tex`` is the one last compiled to its PDF is not compiled again.
+Per-student files rather than one combined file split by pages: measured on 100 students,
+the combined files take a quarter of the TeX time, but splitting them needs a PDF tool
+(poppler's ``pdfseparate`` took over 4 minutes for the 3500 pages and gave 15 MB per
+student, every page carrying all resources); see README's Performance.
 """
 
 from __future__ import annotations
 
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from derivgen.build.batch import Outcome, run, usable_cpus
@@ -27,8 +28,8 @@ from derivgen.build.cache import BuildCache
 from derivgen.build.report import Report, internal_error
 from derivgen.errors import DerivgenError
 from derivgen.files import write_atomically
-from derivgen.render.documents import (PendingPdf, RenderedProblem, compile_documents,
-                                       write_documents)
+from derivgen.problem.load import load_problem
+from derivgen.render.documents import RenderedProblem, build_documents, compile_pdf
 from derivgen.variants.classbuild import VariantItem, VariantRendering, plan, render_variant
 from derivgen.variants.key import key_latex
 from derivgen.variants.manifest import manifest, manifest_text
@@ -64,30 +65,41 @@ def build_variants(files, folders, seed: int, out_dir, *, title: str, meta: dict
     for path in dict.fromkeys(item.path for item in work.items):
         if path not in failed_files:
             report.ok(path)
-    pending = []
-    for index, folder in enumerate(work.folders):
-        rendered = [outcomes[i].value.rendered for i in work.table[index]
-                    if i is not None and outcomes[i].ok]
-        if not rendered:
-            continue
-        try:
-            pending += write_documents(rendered, out_dir / folder, title=f"{title} ({folder})",
-                                       meta=meta, cache=BuildCache(out_dir / folder,
-                                                                   enabled=cache))[1]
-        except DerivgenError as exc:
-            report.fail_other(exc.located(file=str(out_dir / folder)))
     entries = _entries(work, outcomes)
     write_atomically(out_dir / "variants.json",
                      manifest_text(manifest(seed, work.folders, entries)))
     key = out_dir / "key.tex"
-    source = key_latex(title, seed, _versions(work, outcomes))
-    write_atomically(key, source)
+    key_source = key_latex(title, seed, _versions(work, outcomes))
+    write_atomically(key, key_source)
     key_cache = BuildCache(out_dir, enabled=cache)
-    if not key_cache.compiled(key, source, key.with_suffix(".pdf")):
-        pending.append(PendingPdf(key, source, key_cache))
-    report.status(f"compiling {len(pending)} documents with pdflatex")
-    for failure in compile_documents(pending, jobs=usable_cpus()):
-        report.fail_other(failure)
+
+    def build_key():
+        if not key_cache.compiled(key, key_source, key.with_suffix(".pdf")):
+            key_cache.record_compiled(key, key_source, compile_pdf(key))
+
+    def build_folder(index):
+        folder = work.folders[index]
+        rendered = [outcomes[i].value.rendered for i in work.table[index]
+                    if i is not None and outcomes[i].ok]
+        if rendered:
+            build_documents(rendered, out_dir / folder, title=f"{title} ({folder})", meta=meta,
+                            cache=BuildCache(out_dir / folder, enabled=cache))
+
+    report.status(f"compiling {len(work.folders)} folders and the key with pdflatex")
+    pool = ThreadPoolExecutor(max_workers=usable_cpus())
+    runs = [pool.submit(build_key)]
+    runs += [pool.submit(build_folder, index) for index in range(len(work.folders))]
+    try:
+        pool.shutdown(wait=True)
+    except KeyboardInterrupt:
+        pool.shutdown(wait=True, cancel_futures=True)   # let each run clean up, then stop
+        raise
+    for index, done in enumerate(runs):
+        try:
+            done.result()
+        except DerivgenError as exc:
+            report.fail_other(exc if index == 0 else
+                              exc.located(file=str(out_dir / work.folders[index - 1])))
     report.info(f"wrote {len(work.folders)} folders, {out_dir / 'variants.json'} and "
                 f"{out_dir / 'key.pdf'}")
 
@@ -158,13 +170,19 @@ def _versions(work, outcomes):
                 by_file.setdefault(work.items[i].path, {}).setdefault(i, []).append(folder)
     problems = []
     for path, versions in by_file.items():
-        rows, title = [], path.stem
+        rows, title = [], _base_title(path)
         for i, folders in versions.items():
             outcome = outcomes[i]
-            if outcome.ok and title == path.stem:
-                title = outcome.value.title
             rows.append((folders, work.items[i].choices,
                          outcome.value.key_results if outcome.ok else []))
         problems.append((path.stem, title, rows))
     return problems
 
+
+
+def _base_title(path: Path) -> str:
+    """The title of the problem built without ``--variants`` (a title may vary too)."""
+    try:
+        return load_problem(path).title
+    except DerivgenError:
+        return path.stem

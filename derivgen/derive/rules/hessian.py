@@ -13,6 +13,7 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from derivgen.errors import DerivgenError
 from derivgen.ir.nodes import AsScalar, Softmax
+from derivgen.ir.sums import MatSampleSum, SampleSum, sample_sum
 from derivgen.ir.vec import Commutation, Named, Vec
 from derivgen.derive.rules.differential import Rule
 from derivgen.derive.rules.simplify import textbook
@@ -34,6 +35,8 @@ def jacobian(expr, dx):
     """
     if expr == dx:
         return Identity(dx.rows)
+    if isinstance(expr, MatSampleSum):  # dx is shared by the samples: J = sum_i J_i
+        return sample_sum(jacobian(expr.body, dx), expr.index, expr.upper)
     if isinstance(expr, MatAdd):
         parts = [jacobian(a, dx) for a in expr.args if a.has(dx)]
         return MatAdd(*parts).doit(deep=False) if len(parts) > 1 else parts[0]
@@ -75,15 +78,18 @@ def _jacobian_of_product(expr, dx):
 
 def _row(scalar, dx):
     """The row ``r`` with ``scalar = r dx``: $d(x^T a) \\to a^T$, sums and factors too."""
+    if isinstance(scalar, SampleSum):
+        return sample_sum(_row(scalar.body, dx), scalar.index, scalar.upper)
     if isinstance(scalar, Add):
         parts = [_row(a, dx) for a in scalar.args if a.has(dx)]
         return MatAdd(*parts).doit(deep=False) if len(parts) > 1 else parts[0]
     factors = Mul.make_args(scalar)
     held = [f for f in factors if f.has(dx)]
-    if len(held) != 1 or not isinstance(held[0], AsScalar):
+    if len(held) != 1 or not isinstance(held[0], (AsScalar, SampleSum)):
         return _unsupported(scalar)
     coeff = Mul(*[f for f in factors if not f.has(dx)])
-    return MatMul(coeff, jacobian(held[0].arg, dx)).doit(deep=False)
+    row = _row(held[0], dx) if isinstance(held[0], SampleSum) else jacobian(held[0].arg, dx)
+    return MatMul(coeff, row).doit(deep=False)
 
 
 VEC_PRODUCT = Rule("vec of a product",
@@ -124,6 +130,9 @@ def vec_of_product(left, expr, right, dX):
     if isinstance(expr, Transpose):
         pushed = push_transposes(expr)
         return vec_of_product(left, pushed, right, dX) if pushed != expr else _unsupported(expr)
+    if isinstance(expr, MatSampleSum):  # vec(L (sum_i E_i) R) = sum_i vec(L E_i R)
+        return [(sample_sum(J, expr.index, expr.upper), rule)
+                for J, rule in vec_of_product(left, expr.body, right, dX)]
     if isinstance(expr, MatAdd):
         return [t for a in expr.args if has_differential(a)
                 for t in vec_of_product(left, a, right, dX)]
