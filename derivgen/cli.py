@@ -240,8 +240,12 @@ def run_build(args) -> int:
 
     from derivgen.build.batch import render_file
     outcomes = _derive_all(render_file, files, report, args.jobs, verb="derived", cache=cache)
-    rendered = [outcome.value for outcome in outcomes if outcome.ok]
-    if rendered:
+    if any(outcome.ok for outcome in outcomes):
+        from derivgen.render.documents import placeholder_problem
+        # A failed problem keeps its number: a placeholder says why it is missing.
+        rendered = [outcome.value if outcome.ok else
+                    placeholder_problem(outcome.path, outcome.error.message)
+                    for outcome in outcomes]
         _write_documents(rendered, out_dir, meta, report, cache)
     elif files:
         report.info("nothing to build: every problem failed")
