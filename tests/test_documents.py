@@ -142,8 +142,8 @@ def test_check_math_guards_latex_overrides():
 
 def test_default_statement_follows_the_lecture():
     assert statement_latex(bilinear()) == (
-        "Calculate the derivative of\n\\begin{gather*}\n"
-        r"f(\mathbf{X}) = \mathbf{a}^T\mathbf{X}\mathbf{b}" "\n\\end{gather*}\n"
+        "Calculate the derivative of\n"
+        r"\[f(\mathbf{X}) = \mathbf{a}^T\mathbf{X}\mathbf{b}\]" "\n"
         r"with respect to $\mathbf{X}$, where $\mathbf{a} \in \mathbb{R}^{m}$, "
         r"$\mathbf{X} \in \mathbb{R}^{m \times n}$, and $\mathbf{b} \in \mathbb{R}^{n}$.")
 

@@ -235,7 +235,10 @@ def function_display(derivation) -> str:
         else:
             body = f" \\\\ &\\quad {{}}".join(pieces)
             lines.append(f"\\begin{{aligned}}{lhs} &= {body}\\end{{aligned}}")
-    return "\\begin{gather*}\n" + " \\\\\n".join(lines) + "\n\\end{gather*}\n"
+    if len(lines) == 1:
+        return "\\[" + lines[0] + "\\]\n"
+    # gathered, not gather*: the function and its where: list stay together on one page
+    return "\\[\\begin{gathered}\n" + " \\\\\n".join(lines) + "\n\\end{gathered}\\]\n"
 
 
 def _intermediate_latex(name: str, scope) -> str:
