@@ -59,7 +59,7 @@ class FakePipeline:
     def placeholder_problem(self, path, message):
         return self.RenderedProblem("failed:" + Path(path).stem, {"solutions": message})
 
-    def build_documents(self, problems, out_dir, *, title, meta, cache=None):
+    def build_documents(self, problems, out_dir, *, title, meta, cache=None, dropped=None):
         if self.documents_error:
             raise self.documents_error
         self.documents_calls.append(([p.id for p in problems], title, meta))
@@ -81,6 +81,7 @@ def fake(monkeypatch):
         "derivgen.render.text": {"derivation_text": pipeline.derivation_text},
         "derivgen.render.documents": {"build_documents": pipeline.build_documents,
                                       "render_problem": pipeline.render_problem,
+                                      "check_renderable": pipeline.render_problem,
                                       "RenderedProblem": pipeline.RenderedProblem,
                                       "placeholder_problem": pipeline.placeholder_problem},
     }
