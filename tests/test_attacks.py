@@ -129,9 +129,20 @@ def test_overlong_set_title_is_reported_at_set_yaml(capsys, tmp_path):
     assert code == 1 and err.startswith(f"{tmp_path / 'set.yaml'}:2: ")
 
 
-def test_huge_numeric_shape_is_refused_at_its_line(capsys, tmp_path):
+def test_huge_numeric_shape_is_verified_at_small_sizes(capsys, tmp_path):
+    # the derivation does not depend on how large a size is: [10000, 10000] and [100000000]
+    # are verified at small sizes that keep the equalities between dimensions
     text = ("title: t\nvariables:\n  X: {shape: [10000, 10000]}\n  y: {shape: [10000]}\n"
-            "function: '\\mathbf{y}^T\\mathbf{X}\\mathbf{y}'\nwrt: X\n")
+            "  z: {shape: [100000000]}\n"
+            "function: '\\mathbf{y}^T\\mathbf{X}\\mathbf{y} + \\mathbf{z}^T\\mathbf{z}'\n"
+            "wrt: [X, z]\n")
+    path, code, err = check_one(capsys, tmp_path, text)
+    assert code == 0, err
+
+
+def test_absurd_numeric_shape_is_refused_at_its_line(capsys, tmp_path):
+    text = ("title: t\nvariables:\n  X: {shape: [10000000000000, 2]}\n  y: {shape: [2]}\n"
+            "function: '\\mathbf{y}^T\\mathbf{X}^T\\mathbf{X}\\mathbf{y}'\nwrt: X\n")
     path, code, err = check_one(capsys, tmp_path, text)
     assert code == 1 and err.startswith(f"{path}:3: ") and "too large" in err
 
