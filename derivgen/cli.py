@@ -15,16 +15,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
 from derivgen import __version__
 from derivgen.build.cache import BuildCache
+from derivgen.build.outdir import output_folder
 from derivgen.errors import DerivgenError
 from derivgen.problem.load import PathError, expand_paths
 from derivgen.build.report import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Report, debug_enabled, internal_error
 
 DEFAULT_TITLE = "Matrix calculus problems"
+#: Seconds a problem may take (``--timeout``); the same as derivgen.build.batch.DEFAULT_TIMEOUT,
+#: which is not imported here so that ``--help`` does not load the pipeline.
+DEFAULT_TIMEOUT = 60
 EXPORT_FORMATS = ("moodle", "qti", "prairielearn", "html")
 
 
@@ -34,10 +39,34 @@ def main(argv: list[str] | None = None) -> int:
     Run as the program (``argv`` None) after the pipeline was loaded, it ends the process
     itself: Python's teardown would free SymPy's many objects one by one, about 0.15 s.
     """
+    if argv is None:
+        _stop_cleanly_on_termination()
     code = _run(argv)
     if argv is None and "sympy" in sys.modules:
         _exit_without_teardown(code)
     return code
+
+
+def _stop_cleanly_on_termination():
+    """Ctrl-C, SIGTERM and SIGHUP stop derivgen cleanly: workers stopped, scratch folders
+    removed, the output folder unlocked, its outputs all old or all new.  The first one
+    interrupts; later ones (a second Ctrl-C) are ignored so that this cleaning-up finishes."""
+    stopping = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+    def interrupt(signum, frame):
+        for sig in stopping:
+            signal.signal(sig, signal.SIG_IGN)
+        raise KeyboardInterrupt()
+
+    for sig in stopping:
+        signal.signal(sig, interrupt)
+    default_hook = sys.unraisablehook
+
+    def unraisable(info):   # an interrupt inside a finalizer: no "Exception ignored" trace
+        if not (info.exc_type and issubclass(info.exc_type, KeyboardInterrupt)):
+            default_hook(info)
+
+    sys.unraisablehook = unraisable
 
 
 def _exit_without_teardown(code: int):
@@ -175,6 +204,19 @@ def _add_jobs(command):
     command.add_argument("-j", "--jobs", type=_positive, metavar="N",
                          help="derive in N processes, at most one per CPU (default: one per CPU "
                               "when there are enough problems to pay off; 1: in this process)")
+    command.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                         help="give up on a problem that takes longer than this (default: "
+                              f"{DEFAULT_TIMEOUT}); it is reported at its file, the rest go on")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 10**6:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, not {text!r}")
+    return value
 
 
 def _add_seed(command):
@@ -210,7 +252,7 @@ def run_check(args) -> int:
     from derivgen.build.batch import check_file
     report = Report(verb="ok", quiet=args.quiet)
     _meta, files = _problem_files(args.paths, report)
-    _derive_all(check_file, files, report, args.jobs, verb="checked")
+    _derive_all(check_file, files, report, args.jobs, verb="checked", timeout=args.timeout)
     report.summary()
     return report.exit_code
 
@@ -225,7 +267,12 @@ def run_build(args) -> int:
         return run_build_variants(args)
     report = Report(verb="built", quiet=args.quiet)
     meta, files = _problem_files(args.paths, report)
-    out_dir = Path(args.output)
+    # One build at a time in a folder: its PDFs, .tex and cache all come from this build.
+    with output_folder(args.output, on_wait=report.info) as out_dir:
+        return _build_into(out_dir, args, report, meta, files)
+
+
+def _build_into(out_dir: Path, args, report: Report, meta: dict, files) -> int:
     title = meta.get("title", DEFAULT_TITLE)
     cache = BuildCache(out_dir, enabled=not args.no_cache)
     fingerprint = None if report.other_errors else cache.fingerprint(files, meta, title)
@@ -239,10 +286,11 @@ def run_build(args) -> int:
         return report.exit_code
 
     from derivgen.build.batch import render_file
-    outcomes = _derive_all(render_file, files, report, args.jobs, verb="derived", cache=cache)
-    rendered = [outcome.value for outcome in outcomes if outcome.ok]
-    if rendered:
-        _write_documents(rendered, out_dir, meta, report, cache)
+    outcomes = _derive_all(render_file, files, report, args.jobs, verb="derived", cache=cache,
+                           timeout=args.timeout)
+    built = [outcome for outcome in outcomes if outcome.ok]
+    if built:
+        _write_documents(built, out_dir, meta, report, cache)
     elif files:
         report.info("nothing to build: every problem failed")
     if report.exit_code == EXIT_OK:
@@ -367,16 +415,27 @@ def _one_problem_file(name: str, command: str) -> Path:
 
 def run_new(args) -> int:
     path = Path(args.name)
+    if args.name.endswith(("/", os.sep)) or path.name in ("", ".", ".."):
+        raise PathError(f"NAME must name a file to create, such as my-problem, not {args.name!r}")
     if path.suffix not in (".yaml", ".yml"):
         path = path.with_name(path.name + ".yaml")
-    if path.exists():
+    if path.exists() or path.is_symlink():
         print(f"{path}: already exists; not overwriting it (choose another name)",
               file=sys.stderr)
         return EXIT_FAILED
     if not path.parent.is_dir():
         raise PathError(f"no such folder: {path.parent}")
-    path.write_text(new_problem_text(path.stem, schema=_schema_reference(path)),
-                    encoding="utf-8")
+    text = new_problem_text(path.stem, schema=_schema_reference(path))
+    try:
+        with open(path, "x", encoding="utf-8") as out:   # "x": never overwrite, even in a race
+            out.write(text)
+    except FileExistsError:
+        print(f"{path}: already exists; not overwriting it (choose another name)",
+              file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:
+        print(f"{path}: cannot write it: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
     print(f"wrote {path}; edit it, then run: derivgen solve {path}")
     return EXIT_OK
 
@@ -388,10 +447,16 @@ def run_new(args) -> int:
 def _solve_file(path: Path, report: Report, **options):
     """``derivgen.api.solve(path)``; on failure report it and return None (never raise)."""
     from derivgen.api import solve
+    from derivgen.build.batch import ProblemTimeout, limits, timed_out, too_big
     try:
-        return solve(path, **options)
+        with limits(DEFAULT_TIMEOUT):
+            return solve(path, **options)
     except DerivgenError as exc:
         report.fail(exc, path)
+    except ProblemTimeout:
+        report.fail(timed_out(path, DEFAULT_TIMEOUT).error)
+    except (OverflowError, MemoryError, RecursionError) as exc:
+        report.fail(too_big(exc, path))
     except Exception as exc:  # noqa: BLE001 -- a bug must not become a traceback
         report.internal(exc, path)
     return None
@@ -474,7 +539,8 @@ def _write_export(kind: str, problems, sources, output: str, title: str) -> str:
     return str(out / "index.html")
 
 
-def _derive_all(job, files, report: Report, jobs, *, verb: str, cache: BuildCache | None = None):
+def _derive_all(job, files, report: Report, jobs, *, verb: str, cache: BuildCache | None = None,
+                timeout: float | None = DEFAULT_TIMEOUT):
     """``job`` on every file, maybe in parallel; with a ``cache``, only on the files whose
     content the shared store does not hold, and once per distinct content (the rest share
     that outcome); new successes are stored.
@@ -523,11 +589,11 @@ def _derive_all(job, files, report: Report, jobs, *, verb: str, cache: BuildCach
         report.progress(len(outcomes), len(files), f"{verb} {outcome.path.name}")
 
     report_ready()
-    run(job, [files[index] for index in todo], jobs=jobs, done=done)
+    run(job, [files[index] for index in todo], jobs=jobs, done=done, timeout=timeout)
     # The same content as a file that failed: derived on its own, for a message at its path.
     again = [index for index in shared if index not in outcomes]
     pending = iter(again)
-    run(job, [files[index] for index in again], jobs=jobs, done=done)
+    run(job, [files[index] for index in again], jobs=jobs, done=done, timeout=timeout)
     report_ready()
     if cache is not None:
         cache.prune()
@@ -563,23 +629,51 @@ def _rendered_problem(entry: dict):
     return RenderedProblem(entry["id"], entry["parts"])
 
 
-def _write_documents(problems, out_dir: Path, meta: dict, report: Report, cache: BuildCache):
+def _write_documents(built, out_dir: Path, meta: dict, report: Report, cache: BuildCache):
+    """Compile the documents of the problems ``built`` (outcomes); a problem whose text
+    LaTeX cannot typeset is reported at its file and left out of all three."""
+    dropped: list[tuple[int, str]] = []
     try:
         from derivgen.render.documents import build_documents
         report.status("compiling the PDFs with pdflatex")
-        written = build_documents(problems, out_dir, title=meta.get("title", DEFAULT_TITLE),
-                                  meta=meta, cache=cache)
+        written = build_documents([outcome.value for outcome in built], out_dir,
+                                  title=meta.get("title", DEFAULT_TITLE), meta=meta,
+                                  cache=cache, dropped=dropped)
     except DerivgenError as exc:
+        written = None
         report.fail_other(exc.located(file=str(out_dir)))
-        return
+    except OSError as exc:      # a read-only or full output folder
+        written = None
+        where = exc.filename or out_dir
+        report.fail_other(DerivgenError(f"cannot write the documents: {exc.strerror or exc}",
+                                        file=str(where), line=1))
     except Exception as exc:  # noqa: BLE001
+        written = None
         if debug_enabled():
             import traceback
             traceback.print_exception(exc, file=sys.stderr)
         report.fail_other(internal_error(exc, out_dir))
-        return
-    for path in written.values():
+    for index, message in dropped:
+        path = built[index].path
+        report.retract(DerivgenError("LaTeX cannot typeset this problem's text; it was left "
+                                     f"out of the documents:\n{message}",
+                                     file=str(path), line=_latex_line(path, message)))
+    for path in (written or {}).values():
         report.info(f"wrote {path}")
+
+
+def _latex_line(path: Path, log: str) -> int:
+    """The line of the key whose text a LaTeX error shows: a variable's ``latex:``, else the
+    statement, else the title (derivgen writes the rest itself)."""
+    from derivgen.problem.load import load_problem
+    try:
+        problem = load_problem(path)
+    except DerivgenError:
+        return 1
+    for name, spec in problem.variables.items():
+        if spec.latex and spec.latex in log:
+            return problem.line_of(f"variables.{name}") or 1
+    return problem.line_of("statement") or problem.line_of("title") or 1
 
 
 # ---------------------------------------------------------------------------------------------

@@ -31,8 +31,24 @@ class DerivgenError(Exception):
         where = f"{self.file or '<input>'}:{self.line or 1}: "
         text = where + self.message
         if self.fragment is not None and self.column is not None:
-            text += f"\n    {self.fragment}\n    {' ' * self.column}^"
+            fragment, column = _window(self.fragment, self.column)
+            text += f"\n    {fragment}\n    {' ' * column}^"
         return text
 
     def __str__(self) -> str:
         return self.format()
+
+
+def _window(fragment: str, column: int, width: int = 76) -> tuple[str, int]:
+    """At most ``width`` characters of one line of ``fragment`` around ``column``: a long
+    statement is not printed whole to point at one character."""
+    start = fragment.rfind("\n", 0, column) + 1
+    end = fragment.find("\n", column)
+    line, column = fragment[start:end if end >= 0 else len(fragment)], column - start
+    if len(line) <= width:
+        return line, column
+    left = max(0, min(column - width // 2, len(line) - width))
+    shown = line[left:left + width]
+    prefix = "..." if left else ""
+    suffix = "..." if left + width < len(line) else ""
+    return prefix + shown + suffix, column - left + len(prefix)

@@ -9,7 +9,10 @@ Standard library only: the no-change rebuild imports this before deciding to do 
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 #: Overrides where the shared cache lives (the tests point it at a temporary folder).
@@ -46,3 +49,31 @@ def write_atomically(path: Path, data: bytes | str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def replace_together(moves) -> None:
+    """``os.replace(source, target)`` for each pair, with Ctrl-C and SIGTERM held back until
+    all are done: a set of files that belong together (a build's PDFs and ``.tex``) is never
+    left half old, half new by an interrupt.  A held-back signal takes effect right after.
+    """
+    with _interrupts_deferred():
+        for source, target in moves:
+            os.replace(source, target)
+
+
+@contextmanager
+def _interrupts_deferred():
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, lambda number, frame: caught.append(number))
+                for sig in held}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        for sig in dict.fromkeys(caught):
+            signal.raise_signal(sig)

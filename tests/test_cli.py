@@ -56,7 +56,7 @@ class FakePipeline:
     def RenderedProblem(id, parts):  # noqa: N802 -- stands in for the class
         return types.SimpleNamespace(id=id, parts=parts)
 
-    def build_documents(self, problems, out_dir, *, title, meta, cache=None):
+    def build_documents(self, problems, out_dir, *, title, meta, cache=None, dropped=None):
         if self.documents_error:
             raise self.documents_error
         self.documents_calls.append(([p.id for p in problems], title, meta))
@@ -78,6 +78,7 @@ def fake(monkeypatch):
         "derivgen.render.text": {"derivation_text": pipeline.derivation_text},
         "derivgen.render.documents": {"build_documents": pipeline.build_documents,
                                       "render_problem": pipeline.render_problem,
+                                      "check_renderable": pipeline.render_problem,
                                       "RenderedProblem": pipeline.RenderedProblem},
     }
     for name, attrs in modules.items():

@@ -21,29 +21,18 @@ from derivgen.cli import main
 from derivgen.files import write_atomically
 
 
-class RecordingPool:
-    """Stands in for ProcessPoolExecutor: records the worker count, runs jobs here."""
-
-    sizes: list = []
-
-    def __init__(self, max_workers, mp_context=None):
-        self.sizes.append(max_workers)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def map(self, job, paths):
-        return map(job, paths)
-
-
 @pytest.fixture
 def pool(monkeypatch):
-    RecordingPool.sizes = []
-    monkeypatch.setattr(batch, "ProcessPoolExecutor", RecordingPool)
-    return RecordingPool.sizes
+    """Stands in for the worker processes: records the worker count, runs jobs here."""
+    sizes = []
+
+    def run_in_workers(job, paths, jobs, finish, timeout):
+        sizes.append(jobs)
+        for path in paths:
+            finish(job(path))
+
+    monkeypatch.setattr(batch, "run_in_workers", run_in_workers)
+    return sizes
 
 
 def job(path):

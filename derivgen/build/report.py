@@ -59,6 +59,11 @@ class Report:
             self._print(trace.rstrip("\n"), sys.stderr)
         self._print(error.located(file=None if path is None else str(path)).format(), sys.stderr)
 
+    def retract(self, error: DerivgenError):
+        """A problem reported ``ok`` that failed later (its text broke LaTeX): count it failed."""
+        self.succeeded -= 1
+        self.fail(error)
+
     def fail_other(self, error: DerivgenError):
         self.other_errors += 1
         self._print(error.format(), sys.stderr)
@@ -87,6 +92,8 @@ class Report:
 
     def summary(self) -> str:
         text = f"{self.succeeded} {self.verb}, {self.failed} failed"
+        if self.other_errors:   # never "N built, 0 failed" with exit status 1
+            text += f", {self.other_errors} other error{'s' if self.other_errors > 1 else ''}"
         if not self.quiet:
             self._print(text, sys.stdout)
         self._clear_progress()

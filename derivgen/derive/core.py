@@ -157,7 +157,8 @@ def trace_section(df, ctx: DiffContext):
     _append(steps, start, _collect_rules(collected), _show_collected(collected))
     gradient_form = GRADIENT_FORM
     if all(var.is_Matrix for var in ctx.differentials):  # in the problem's own names
-        named = [(m, Gradient(var), d) for (m, _, d), var in zip(collected, ctx.differentials)]
+        named = [(m, Gradient(var), d) for (m, g, d), var in zip(collected, ctx.differentials)
+                 if not is_zero(g)]
         gradient_form = Rule(GRADIENT_FORM.name, Equation(Symbol("df"), _show_gradients(named)))
     _append(steps, start, gradient_form, _show_gradients(collected))
     return Section("Trace form", Symbol("df"), start, tuple(steps)), gradients

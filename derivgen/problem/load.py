@@ -521,6 +521,8 @@ def expand_paths(paths) -> tuple[dict, list[Path]]:
             meta = meta or folder_meta
         elif path.is_file():
             found = [path]
+        elif path.exists():         # a FIFO, a device, a socket: reading it could block
+            raise PathError(f"{raw} is not a regular file or folder", file=str(raw))
         else:
             raise PathError(f"no such file or folder: {raw}", file=str(raw))
         for file in found:

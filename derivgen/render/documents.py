@@ -29,11 +29,12 @@ from pylatex import Document, NoEscape, Package
 
 from derivgen.derive.compact import shown_sections
 from derivgen.errors import DerivgenError
+from derivgen.files import replace_together
 from derivgen.ir.vec import Named
 from derivgen.render.facts import conclusion_prose, fact_prose, math_latex
 from derivgen.render.layout import LINE_EM, ROW_SLACK, break_rows, latex_width
 from derivgen.render.text import shown_result, where_pairs
-from derivgen.render.prose import check_math, escape_text, sanitize_prose, statement_latex
+from derivgen.render.prose import PREAMBLE_DEFINITIONS, check_math, escape_text, sanitize_prose, statement_latex
 
 KINDS = ("worksheet", "solutions", "answers")
 SUBTITLES = {"worksheet": "Worksheet", "solutions": "Solutions", "answers": "Answers"}
@@ -66,48 +67,123 @@ def render_problem(derivation) -> RenderedProblem:
 
 
 def build_documents(problems, out_dir, *, title: str = "Matrix calculus",
-                    meta: dict | None = None, cache=None) -> dict[str, Path]:
+                    meta: dict | None = None, cache=None, dropped: list | None = None
+                    ) -> dict[str, Path]:
     """Write ``{worksheet,solutions,answers}.tex`` into ``out_dir`` and compile each to PDF.
 
     ``problems`` are derivations or ``RenderedProblem``s, in order.  ``meta`` may hold
     ``course`` and ``date`` (printed under the title).  With a ``cache`` (see
     ``derivgen.build.cache.BuildCache``), a document whose ``.tex`` is the one last compiled to its
-    still present PDF is not compiled again.  Returns the PDF paths by kind.  Raises
-    DerivgenError on unsafe problem text or a LaTeX failure (with the relevant lines of the
-    log); the previous PDFs are then left untouched.
+    still present PDF is not compiled again.  Returns the PDF paths by kind.
+
+    The three documents are written and compiled in a private staging folder and moved into
+    ``out_dir`` together only when all three compiled, so the PDFs and ``.tex`` files in
+    ``out_dir`` always come from one build.  With a ``dropped`` list, a problem whose text
+    LaTeX cannot typeset (found from the line of the error in the log) is left out of all
+    three documents, which are then made again, and ``(its index, the LaTeX error)`` is
+    appended to ``dropped``.  Otherwise, and for any other LaTeX failure, DerivgenError is
+    raised (with the relevant lines of the log) and the previous outputs stay untouched.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rendered = [_rendered(problem) for problem in problems]
-    paths, stale = {}, {}
-    for kind in KINDS:
-        source = document_latex(kind, rendered, title=title, meta=meta)
-        tex = out_dir / f"{kind}.tex"
-        _write_atomically(tex, source)
-        paths[kind] = out_dir / f"{kind}.pdf"
-        if cache is None or not cache.compiled(tex, source, paths[kind]):
-            stale[kind] = source
+    kept = list(range(len(rendered)))
+    while True:
+        chosen = [rendered[index] for index in kept]
+        sources = {kind: document_latex(kind, chosen, title=title, meta=meta) for kind in KINDS}
+        paths = {kind: out_dir / f"{kind}.pdf" for kind in KINDS}
+        stale = [kind for kind in KINDS if cache is None
+                 or not cache.compiled(out_dir / f"{kind}.tex", sources[kind], paths[kind])]
+        with tempfile.TemporaryDirectory(prefix=".stage-", dir=out_dir) as scratch:
+            stage = Path(scratch)
+            for kind in KINDS:
+                (stage / f"{kind}.tex").write_text(sources[kind], encoding="utf-8")
+            failures = _compile_all(stage, stale)
+            if failures:
+                culprits = {} if dropped is None else _culprits(stage, sources, chosen, failures)
+                if not culprits:
+                    raise _failure(stage, out_dir, *next(iter(failures.items())))
+                for position, message in sorted(culprits.items()):
+                    dropped.append((kept[position], message))
+                kept = [index for position, index in enumerate(kept) if position not in culprits]
+                continue
+            moves = [(stage / f"{kind}.tex", out_dir / f"{kind}.tex") for kind in KINDS]
+            for kind in stale:
+                moves.append((stage / f"{kind}.pdf", paths[kind]))
+                if (stage / f"{kind}.log").exists():
+                    moves.append((stage / f"{kind}.log", out_dir / f"{kind}.log"))
+            replace_together(moves)
+        if cache is not None:
+            for kind in stale:
+                cache.record_compiled(out_dir / f"{kind}.tex", sources[kind], paths[kind])
+        return paths
+
+
+def _compile_all(stage: Path, kinds) -> dict[str, DerivgenError]:
+    """Compile ``stage/KIND.tex`` for each kind, side by side; the failures by kind."""
     # One pdflatex per document, side by side: pdflatex is single-threaded.
-    pool = ThreadPoolExecutor(max_workers=max(1, len(stale)))
-    runs = {kind: pool.submit(compile_pdf, out_dir / f"{kind}.tex") for kind in stale}
+    pool = ThreadPoolExecutor(max_workers=max(1, len(kinds)))
+    runs = {kind: pool.submit(compile_pdf, stage / f"{kind}.tex") for kind in kinds}
     try:
         pool.shutdown(wait=True)
     except KeyboardInterrupt:
         # Ctrl-C stopped pdflatex too: let each run remove its scratch folder, then stop.
         pool.shutdown(wait=True)
         raise
-    failures = []
+    failures = {}
     for kind, run in runs.items():
         try:
             run.result()
         except DerivgenError as err:
-            failures.append(err)
+            failures[kind] = err
+    return failures
+
+
+def _failure(stage: Path, out_dir: Path, kind: str, error: DerivgenError) -> DerivgenError:
+    """A document that failed for no one problem's text: TeX's own error lines if it gave
+    any, else what stopped it (no pdflatex, a timeout, a full disk)."""
+    log_path = stage / f"{kind}.log"
+    log = log_path.read_text(errors="replace") if log_path.exists() else ""
+    errors = log_errors(log)
+    if errors:
+        return DerivgenError(f"LaTeX failed on {kind}.tex:\n{errors}",
+                             file=str(out_dir / f"{kind}.tex"), line=1)
+    reason = error.message if "LaTeX failed" not in error.message else (
+        "pdflatex stopped without an error message (is the disk full, or a file size limit "
+        "reached?)")
+    return DerivgenError(f"could not make {kind}.pdf: {reason}",
+                         file=str(out_dir / f"{kind}.pdf"), line=1)
+
+
+def _culprits(stage: Path, sources: dict, problems: list, failures: dict) -> dict[int, str]:
+    """The problems (positions in ``problems``) at the lines where LaTeX failed: the error."""
+    found = {}
+    for kind in failures:
+        log_path = stage / f"{kind}.log"
+        log = log_path.read_text(errors="replace") if log_path.exists() else ""
+        where = re.search(r"^l\.(\d+)", log, re.M)
+        if where is None:
             continue
-        if cache is not None:
-            cache.record_compiled(out_dir / f"{kind}.tex", stale[kind], paths[kind])
-    if failures:
-        raise failures[0]
-    return paths
+        line = int(where.group(1))
+        position = _problem_at_line(sources[kind], kind, problems, line)
+        if position is not None and position not in found:
+            found[position] = log_errors(log)
+    return found
+
+
+def _problem_at_line(source: str, kind: str, problems: list, line: int) -> int | None:
+    """Which problem's LaTeX holds ``line`` (1-based) of a document's source, if any."""
+    offset = 0
+    for position, problem in enumerate(problems):
+        part = problem.latex(kind, position + 1)
+        start = source.find(part, offset)
+        if start < 0:
+            return None
+        first = source.count("\n", 0, start) + 1
+        if first <= line <= first + part.count("\n"):
+            return position
+        offset = start + len(part)
+    return None
 
 
 def document_latex(kind: str, problems, *, title: str, meta: dict | None = None) -> str:
@@ -161,6 +237,7 @@ def _new_document() -> Document:
         r"\newcommand{\rulenote}[1]{{\small #1}}",
         r"\newcommand{\stephead}[1]{\par\medskip\noindent\textbf{#1}}",
         r"\newcommand{\rulelist}[1]{{\small\raggedright #1\par}}",
+        *PREAMBLE_DEFINITIONS,
     ])))
     # pylatex's page_numbers=False sets the empty style; plain gives bare page numbers
     # without the lastpage package (not in TeX Live's base/recommended sets).
@@ -501,9 +578,3 @@ def log_errors(log: str, limit: int = 12) -> str:
 def overfull_boxes(log: str) -> list[str]:
     """The ``Overfull \\hbox`` warnings of a TeX log (the build succeeds, the page is ugly)."""
     return [line for line in log.splitlines() if line.startswith("Overfull \\hbox")]
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

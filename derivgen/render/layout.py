@@ -23,11 +23,14 @@ ROW_SLACK = 4.0
 _SPACING = {",": 0.17, ";": 0.28, ":": 0.22, "!": -0.17, " ": 0.33, "quad": 1.0,
             "qquad": 2.0}
 _BINARY = {"odot": 1.3, "otimes": 1.3, "cdot": 0.75, "times": 1.3, "pm": 1.3, "in": 1.3}
+#: Letters set upright by a command: narrower than math italic.
+_UPRIGHT = {"operatorname", "mathrm", "text"}
 _ZERO = {"mathbf", "boldsymbol", "bm", "operatorname", "mathrm", "text", "mathit", "mathsf",
          "mathbb", "left", "right", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", "displaystyle",
          "scriptstyle", "frac", "sqrt", "boxed"}
 _NAMED = {"det": 1.4, "log": 1.4, "exp": 1.5, "sum": 1.2, "nabla": 0.85, "partial": 0.6,
-          "infty": 1.0, "ldots": 1.2, "cdots": 1.2}
+          "infty": 1.0, "ldots": 1.2, "cdots": 1.2, "tanh": 2.0, "sinh": 2.0, "cosh": 2.0,
+          "sin": 1.3, "cos": 1.4, "tan": 1.4, "ln": 1.0, "Re": 1.2, "Im": 1.0}
 _TOKEN = re.compile(r"\\([A-Za-z]+|.)|(.)", re.S)
 
 
@@ -49,16 +52,27 @@ def _running_widths(latex: str) -> dict[int, float]:
     """
     widths: dict[int, float] = {}
     width = 0.0
-    stack = [(1.0, False)]  # (scale, bold) of the enclosing groups
+    stack = [(1.0, False, False)]  # (scale, bold, upright) of the enclosing groups
     pending_scale = None    # scale for the next atom after ^ or _
     pending_bold = False    # the next group is \mathbf{...}
+    pending_upright = False  # the next group is \operatorname{...}
+    skip_until = -1         # the end of a fraction or sum measured as a whole
     for match in _TOKEN.finditer(latex):
         widths[match.start()] = width
+        if match.start() < skip_until:
+            continue
         command, char = match.group(1), match.group(2)
         scale = pending_scale if pending_scale is not None else stack[-1][0]
+        stacked = _stacked(latex, match.end(), command)
+        if stacked is not None:  # a fraction or a sum with limits: its widest part
+            size, skip_until = stacked
+            width += scale * size
+            pending_scale = None
+            continue
         if char == "{":
-            stack.append((scale, pending_bold or stack[-1][1]))
-            pending_scale, pending_bold = None, False
+            stack.append((scale, pending_bold or stack[-1][1],
+                          pending_upright or stack[-1][2]))
+            pending_scale, pending_bold, pending_upright = None, False, False
             continue
         if char == "}":
             if len(stack) > 1:
@@ -72,11 +86,59 @@ def _running_widths(latex: str) -> dict[int, float]:
         if command in ("mathbf", "boldsymbol", "bm"):
             pending_bold = True
             continue
-        width += scale * _token_width(command, char, bold=stack[-1][1])
+        if command in _UPRIGHT:
+            pending_upright = True
+            continue
+        token = _token_width(command, char, bold=stack[-1][1])
+        if char is not None and char.isalpha() and stack[-1][2]:
+            token = 0.45       # upright roman letters: tr, softmax, diag
+        elif char in ("=", ",") and scale < 1:
+            token = 0.55 if char == "=" else 0.2  # no spaces around them in scripts
+        width += scale * token
         if command is None or command not in _ZERO:
             pending_scale = None
     widths[len(latex)] = width
     return widths
+
+
+def _stacked(latex: str, at: int, command):
+    """``(width, end)`` of ``\\frac{a}{b}`` (its wider part) or ``\\sum_{..}^{..}`` (its sign
+    or its limits, set under and over it in a display) whose command ends at ``at``."""
+    if command in ("frac", "tfrac", "dfrac"):
+        parts, end = _groups(latex, at, 2)
+        if len(parts) == 2:
+            scale = 0.7 if command == "tfrac" else 1.0
+            return scale * max(latex_width(p) for p in parts) + 0.3, end
+    if command == "sum" and latex.startswith("_", at):
+        parts, end = _groups(latex, at + 1, 1)
+        if latex.startswith("^", end):
+            more, end = _groups(latex, end + 1, 1)
+            parts += more
+        if parts:
+            return max(_NAMED["sum"], 0.7 * max(latex_width(p) for p in parts)), end
+    return None
+
+
+def _groups(latex: str, at: int, count: int):
+    """Up to ``count`` brace groups (or single characters) from ``at``: texts and the end."""
+    parts = []
+    while len(parts) < count and at < len(latex):
+        if latex[at] != "{":
+            parts.append(latex[at])
+            at += 1
+            continue
+        depth, i = 0, at
+        while i < len(latex):
+            if latex[i] == "\\":
+                i += 2
+                continue
+            depth += {"{": 1, "}": -1}.get(latex[i], 0)
+            if depth == 0:
+                break
+            i += 1
+        parts.append(latex[at + 1:i])
+        at = i + 1
+    return parts, at
 
 
 def _token_width(command, char, *, bold: bool = False) -> float:

@@ -21,6 +21,8 @@ from sympy import Symbol
 
 from derivgen.errors import DerivgenError
 from derivgen.render.latex import GREEK, function_name_latex, name_latex, to_latex
+from derivgen.render.mathcheck import check_structure
+from derivgen.render.unicode import char_latex, math_symbol, text_latex
 
 # Letters-only commands harmless in math mode: symbols, fonts, operators, delimiters, spacing.
 MATH_COMMANDS = frozenset(GREEK) | {
@@ -49,6 +51,18 @@ MATH_COMMANDS = frozenset(GREEK) | {
     "bullet", "star", "sharp", "flat", "natural", "angle", "perp", "parallel",
 }
 
+#: Definitions in every document's preamble of the allowed commands that neither LaTeX nor
+#: amsmath/amssymb define, so that every command of MATH_COMMANDS compiles.
+PREAMBLE_DEFINITIONS = (
+    r"\providecommand{\tr}{\operatorname{tr}}",
+    r"\providecommand{\rank}{\operatorname{rank}}",
+    r"\providecommand{\diag}{\operatorname{diag}}",
+    r"\providecommand{\argmax}{\operatorname*{arg\,max}}",
+    r"\providecommand{\argmin}{\operatorname*{arg\,min}}",
+    r"\providecommand{\coloneqq}{\mathrel{\vcenter{\hbox{$:$}}}=}",
+    r"\providecommand{\bm}[1]{\boldsymbol{#1}}",
+)
+
 # \, \; \: \! \  \| \{ \} \% \& \# \_ \$ : spacing, norms, braces and escaped specials.
 MATH_SYMBOL_COMMANDS = frozenset(",;:! |{}%&#_$")
 
@@ -61,9 +75,10 @@ _TEXT_ESCAPES = {
 
 
 def escape_text(text: str) -> str:
-    """Plain text that prints literally: ``50% & a_b`` -> ``50\\% \\& a\\_b``."""
+    """Plain text that prints literally: ``50% & a_b`` -> ``50\\% \\& a\\_b``; characters
+    outside ASCII become LaTeX the default fonts can typeset (``α`` -> ``\\ensuremath{\\alpha}``)."""
     _check_characters(text)
-    return "".join(_TEXT_ESCAPES.get(ch, ch) for ch in text)
+    return text_latex(text, escape=lambda ch: _TEXT_ESCAPES.get(ch, ch))
 
 
 def sanitize_prose(text: str) -> str:
@@ -85,7 +100,7 @@ def sanitize_prose(text: str) -> str:
             end = _find_closing(text, i + len(delim), delim)
             out.append(escape_text("".join(plain)))
             plain = []
-            math = check_math(text[i + len(delim):end])
+            math = check_math(text[i + len(delim):end], structure=True)
             out.append(f"\\[{math}\\]" if display else f"${math}$")
             i = end + len(delim)
         else:
@@ -111,13 +126,20 @@ def _find_closing(text: str, start: int, delim: str) -> int:
 _CONTROL = re.compile(r"\\([A-Za-z]+|.?)", re.S)
 
 
-def check_math(math: str) -> str:
-    """Return ``math`` unchanged if every command in it is allowed; else raise.
+def check_math(math: str, *, structure: bool = False) -> str:
+    """Return ``math`` if every command in it is allowed (else raise), with characters
+    outside ASCII made LaTeX (``α`` -> ``\\ensuremath{\\alpha}``).  With ``structure``
+    (text from problem files), also raise where TeX would stop: ``\\frac{a}``, ``x^a^b``,
+    ``\\left(`` alone (see ``mathcheck``).
 
         >>> check_math(r"\\mathbf{a}^T\\,d\\mathbf{X}")
         '\\\\mathbf{a}^T\\\\,d\\\\mathbf{X}'
     """
     _check_characters(math)
+    pos = _unescaped(math, "$")
+    if pos is not None:
+        raise DerivgenError("'$' inside math: problem math is already in math mode",
+                            fragment=math, column=pos)
     if "^^" in math:  # TeX reads ^^5c as a backslash: a way around any allowlist
         raise DerivgenError("'^^' is not allowed in problem math", fragment=math,
                             column=math.index("^^"))
@@ -142,7 +164,35 @@ def check_math(math: str) -> str:
             break
     if depth != 0:
         raise DerivgenError("unbalanced braces in problem math", fragment=math, column=0)
+    if not math.isascii():
+        math = "".join(ch if ch.isascii() else _math_char(ch) for ch in math)
+    if structure:
+        check_structure(math)
     return math
+
+
+def _math_char(ch: str) -> str:
+    """A character outside ASCII in math: a symbol as its command, anything else as text."""
+    symbol = math_symbol(ch)
+    if symbol is not None:
+        return rf"\ensuremath{{{symbol}}}"
+    return rf"\text{{{char_latex(ch)}}}"
+
+
+def check_problem_text(problem) -> None:
+    """Raise DerivgenError at the key of a problem's text that LaTeX could not typeset: the
+    title, the statement, a variable's ``latex:``.  (derivgen writes all the rest.)"""
+    texts = [("title", problem.title, escape_text),
+             ("statement", problem.statement, sanitize_prose)]
+    texts += [(f"variables.{name}", spec.latex,
+               lambda text: check_math(text, structure=True))
+              for name, spec in problem.variables.items()]
+    for key, text, typeset in texts:
+        if text:
+            try:
+                typeset(text)
+            except DerivgenError as err:
+                raise err.located(problem.path, problem.line_of(key)) from None
 
 
 def _unescaped(text: str, ch: str):

@@ -1,0 +1,94 @@
+"""The documents as a reader sees them: nothing outside the text block, no overfull line,
+and derivations as long as the lecture's.
+
+One build of ``problems/`` and ``tests/fixtures/exercises/`` (every family derivgen handles:
+real, complex and analytic, Hessians, sums over samples, the chain rule, softmax, generic
+functions) is measured on the PDFs (``pdftotext -bbox``) and on the LaTeX it compiled.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from derivgen.cli import main
+
+from conftest import PROBLEMS
+
+EXERCISES = Path(__file__).resolve().parent / "fixtures" / "exercises"
+
+#: The text block of the documents: A4 (595.28 pt wide), 2.5 cm margins, in PDF points.
+LEFT, RIGHT = 70.87, 595.28 - 70.87
+#: Display rows of the lecture's Examples 1-4 (differential and trace form): 2, 3, 3, 2.
+#: derivgen's may take as many, Example 3 two more (the lecture names Y = sigma(WX) and
+#: writes three equalities a row; the problem file inlines it), Example 4 at most 5.
+LECTURE_ROWS = {1: 2, 2: 3, 3: 5, 4: 5}
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("layout")
+    assert main(["build", str(PROBLEMS), str(EXERCISES), "-o", str(out), "-q", "--no-cache"]) == 0
+    return out
+
+
+def words_outside(pdf: Path) -> list:
+    """``(page, word, xMin, xMax)`` of every word that is not inside the text block."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    outside, page = [], 0
+    for line in html.splitlines():
+        page += "<page" in line
+        word = re.search(r'xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(.*)'
+                         r'</word>', line)
+        if word:
+            x0, x1 = float(word.group(1)), float(word.group(2))
+            if x0 < LEFT - 1 or x1 > RIGHT + 1:
+                outside.append((page, word.group(3), x0, x1))
+    return outside
+
+
+def derivation_rows(tex: str) -> dict:
+    """``{number: (title, rows, second_order)}``: display rows of each problem's derivation
+    in the solutions (its ``align*`` environments, not the ``where`` list of the result)."""
+    parts = re.split(r"\\section\*\{Problem (\d+)\.\\quad ([^}]*)\}", tex)[1:]
+    rows = {}
+    for number, title, body in zip(parts[::3], parts[1::3], parts[2::3]):
+        body = re.sub(r"where\n\\begin\{align\*\}.*?\\end\{align\*\}", "", body, flags=re.S)
+        envs = re.findall(r"\\begin\{align\*\}(.*?)\\end\{align\*\}", body, re.S)
+        second = "Second differential" in body or "Vectorization" in body
+        rows[int(number)] = (title, sum(env.count("\\\\\n") + 1 for env in envs), second)
+    return rows
+
+
+def test_the_set_holds_every_family():
+    texts = [p.read_text() for p in EXERCISES.glob("*.yaml")]
+    assert len(texts) >= 40
+    for feature in ("hessian: true", "complex: true", "index: i", "where:", "softmax",
+                    "generic", "onehot: true", "statement:", r"^\top"):
+        assert any(feature in t for t in texts), feature
+
+
+def test_no_overfull_line_in_any_document(built):
+    for kind in ("worksheet", "solutions", "answers"):
+        log = (built / f"{kind}.log").read_text(errors="replace")
+        assert [line for line in log.splitlines() if line.startswith("Overfull")] == [], kind
+
+
+def test_no_word_outside_the_text_block(built):
+    for kind in ("worksheet", "solutions", "answers"):
+        assert words_outside(built / f"{kind}.pdf") == [], kind
+
+
+def test_derivations_are_as_long_as_the_lecture(built):
+    rows = derivation_rows((built / "solutions.tex").read_text())
+    assert len(rows) >= 80
+    counts = [n for _, n, _ in rows.values()]
+    assert statistics.median(counts) <= 8
+    first_order = {k: (t, n) for k, (t, n, second) in rows.items() if not second}
+    assert max(n for _, n in first_order.values()) <= 30, first_order
+    for number, lecture in LECTURE_ROWS.items():  # problems 1-4 are the lecture's 1-4
+        assert rows[number][1] <= lecture, (number, rows[number])
