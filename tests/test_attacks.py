@@ -573,9 +573,11 @@ def test_a_stuck_worker_is_killed_at_its_deadline(tmp_path, monkeypatch):
     assert outcomes[1].error.line == line_of(VALID, "function:")
 
 
-def test_a_problem_too_big_for_memory_is_an_error_at_its_variables(capsys, tmp_path):
+def test_a_problem_with_huge_numeric_sizes_is_verified_within_memory(capsys, tmp_path):
+    # numeric sizes above 6 are verified at small sizes (issue 12): a [1000, 1000] Hessian
+    # (a 10^12-entry array as written) needs no memory to speak of
     text = ("title: t\nvariables:\n  X: {shape: [1000, 1000]}\n"
             "function: '\\operatorname{tr}(\\mathbf{X}^T\\mathbf{X}\\mathbf{X}^T\\mathbf{X})'\n"
             "wrt: X\nhessian: true\n")
     path, code, err = check_one(capsys, tmp_path, text)
-    assert code == 1 and err.startswith(f"{path}:2: ") and "memory" in err
+    assert code == 0, err
