@@ -301,3 +301,17 @@ def test_a_long_answer_within_the_bounds_is_still_judged():
     derivation = solved("01-bilinear-form")
     answer = " + ".join([r"\mathbf{a}\mathbf{b}^T"] * 40) + r" - 39\mathbf{a}\mathbf{b}^T"
     assert grade(derivation, answer).correct
+
+
+def test_graders_in_threads_agree_with_one_grader():
+    """A web server grades in worker threads (no alarm signal there): same verdicts."""
+    from concurrent.futures import ThreadPoolExecutor
+    derivation = solved("06-quadratic-form")
+    answers = [r"(\mathbf{A} + \mathbf{A}^T)\mathbf{x}", r"2\mathbf{A}\mathbf{x}",
+               r"\mathbf{x}^T(\mathbf{A} + \mathbf{A}^T)", r"\input{x}", "(" * 50, r"\mathbf{A}"] * 4
+    alone = [grade(derivation, a).as_dict() for a in answers]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        together = list(pool.map(lambda a: grade(derivation, a).as_dict(), answers))
+    assert together == alone
+    assert [v["diagnosis"] for v in alone[:6]] == [None, "symmetric-part", "transpose",
+                                                  "syntax", "syntax", "shape"]

@@ -201,3 +201,24 @@ def test_a_failing_variant_fails_the_build_but_not_the_others(write, tmp_path, c
     manifest = json.loads((out / "variants.json").read_text())
     entries = [v["problems"][0] for v in manifest["variants"]]
     assert sorted("error" in e for e in entries) == [False, True]
+
+
+def test_a_huge_variants_block_is_drawn_without_enumerating_it(write):
+    slots = "\n".join(f"  s{k}: [{', '.join(str(v) for v in range(1, 101))}]" for k in range(12))
+    text = ("title: t\nvariables:\n  x: {shape: [n]}\n"
+            "function: '<<s0>>\\mathbf{x}^T\\mathbf{x}'\nwrt: x\nvariants:\n" + slots + "\n")
+    path = write("huge.yaml", text)
+    found = slots_of(path)
+    assert combinations(found) == 100 ** 12
+    picks = [picks_for(found, "huge", k, 5) for k in (1, 2, 1)]
+    assert picks[0] == picks[2] and picks[0] != picks[1]
+    problem = load_problem(path, picks[1])
+    assert problem.function == f"{picks[1][0] + 1}\\mathbf{{x}}^T\\mathbf{{x}}"
+
+
+def test_a_placeholder_inside_a_value_is_not_expanded_again(write):
+    """One pass: an alternative that holds <<c>> cannot make the file grow without end."""
+    path = write("loop.yaml", "title: t\nvariables:\n  x: {shape: [n]}\n"
+                              "function: '<<c>>\\mathbf{x}^T\\mathbf{x}'\nwrt: x\n"
+                              "variants:\n  c: ['<<c>><<c>>']\n")
+    assert load_problem(path).function == "<<c>><<c>>\\mathbf{x}^T\\mathbf{x}"

@@ -16,6 +16,7 @@ from derivgen.build.batch import Outcome, run
 from derivgen.build.report import Report, internal_error
 from derivgen.errors import DerivgenError
 from derivgen.files import write_atomically
+from derivgen.problem.load import load_problem
 from derivgen.render.documents import build_documents, compile_pdf
 from derivgen.variants.classbuild import VariantItem, plan, render_variant
 from derivgen.variants.key import key_latex
@@ -99,13 +100,19 @@ def _versions(work, outcomes):
                 by_file.setdefault(work.items[i].path, {}).setdefault(i, []).append(folder)
     problems = []
     for path, versions in by_file.items():
-        rows, title = [], path.stem
+        rows, title = [], _base_title(path)
         for i, folders in versions.items():
             outcome = outcomes[i]
-            if outcome.ok and title == path.stem:
-                title = outcome.value.title
             rows.append((folders, work.items[i].choices,
                          outcome.value.key_results if outcome.ok else []))
         problems.append((path.stem, title, rows))
     return problems
 
+
+
+def _base_title(path: Path) -> str:
+    """The title of the problem built without ``--variants`` (a title may vary too)."""
+    try:
+        return load_problem(path).title
+    except DerivgenError:
+        return path.stem

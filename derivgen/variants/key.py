@@ -86,5 +86,5 @@ def _choices_text(choices: dict) -> str:
     for name, value in choices.items():
         if isinstance(value, dict):
             value = "; ".join(f"{k}: {v}" for k, v in value.items())
-        parts.append(f"{name} = {value}")
+        parts.append(f"{name} = {value if value != '' else '(empty)'}")
     return "; ".join(parts)
