@@ -36,6 +36,7 @@ from derivgen.ir.nodes import (DIFFERENTIALS, AsScalar, DiffScalar, DiffSymbol, 
                   ScalarD, ScalarFunc, Softmax, conjugated_name)
 from derivgen.ir.sums import MatSampleSum, Sample, SampleDiff, SampleScalar, SampleSum
 from derivgen.ir.vec import Commutation, HessianArray, Named, Vec
+from derivgen.parse.scope import numeric_sizes
 
 # Precedence, loosest first. A sub-expression is parenthesized when its precedence is lower
 # than what its position requires.
@@ -76,9 +77,13 @@ def to_latex(expr, scope=None) -> str:
     if _PRINTED["scope"] is not scope:
         _PRINTED["scope"], _PRINTED["texts"] = scope, {}
     texts = _PRINTED["texts"]
-    if expr not in texts:
-        texts[expr] = LectureLatexPrinter(scope).text(expr)
-    return texts[expr]
+    try:
+        text = texts.get(expr)
+    except TypeError:           # not hashable: nothing to remember it by
+        return LectureLatexPrinter(scope).text(numeric_sizes(expr))
+    if text is None:
+        text = texts[expr] = LectureLatexPrinter(scope).text(numeric_sizes(expr))
+    return text
 
 
 _PRINTED: dict = {"scope": None, "texts": {}}
@@ -199,6 +204,10 @@ class LectureLatexPrinter:
         if base is not None:  # the conjugate variable Z* of Wirtinger calculus
             return self.symbol_name(base, bold=bold) + "^*"
         override = self._override(name)
+        if override and re.search(r"[\^_'\s]", override):
+            # ``latex: 'a^2'`` is one symbol: braced, so that ``^T`` after it is no
+            # double superscript
+            return "{" + override + "}"
         return override if override else name_latex(name, bold=bold)
 
     def _hermitian_base(self, expr):
