@@ -25,7 +25,8 @@ def solve(problem, *, variant: int | None = None, seed: int | None = None) -> "S
 
     Raises ``DerivgenError`` (``str(err)`` is ``FILE:LINE: message``) when the problem is
     invalid, cannot be derived, fails verification or disagrees with its ``answer:``.
-    ``variant``/``seed`` address a per-student variant once the problem declares them.
+    ``variant``/``seed`` address a per-student variant (contract, section 5); a problem that
+    declares no ``variants:`` is the same in every variant.
     """
     from derivgen.pipeline import solve as pipeline_solve
     from derivgen.problem.load import load_problem, load_problem_data

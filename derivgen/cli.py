@@ -472,28 +472,14 @@ def run_export(args) -> int:
     """Solve every problem through the API, then hand the verified ones to one writer."""
     report = Report(verb="exported", quiet=args.quiet)
     meta, files = _problem_files(args.paths, report)
-    from derivgen.export.common import exported
-    from derivgen.problem.load import load_yaml
     problems, sources = [], {}
     for index, path in enumerate(files, start=1):
-        variants = range(1, args.variants + 1) if args.variants else [None]
-        done = []
-        for variant in variants:
-            options = {} if variant is None else {"variant": variant, "seed": args.seed}
-            solution = _solve_file(path, report, **options)
-            if solution is None:
-                break
-            try:
-                done.append(exported(solution.derivation, seed=args.seed, variant=variant))
-            except DerivgenError as exc:
-                report.fail(exc, path)
-                break
-            except Exception as exc:  # noqa: BLE001
-                report.internal(exc, path)
-                break
-        else:
+        done = _export_variants(path, report, args)
+        if done:
             problems.extend(done)
-            sources[done[0].id] = load_yaml(str(path))
+            for item in done:
+                sources[(item.id, item.variant)] = _problem_source(path, item.variant,
+                                                                   args.seed)
             report.ok(path)
         report.progress(index, len(files), f"exported {path.name}")
     if not problems:
@@ -513,6 +499,45 @@ def run_export(args) -> int:
     report.info(f"wrote {written}")
     report.summary()
     return report.exit_code
+
+
+def _problem_source(path: Path, variant, seed: int) -> dict:
+    """The problem file's keys (of that variant, ``variants:`` applied): what a PrairieLearn
+    question embeds and hands to ``derivgen.solve``."""
+    from derivgen.problem.load import TOP_LEVEL_KEYS, Located, read_problem_mapping
+    from derivgen.problem.variation import apply_choice
+    from derivgen.variants import picks_for, slots_of
+    data = read_problem_mapping(path)
+    if variant is None or "variants" not in data:
+        return data
+    slots = slots_of(path)
+    picks = picks_for(slots, path.stem, variant, seed)
+    return apply_choice(data, slots, picks, str(path), TOP_LEVEL_KEYS, Located)
+
+
+def _export_variants(path: Path, report: Report, args) -> list:
+    """The problem's ``Exported`` items: one, or one per variant with ``--variants``; an
+    empty list when it failed (reported)."""
+    from derivgen.export.common import exported
+    done = []
+    for variant in range(1, args.variants + 1) if args.variants else [None]:
+        options = {} if variant is None else {"variant": variant, "seed": args.seed}
+        solution = _solve_file(path, report, **options)
+        if solution is None:
+            return []
+        varies = variant is not None and bool(solution.derivation.problem.choices)
+        try:
+            done.append(exported(solution.derivation, seed=args.seed,
+                                 variant=variant if varies else None))
+        except DerivgenError as exc:
+            report.fail(exc, path)
+            return []
+        except Exception as exc:  # noqa: BLE001 -- a bug must not become a traceback
+            report.internal(exc, path)
+            return []
+        if not varies:
+            break        # no `variants:`: the same problem in every variant, exported once
+    return done
 
 
 def _write_export(kind: str, problems, sources, output: str, title: str) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from derivgen.api import solve as derivgen_solve
 from derivgen.cli import main
 from derivgen.errors import DerivgenError
 from derivgen.export.common import exported, prose_html, question_uuid
@@ -278,7 +279,7 @@ def _pl_data(seed: int) -> dict:
 @pytest.fixture(scope="module")
 def pl_course(items, tmp_path_factory):
     out = tmp_path_factory.mktemp("pl")
-    sources = {ex.id: load_yaml(str(PROBLEMS / f"{ex.id}.yaml")) for ex in items}
+    sources = {(ex.id, None): load_yaml(str(PROBLEMS / f"{ex.id}.yaml")) for ex in items}
     folders = write_questions(items, out, sources)
     return out, folders
 
@@ -402,3 +403,38 @@ def test_prairielearn_grade_judges_typed_answers_like_derivgen_grade(items, pl_c
     assert scores == {"d_W_1": 1.0, "d_b_1": 1.0, "d_W_2": 0.0, "d_b_2": 0.0}
     assert data["score"] == 0.5
     assert data["feedback"]["d_b_2"] and data["feedback"]["d_W_2"]
+
+
+def test_a_problem_without_variants_is_exported_once_with_variants(capsys, tmp_path):
+    """Contract, section 5: a problem without `variants:` is the same in every variant."""
+    code, _, _ = _run(capsys, "export", "moodle", PROBLEMS / "01-bilinear-form.yaml",
+                      "--variants", "3", "-o", tmp_path / "q.xml", "-q")
+    assert code == 0
+    root = ET.parse(tmp_path / "q.xml").getroot()
+    assert [q.get("type") for q in root] == ["category", "cloze"]
+    assert root.find("question/category/text").text == "$course$/top/derivgen"
+
+
+def test_variants_become_questions_of_their_own(capsys, tmp_path):
+    """16-tanh-layer declares variants (the elementwise function): each variant is its own
+    Moodle question in the problem's category, and its own PrairieLearn question whose
+    server.py solves that variant."""
+    problem = PROBLEMS / "16-tanh-layer.yaml"
+    code, _, err = _run(capsys, "export", "moodle", problem, "--variants", "3", "--seed", "5",
+                        "-o", tmp_path / "q.xml", "-q")
+    assert code == 0, err
+    root = ET.parse(tmp_path / "q.xml").getroot()
+    assert [q.get("type") for q in root] == ["category", "cloze", "cloze", "cloze"]
+    assert root.find("question/category/text").text == "$course$/top/derivgen/16-tanh-layer"
+    assert [q.findtext("idnumber") for q in root[1:]] == [f"16-tanh-layer-v{k}" for k in (1, 2, 3)]
+    code, _, err = _run(capsys, "export", "prairielearn", problem, "--variants", "3",
+                        "--seed", "5", "-o", tmp_path / "pl", "-q")
+    assert code == 0, err
+    functions = []
+    for k in (1, 2, 3):
+        server = _load_server(tmp_path / "pl" / "questions" / f"16-tanh-layer-v{k}")
+        assert server.VARIANT == k and "variants" not in server.PROBLEM
+        expected = derivgen_solve(problem, variant=k, seed=5)
+        assert solve(load_problem_data(server.PROBLEM)).function == expected.derivation.function
+        functions.append(server.PROBLEM["function"])
+    assert len(set(functions)) > 1

@@ -21,7 +21,7 @@ from derivgen.derive.compact import shown_sections
 from derivgen.render.documents import detail_of, math_of, result_lhs
 from derivgen.render.facts import conclusion_prose, fact_prose
 from derivgen.render.json import derivation_json
-from derivgen.render.prose import check_math, statement_latex
+from derivgen.render.prose import prose_segments, statement_latex
 from derivgen.render.text import shown_result, where_pairs
 from derivgen.export.question import NumericQuestion, numeric_question
 
@@ -135,44 +135,6 @@ def question_uuid(problem) -> uuid.UUID:
 
 # --- prose and math as HTML -------------------------------------------------------------
 
-def prose_segments(text: str) -> list[tuple[str, str]]:
-    """``[("text", ...), ("math", ...), ("display", ...)]`` of prose with ``$...$`` and
-    ``$$...$$``; ``\\$`` is a literal dollar.  Math is checked against the allowlist."""
-    out, plain, i, n = [], [], 0, len(text)
-    while i < n:
-        if text.startswith("\\$", i):
-            plain.append("$")
-            i += 2
-        elif text[i] == "$":
-            delim = "$$" if text.startswith("$$", i) else "$"
-            end = _closing(text, i + len(delim), delim)
-            if plain:
-                out.append(("text", "".join(plain)))
-                plain = []
-            out.append(("display" if delim == "$$" else "math",
-                        check_math(text[i + len(delim):end])))
-            i = end + len(delim)
-        else:
-            plain.append(text[i])
-            i += 1
-    if plain:
-        out.append(("text", "".join(plain)))
-    return out
-
-
-def _closing(text: str, start: int, delim: str) -> int:
-    i = start
-    while i < len(text):
-        if text[i] == "\\":
-            i += 2
-            continue
-        if text.startswith(delim, i):
-            return i
-        i += 1
-    raise DerivgenError(f"unclosed math: {delim} without a matching {delim} in problem text",
-                        fragment=text, column=start - len(delim))
-
-
 def math_html(latex: str, display: bool = False) -> str:
     """``\\(latex\\)`` or ``\\[latex\\]``, HTML-escaped (``<`` in math must not open a tag)."""
     body = html.escape(latex, quote=False)
@@ -183,6 +145,8 @@ def prose_html(text: str) -> str:
     """Prose as HTML: text escaped, math between ``\\( \\)`` (``\\[ \\]`` for ``$$``)."""
     parts = []
     for kind, value in prose_segments(text):
+        if kind == "text" and not value:
+            continue
         parts.append(html.escape(value, quote=False) if kind == "text"
                      else math_html(value, display=kind == "display"))
     return "".join(parts)

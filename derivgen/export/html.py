@@ -46,7 +46,11 @@ document.addEventListener("DOMContentLoaded", function () {
   renderMathInElement(document.body, {
     delimiters: [{left: "\\\\[", right: "\\\\]", display: true},
                  {left: "\\\\(", right: "\\\\)", display: false}],
-    throwOnError: false, trust: false, strict: "ignore"
+    throwOnError: false, trust: false, strict: "ignore",
+    // what the PDFs' preamble defines for problem text (render/prose.py), for KaTeX
+    macros: {"\\argmax": "\\operatorname*{arg\\,max}",
+             "\\argmin": "\\operatorname*{arg\\,min}",
+             "\\ensuremath": "#1"}
   });
   document.body.setAttribute("data-math", "rendered");
 });

@@ -24,8 +24,9 @@ from derivgen.export.common import Exported, math_html, prose_html, results_html
 
 
 def write_questions(problems: list[Exported], out_dir, sources: dict) -> list[Path]:
-    """Write one question folder per problem; ``sources[id]`` is the problem's mapping (the
-    file's keys), embedded in ``server.py``.  Returns the folders written."""
+    """Write one question folder per problem; ``sources[(id, variant)]`` is the problem's
+    mapping (the file's keys, of that variant), embedded in ``server.py``.  Returns the
+    folders written."""
     root = Path(out_dir) / "questions"
     folders = []
     for ex in problems:
@@ -33,7 +34,7 @@ def write_questions(problems: list[Exported], out_dir, sources: dict) -> list[Pa
         folder.mkdir(parents=True, exist_ok=True)
         write_atomically(folder / "info.json", info_json(ex))
         write_atomically(folder / "question.html", question_html(ex))
-        write_atomically(folder / "server.py", server_py(ex, sources[ex.id]))
+        write_atomically(folder / "server.py", server_py(ex, sources[(ex.id, ex.variant)]))
         folders.append(folder)
     return folders
 

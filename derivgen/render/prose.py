@@ -87,27 +87,36 @@ def sanitize_prose(text: str) -> str:
     Raises DerivgenError naming the first disallowed command, or on unbalanced ``$``/braces.
     A backslash-dollar ``\\$`` outside math is a literal dollar sign.
     """
+    out = []
+    for kind, value in prose_segments(text):
+        out.append(escape_text(value) if kind == "text"
+                   else f"\\[{value}\\]" if kind == "display" else f"${value}$")
+    return "".join(out)
+
+
+def prose_segments(text: str) -> list[tuple[str, str]]:
+    """``[("text", ...), ("math", ...), ("display", ...)]``: prose split at ``$...$`` and
+    ``$$...$$`` (``\\$`` is a literal dollar); the math checked by ``check_math``.  What
+    every output of prose (LaTeX here, HTML in ``export/``) is made from."""
     _check_characters(text)
-    out, i, n = [], 0, len(text)
-    plain = []
+    out, plain, i, n = [], [], 0, len(text)
     while i < n:
         if text.startswith("\\$", i):
             plain.append("$")
             i += 2
         elif text[i] == "$":
-            display = text.startswith("$$", i)
-            delim = "$$" if display else "$"
+            delim = "$$" if text.startswith("$$", i) else "$"
             end = _find_closing(text, i + len(delim), delim)
-            out.append(escape_text("".join(plain)))
+            out.append(("text", "".join(plain)))
             plain = []
-            math = check_math(text[i + len(delim):end], structure=True)
-            out.append(f"\\[{math}\\]" if display else f"${math}$")
+            out.append(("display" if delim == "$$" else "math",
+                        check_math(text[i + len(delim):end], structure=True)))
             i = end + len(delim)
         else:
             plain.append(text[i])
             i += 1
-    out.append(escape_text("".join(plain)))
-    return "".join(out)
+    out.append(("text", "".join(plain)))
+    return out
 
 
 def _find_closing(text: str, start: int, delim: str) -> int:
