@@ -293,3 +293,12 @@ def test_a_damaged_class_entry_is_derived_again(capsys, tmp_path, class_calls, u
     assert len(class_calls["derived"]) == 2
     assert (tmp_path / "a" / "variants.json").read_bytes() == \
         (tmp_path / "b" / "variants.json").read_bytes()
+
+
+def test_atomic_writes_get_the_usual_permissions(tmp_path):
+    target = tmp_path / "page.html"
+    write_atomically(target, "<p>hello</p>")
+    old = os.umask(0)
+    os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~old
+    assert target.read_text() == "<p>hello</p>"
