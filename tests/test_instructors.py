@@ -187,3 +187,51 @@ def test_a_prefix_that_is_not_a_name_says_what_to_write():
     with pytest.raises(DerivgenError) as caught:
         parse_function(r"\input{x}(t) = t", scope)
     assert r"'\mathcal{L}(\mathbf{W}) ='" in caught.value.message
+
+
+# ---- instances --------------------------------------------------------------------------
+
+def test_an_inverted_gram_matrix_is_drawn_tall_and_well_conditioned():
+    from derivgen.derive.derivation import derive
+    from derivgen.verify.instances import COND_LIMIT, random_instances
+    specs = (VarSpec("X", ("N", "n")), VarSpec("y", ("N",)), VarSpec("lambda", ()))
+    derivation = derive(problem(
+        r"\mathbf{y}^T\mathbf{X}(\mathbf{X}^T\mathbf{X} + \lambda\mathbf{I})^{-1}\mathbf{X}^T"
+        r"\mathbf{y}", ["lambda"], *specs))
+    for seed in range(5):
+        for inst in random_instances(derivation, seed):
+            X, lam = inst.values["X"], inst.values["lambda"]
+            assert X.shape[0] >= X.shape[1]
+            assert np.linalg.cond(X.T @ X + lam * np.eye(X.shape[1])) < COND_LIMIT
+
+
+def test_logs_of_a_residual_are_drawn_inside_their_domain():
+    from derivgen.derive.derivation import derive
+    from derivgen.verify.instances import MARGIN, random_instances
+    specs = (VarSpec("A", ("m", "n")), VarSpec("b", ("m",)), VarSpec("x", ("n",)))
+    derivation = derive(problem(r"-\mathbf{1}^T\log(\mathbf{b} - \mathbf{A}\mathbf{x})", ["x"],
+                                *specs))
+    for inst in random_instances(derivation, 4):
+        v = inst.values
+        assert np.all(v["b"] - v["A"] @ v["x"] >= MARGIN)
+
+
+def test_a_singular_inverse_evaluates_to_nan_not_an_exception():
+    scope = scope_of(problem("t", ["X"], VarSpec("X", ("n", "n"))))
+    value = evaluate(parse_latex(r"\operatorname{tr}(\mathbf{X}^{-1})", scope),
+                     {"X": np.zeros((3, 3))}, scope_dims(scope))
+    assert np.isnan(value)
+
+
+def test_large_numeric_sizes_are_symbols_that_print_as_numbers():
+    from derivgen.render.latex import to_latex
+    specs = (VarSpec("X", (500, 500)), VarSpec("a", (500,)), VarSpec("b", (1,)),
+             VarSpec("c", (3,)))
+    derivation = solve(problem(r"\operatorname{tr}(\mathbf{I}_{500})\operatorname{tr}("
+                               r"\mathbf{X}^T\mathbf{X}) + \mathbf{a}^T\mathbf{X}\mathbf{a}",
+                               ["X"], *specs))
+    scope = derivation.scope
+    assert scope.symbols["b"].shape == (1, 1) and scope.symbols["c"].shape == (3, 1)
+    assert scope.symbols["X"].shape[0] == scope.symbols["a"].shape[0]   # one size
+    assert to_latex(derivation.results[0].expr, scope) == \
+        r"1000\mathbf{X} + \mathbf{a}\mathbf{a}^T"

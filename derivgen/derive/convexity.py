@@ -51,8 +51,8 @@ def psd_conditions(expr):
 def _product_conditions(expr):
     conditions = set()
     for factor in Mul.make_args(Mul(*[a for a in expr.args if not a.is_Matrix])):
-        if isinstance(factor, Number) and factor > 0:
-            continue
+        if (isinstance(factor, Number) and factor > 0) or factor.is_positive:
+            continue        # a number, or a size such as N: positive by declaration
         if isinstance(factor, Symbol):
             conditions.add(factor)
             continue

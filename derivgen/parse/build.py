@@ -166,7 +166,7 @@ class Builder:
         index = Symbol(head.index, integer=True)
         upper = head.upper
         if upper.isdigit():
-            count = Integer(int(upper))
+            count = self.scope.dim(int(upper))
         elif upper in self.scope.symbols:
             raise self.error(f"the upper limit {upper} of the sum is a variable; it must be a "
                              f"number of samples such as N", head)
@@ -222,7 +222,7 @@ class Builder:
         value = Integer(1)
         for factor in re.split(r"\\cdot|\s+", part):
             if factor.isdigit():
-                value *= Integer(int(factor))
+                value *= self.scope.dim(int(factor))
             elif factor in self.scope.dims:
                 value *= self.scope.dims[factor]
             elif factor:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sympy import Integer, MatrixSymbol, Symbol
+from sympy import Basic, Identity, Integer, MatrixSymbol, OneMatrix, Symbol, ZeroMatrix
 
 from derivgen.ir.nodes import OneHotSymbol, SymmetricSymbol
-from derivgen.ir.sums import OneHotSample, Sample, SampleScalar, free_indices
+from derivgen.ir.sums import (MatSampleSum, OneHotSample, Sample, SampleScalar, SampleSum,
+                             free_indices)
 from derivgen.model import Problem, VarSpec
 from derivgen.parse.names import GREEK
+
+
+#: Numeric sizes up to this are used as they are; larger ones are verified at small sizes.
+EXACT_SIZE = 6
 
 
 @dataclass
@@ -31,8 +36,14 @@ class Scope:
                                 # problem writes \mathcal{L}(\mathbf{W}) = ...
 
     def dim(self, value):
-        if isinstance(value, int):
+        """The SymPy size of a dimension: a name is a symbol; a number up to ``EXACT_SIZE``
+        is itself; a larger number (``[500, 500]``, ``[100000000]``) is a symbol named
+        after it, so that the derivation (which never depends on how large a size is) is
+        verified at small sizes that keep every equality between dimensions, and prints
+        as the number."""
+        if isinstance(value, int) and value <= EXACT_SIZE:
             return Integer(value)
+        value = str(value)
         if value not in self.dims:
             self.dims[value] = Symbol(value, integer=True, positive=True)
         return self.dims[value]
@@ -75,6 +86,32 @@ class Scope:
     def is_vector(self, name: str) -> bool:
         spec = self.specs.get(name)
         return spec is not None and len(spec.shape) == 1
+
+
+def numeric_sizes(expr):
+    """``expr`` with each size that stands for a large number (``500``) written as that number
+    again: what the derivation means for the problem as written (``2 \\cdot 500 = 1000``)."""
+    if not hasattr(expr, "xreplace"):
+        return expr
+    sizes = {s: Integer(int(s.name)) for s in expr.free_symbols
+             if isinstance(s, Symbol) and s.name.isdigit()}
+    return expr.xreplace(sizes) if sizes else expr
+
+
+#: Nodes whose size arguments are shapes, not scalars: ``scalar_sizes`` leaves them alone.
+_SHAPED = (MatrixSymbol, Identity, OneMatrix, ZeroMatrix, Sample, SampleScalar,
+           SampleSum, MatSampleSum)
+
+
+def scalar_sizes(expr):
+    """``expr`` with each large numeric size that stands as a scalar (``2 \\cdot 500``, from
+    $\\operatorname{tr}(\\mathbf{I}_{500})$) written as its number, shapes left as they are."""
+    if isinstance(expr, Symbol) and expr.name.isdigit():
+        return Integer(int(expr.name))
+    if isinstance(expr, _SHAPED) or not getattr(expr, "args", ()) or \
+            not any(isinstance(s, Symbol) and s.name.isdigit() for s in expr.free_symbols):
+        return expr
+    return expr.func(*[scalar_sizes(a) if isinstance(a, Basic) else a for a in expr.args])
 
 
 def indexed_name(name: str, index) -> str:

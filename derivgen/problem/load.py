@@ -33,8 +33,9 @@ SET_KEYS = ("title", "course", "date", "author", "instructions", "order")
 #: documents or the derivation unreasonably large; a title is one heading line.
 MAX_TEXT = {"title": 300, "latex": 200, "course": 300, "date": 100, "author": 300,
             "statement": 20_000, "instructions": 20_000, "*": 20_000}
-#: The largest numeric dimension: every problem is verified on random instances of its shapes.
-MAX_DIMENSION = 1000
+#: The largest numeric dimension. Sizes above parse.scope.EXACT_SIZE are verified at small
+#: sizes (a derivation does not depend on how large a size is) and printed as written.
+MAX_DIMENSION = 10 ** 12
 
 #: A variable, dimension, function or intermediate name: ``X``, ``lam``, ``W_1``, ``a_2i``.
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*\Z")

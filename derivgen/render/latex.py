@@ -36,6 +36,7 @@ from derivgen.ir.nodes import (DIFFERENTIALS, AsScalar, DiffScalar, DiffSymbol, 
                   ScalarD, ScalarFunc, Softmax, conjugated_name)
 from derivgen.ir.sums import MatSampleSum, Sample, SampleDiff, SampleScalar, SampleSum
 from derivgen.ir.vec import Commutation, HessianArray, Named, Vec
+from derivgen.parse.scope import numeric_sizes
 
 # Precedence, loosest first. A sub-expression is parenthesized when its precedence is lower
 # than what its position requires.
@@ -70,7 +71,7 @@ def to_latex(expr, scope=None) -> str:
         >>> to_latex(X.I.T)
         '\\\\mathbf{X}^{-T}'
     """
-    return LectureLatexPrinter(scope).text(expr)
+    return LectureLatexPrinter(scope).text(numeric_sizes(expr))
 
 
 def name_latex(name: str, *, bold: bool) -> str:

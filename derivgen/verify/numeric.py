@@ -65,7 +65,10 @@ def evaluate(expr, env: dict, dims: dict, functions: dict | None = None):
     # One namespace: a sum over samples is a list comprehension, which sees globals only.
     namespace = {"np": np, **(functions or {}), **{code_name(k): v for k, v in env.items()}}
     with np.errstate(all="ignore"):
-        return eval(code, namespace)  # noqa: S307 -- our own generated code, no user text
+        try:
+            return eval(code, namespace)  # noqa: S307 -- our own generated code, no user text
+        except np.linalg.LinAlgError:     # a singular matrix inverted: undefined here
+            return np.nan
 
 
 def _sum_over_samples(node, env, dims, functions):
