@@ -17,6 +17,7 @@ import json
 import os
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from derivgen import __version__
@@ -290,7 +291,12 @@ def _build_into(out_dir: Path, args, report: Report, meta: dict, files) -> int:
                            timeout=args.timeout)
     built = [outcome for outcome in outcomes if outcome.ok]
     if built:
-        _write_documents(built, out_dir, meta, report, cache)
+        from derivgen.render.documents import placeholder_problem
+        # A failed problem keeps its number: a placeholder says why it is missing.
+        _write_documents([outcome if outcome.ok else
+                          replace(outcome, value=placeholder_problem(outcome.path,
+                                                                     outcome.error.message))
+                          for outcome in outcomes], out_dir, meta, report, cache)
     elif files:
         report.info("nothing to build: every problem failed")
     if report.exit_code == EXIT_OK:
@@ -320,9 +326,14 @@ def run_build_variants(args) -> int:
     meta, files = _problem_files(args.paths, report)
     from derivgen.build.variants import build_variants
     from derivgen.variants.classbuild import folder_names
-    build_variants(files, folder_names(args.variants, roster), args.seed, Path(args.output),
-                   title=meta.get("title", DEFAULT_TITLE), meta=meta, report=report,
-                   jobs=args.jobs)
+    with output_folder(args.output, on_wait=report.info) as out_dir:
+        try:
+            build_variants(files, folder_names(args.variants, roster), args.seed, out_dir,
+                           title=meta.get("title", DEFAULT_TITLE), meta=meta, report=report,
+                           jobs=args.jobs)
+        except OSError as exc:      # a read-only or full output folder
+            report.fail_other(DerivgenError(f"cannot write the documents: {exc.strerror or exc}",
+                                            file=str(exc.filename or out_dir), line=1))
     report.summary()
     return report.exit_code
 
@@ -670,9 +681,8 @@ def _write_documents(built, out_dir: Path, meta: dict, report: Report, cache: Bu
         report.fail_other(exc.located(file=str(out_dir)))
     except OSError as exc:      # a read-only or full output folder
         written = None
-        where = exc.filename or out_dir
         report.fail_other(DerivgenError(f"cannot write the documents: {exc.strerror or exc}",
-                                        file=str(where), line=1))
+                                        file=str(exc.filename or out_dir), line=1))
     except Exception as exc:  # noqa: BLE001
         written = None
         if debug_enabled():

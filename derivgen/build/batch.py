@@ -195,7 +195,9 @@ def limits(timeout: float | None):
 
 
 def timed_out(path, timeout: float) -> Outcome:
-    """The outcome of a file whose time ran out: an error at the line of its function."""
+    """The outcome of a file whose time ran out: an error at the line of its function.
+    (``path`` may be a work item with a ``path``, such as a variant.)"""
+    path = getattr(path, "path", path)
     return Outcome(Path(path), error=DerivgenError(
         f"deriving and checking this problem took longer than {timeout:g} s, the limit: "
         "simplify the function, or raise the limit with --timeout", file=str(path),

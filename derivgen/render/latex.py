@@ -189,6 +189,10 @@ class LectureLatexPrinter:
         if base is not None:  # the conjugate variable Z* of Wirtinger calculus
             return self.symbol_name(base, bold=bold) + "^*"
         override = self._override(name)
+        if override and re.search(r"[\^_'\s]", override):
+            # ``latex: 'a^2'`` is one symbol: braced, so that ``^T`` after it is no
+            # double superscript
+            return "{" + override + "}"
         return override if override else name_latex(name, bold=bold)
 
     def _hermitian_base(self, expr):
