@@ -18,6 +18,7 @@ import os
 import signal
 import sys
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from derivgen import __version__
@@ -130,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "(N must be the number of students)")
     _add_seed(build)
     _add_jobs(build)
+    _add_detail(build)
     build.set_defaults(run=run_build)
 
     solve = commands.add_parser("solve", help="derive one problem and print the derivation",
@@ -138,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--json", action="store_true",
                        help="print one JSON object (id, title, function, results, steps, "
                             "verified) instead of text")
+    solve.add_argument("--latex", action="store_true",
+                       help="print the mathematics as LaTeX instead of Unicode")
+    _add_detail(solve)
     _add_variant(solve)
     solve.set_defaults(run=run_solve)
 
@@ -147,6 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "`FILE:LINE: message` for each.")
     check.add_argument("paths", nargs="+", metavar="PATH", help="problem files and/or folders")
     check.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    check.add_argument("--variants", type=_positive, metavar="N",
+                       help="check the variants of N students (as build --variants N would "
+                            "make them) instead of each problem's base")
+    _add_seed(check)
     _add_jobs(check)
     check.set_defaults(run=run_check)
 
@@ -201,6 +210,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_detail(command):
+    command.add_argument("--detail", choices=("compact", "full"), default=None,
+                         help="compact: derivations as long as the lecture's (bookkeeping "
+                              "steps merged); full: every rewrite its own step (default: "
+                              "each problem's detail: key, else compact)")
+
+
 def _add_jobs(command):
     command.add_argument("-j", "--jobs", type=_positive, metavar="N",
                          help="derive in N processes, at most one per CPU (default: one per CPU "
@@ -253,6 +269,12 @@ def run_check(args) -> int:
     from derivgen.build.batch import check_file
     report = Report(verb="ok", quiet=args.quiet)
     _meta, files = _problem_files(args.paths, report)
+    if args.variants:
+        from derivgen.build.variants import derive_variants
+        from derivgen.variants.classbuild import folder_names
+        derive_variants(files, folder_names(args.variants), args.seed, report, args.jobs)
+        report.summary()
+        return report.exit_code
     _derive_all(check_file, files, report, args.jobs, verb="checked", timeout=args.timeout)
     report.summary()
     return report.exit_code
@@ -276,7 +298,9 @@ def run_build(args) -> int:
 def _build_into(out_dir: Path, args, report: Report, meta: dict, files) -> int:
     title = meta.get("title", DEFAULT_TITLE)
     cache = BuildCache(out_dir, enabled=not args.no_cache)
-    fingerprint = None if report.other_errors else cache.fingerprint(files, meta, title)
+    detail = getattr(args, "detail", None)   # --detail full: every step, whatever the files say
+    keyed = {**meta, "detail": detail} if detail else meta
+    fingerprint = None if report.other_errors else cache.fingerprint(files, keyed, title)
     unchanged = cache.up_to_date(fingerprint)
     if unchanged:
         for path in files:
@@ -287,8 +311,9 @@ def _build_into(out_dir: Path, args, report: Report, meta: dict, files) -> int:
         return report.exit_code
 
     from derivgen.build.batch import render_file
-    outcomes = _derive_all(render_file, files, report, args.jobs, verb="derived", cache=cache,
-                           timeout=args.timeout)
+    job = partial(render_file, detail=detail) if detail else render_file
+    outcomes = _derive_all(job, files, report, args.jobs, verb="derived", cache=cache,
+                           timeout=args.timeout, variant=f"detail={detail}" if detail else "")
     built = [outcome for outcome in outcomes if outcome.ok]
     if built:
         from derivgen.render.documents import placeholder_problem
@@ -356,7 +381,10 @@ def run_solve(args) -> int:
             print(json.dumps(derivation_json(derivation), indent=2, ensure_ascii=False))
         else:
             from derivgen.render.text import derivation_text
-            print(derivation_text(derivation))
+            if args.detail:
+                derivation = replace(derivation,
+                                     problem=replace(derivation.problem, detail=args.detail))
+            print(derivation_text(derivation, latex=args.latex))
     except DerivgenError as exc:
         report.fail(exc, path)
     except Exception as exc:  # noqa: BLE001 -- a renderer bug must not become a traceback
@@ -577,7 +605,7 @@ def _write_export(kind: str, problems, sources, output: str, title: str) -> str:
 
 
 def _derive_all(job, files, report: Report, jobs, *, verb: str, cache: BuildCache | None = None,
-                timeout: float | None = DEFAULT_TIMEOUT):
+                timeout: float | None = DEFAULT_TIMEOUT, variant: str = ""):
     """``job`` on every file, maybe in parallel; with a ``cache``, only on the files whose
     content the shared store does not hold, and once per distinct content (the rest share
     that outcome); new successes are stored.
@@ -589,7 +617,7 @@ def _derive_all(job, files, report: Report, jobs, *, verb: str, cache: BuildCach
     outcomes, keys, first = {}, [None] * len(files), {}
     if cache is not None:
         for index, path in enumerate(files):
-            keys[index] = key = cache.problem_key(path)
+            keys[index] = key = cache.problem_key(path, variant)
             entry = cache.load_problem(path, key)
             if entry is not None:
                 outcomes[index] = Outcome(path, _rendered_problem(entry))

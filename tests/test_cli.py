@@ -45,7 +45,7 @@ class FakePipeline:
         return {"id": derivation.problem.id, "title": derivation.problem.title,
                 "results": [], "steps": [], "verified": True}
 
-    def derivation_text(self, derivation):
+    def derivation_text(self, derivation, latex=False):
         return f"Derivation of {derivation.problem.title}"
 
     def render_problem(self, derivation):

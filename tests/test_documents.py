@@ -25,6 +25,8 @@ from derivgen.render.prose import check_math, escape_text, sanitize_prose, state
 from derivgen.render.text import derivation_text
 from derivgen.parse.scope import scope_of
 from derivgen.pipeline import solve
+
+from conftest import PROBLEMS
 from derivgen.problem.load import load_problem
 
 def needs_tex(test):
@@ -352,13 +354,22 @@ def test_a_cache_skips_documents_already_compiled(tmp_path):
 # --- text -------------------------------------------------------------------------------
 
 def test_derivation_text():
-    text = derivation_text(bilinear())
+    text = derivation_text(bilinear(), latex=True)
     lines = text.splitlines()
     assert lines[0] == "Derivative of a bilinear form"
     assert r"  df = d(\mathbf{a}^T\mathbf{X}\mathbf{b})" in lines
     assert r"     = \mathbf{a}^T\,d\mathbf{X}\,\mathbf{b}   [product rule]" in lines
     assert r"  df/dX = \mathbf{a}\mathbf{b}^T" in lines
     assert lines[-1] == "verified: yes"
+
+
+def test_derivation_text_reads_as_unicode_in_a_terminal():
+    lines = derivation_text(solve(load_problem(PROBLEMS / "01-bilinear-form.yaml"))).splitlines()
+    assert "  df = d(aᵀ X b)" in lines and "  ∂f/∂X = a bᵀ" in lines
+    assert "     = tr((a bᵀ)ᵀ dX)   [gradient form]" in lines
+    assert not any("\\" in line for line in lines)
+    two_layer = derivation_text(solve(load_problem(PROBLEMS / "60-two-layer-network.yaml")))
+    assert "∂ℓ/∂W₂ = Σᵢ₌₁ᴺ ∂ℓ/∂a₂,ᵢ h₁,ᵢᵀ" in two_layer and "\\" not in two_layer
 
 
 def test_unsafe_text_is_reported_at_the_problem_file():

@@ -126,3 +126,21 @@ def test_a_failed_problem_keeps_its_number():
     source = document_latex("solutions", problems, title="HW")
     assert "Problem 2.\\quad (not built)" in source and "b.yaml could not be built" in source
     assert "Problem 3.\\quad Trace of a product" in source
+
+
+def test_solve_prints_unicode_and_latex_on_request(capsys):
+    assert main(["solve", str(PROBLEMS / "01-bilinear-form.yaml")]) == 0
+    unicode = capsys.readouterr().out
+    assert "tr((a bᵀ)ᵀ dX)" in unicode and "\\mathbf" not in unicode
+    assert main(["solve", str(PROBLEMS / "01-bilinear-form.yaml"), "--latex"]) == 0
+    assert r"\operatorname{tr}((\mathbf{a}\mathbf{b}^T)^T\,d\mathbf{X})" in capsys.readouterr().out
+
+
+def test_detail_full_keeps_every_step_on_the_command_line(capsys):
+    path = str(PROBLEMS / "04-least-squares.yaml")
+    assert main(["solve", path]) == 0
+    compact = capsys.readouterr().out
+    assert main(["solve", path, "--detail", "full"]) == 0
+    full = capsys.readouterr().out
+    assert "[transpose rule, sum rule]" in full and "[transpose rule, sum rule]" not in compact
+    assert len(full.splitlines()) > len(compact.splitlines()) + 4

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from pylatex import Document, NoEscape, Package
 
-from derivgen.derive.compact import shown_sections
+from derivgen.derive.compact import continues, detail_of, shown_sections
 from derivgen.errors import DerivgenError
 from derivgen.files import replace_together
 from derivgen.ir.vec import Named
@@ -298,11 +298,6 @@ def problem_statement(derivation) -> str:
         raise err.located(problem.path, problem.line_of("statement"))
 
 
-def detail_of(derivation) -> str:
-    """``compact`` (the lecture's length) unless the problem asks for every step."""
-    return getattr(derivation.problem, "detail", None) or "compact"
-
-
 def worksheet_problem(number: int, derivation) -> str:
     # The minipage keeps the heading with its statement; the space after it is dropped at a
     # page break, so a problem never starts with an empty page-top.
@@ -317,9 +312,8 @@ def solution_problem(number: int, derivation) -> str:
     parts = [problem_heading(number, derivation), problem_statement(derivation) + "\n"]
     notes, previous = RuleNotes(derivation.scope), None
     for section in shown_sections(derivation, detail_of(derivation)):
-        skip = previous is not None and section.lhs == previous.lhs \
-            and section.start == previous.end
-        parts.append(section_latex(section, derivation.scope, notes, skip_start=skip))
+        parts.append(section_latex(section, derivation.scope, notes,
+                                   skip_start=continues(previous, section)))
         previous = section
     if derivation.results:
         if not (derivation.sections and derivation.sections[-1].title.lower() == "result"):
