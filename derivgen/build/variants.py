@@ -46,17 +46,17 @@ def variant_job(item: VariantItem) -> Outcome:
                        trace=traceback.format_exc())
 
 
-def build_variants(files, folders, seed: int, out_dir, *, title: str, meta: dict,
-                   report: Report, jobs=None, cache: bool = True) -> None:
-    """Write ``out_dir/<folder>/`` for every folder, ``variants.json`` and ``key.pdf``.
-
-    ``cache``: use the shared store of derivations and skip documents already compiled
-    (``--no-cache``: neither read nor written)."""
-    out_dir = Path(out_dir)
+def derive_variants(files, folders, seed: int, report: Report, jobs=None,
+                    cache: BuildCache | None = None):
+    """Derive every distinct variant the folders need (those the shared store of ``cache``
+    does not hold); report each file once it is ok, and every variant that fails. Returns
+    the plan and the outcomes of its items."""
     work = plan(files, folders, seed)
     for path, error in work.errors:
         report.fail(error, path)
-    outcomes = _derive(work.items, BuildCache(out_dir, enabled=cache), report, jobs)
+    if cache is None:          # `check`: derive every variant
+        cache = BuildCache(Path("."), enabled=False)
+    outcomes = _derive(work.items, cache, report, jobs)
     failed_files = set()
     for outcome in outcomes:
         if not outcome.ok:
@@ -65,6 +65,18 @@ def build_variants(files, folders, seed: int, out_dir, *, title: str, meta: dict
     for path in dict.fromkeys(item.path for item in work.items):
         if path not in failed_files:
             report.ok(path)
+    return work, outcomes
+
+
+def build_variants(files, folders, seed: int, out_dir, *, title: str, meta: dict,
+                   report: Report, jobs=None, cache: bool = True) -> None:
+    """Write ``out_dir/<folder>/`` for every folder, ``variants.json`` and ``key.pdf``.
+
+    ``cache``: use the shared store of derivations and skip documents already compiled
+    (``--no-cache``: neither read nor written)."""
+    out_dir = Path(out_dir)
+    work, outcomes = derive_variants(files, folders, seed, report, jobs,
+                                     BuildCache(out_dir, enabled=cache))
     entries = _entries(work, outcomes)
     write_atomically(out_dir / "variants.json",
                      manifest_text(manifest(seed, work.folders, entries)))
