@@ -17,6 +17,8 @@ import json
 import os
 import signal
 import sys
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from derivgen import __version__
@@ -129,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "(N must be the number of students)")
     _add_seed(build)
     _add_jobs(build)
+    _add_detail(build)
     build.set_defaults(run=run_build)
 
     solve = commands.add_parser("solve", help="derive one problem and print the derivation",
@@ -137,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--json", action="store_true",
                        help="print one JSON object (id, title, function, results, steps, "
                             "verified) instead of text")
+    solve.add_argument("--latex", action="store_true",
+                       help="print the mathematics as LaTeX instead of Unicode")
+    _add_detail(solve)
     _add_variant(solve)
     solve.set_defaults(run=run_solve)
 
@@ -198,6 +204,13 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("name", metavar="NAME", help="file to create (.yaml is added if missing)")
     new.set_defaults(run=run_new)
     return parser
+
+
+def _add_detail(command):
+    command.add_argument("--detail", choices=("compact", "full"), default=None,
+                         help="compact: derivations as long as the lecture's (bookkeeping "
+                              "steps merged); full: every rewrite its own step (default: "
+                              "each problem's detail: key, else compact)")
 
 
 def _add_jobs(command):
@@ -275,7 +288,9 @@ def run_build(args) -> int:
 def _build_into(out_dir: Path, args, report: Report, meta: dict, files) -> int:
     title = meta.get("title", DEFAULT_TITLE)
     cache = BuildCache(out_dir, enabled=not args.no_cache)
-    fingerprint = None if report.other_errors else cache.fingerprint(files, meta, title)
+    detail = getattr(args, "detail", None)   # --detail full: every step, whatever the files say
+    keyed = {**meta, "detail": detail} if detail else meta
+    fingerprint = None if report.other_errors else cache.fingerprint(files, keyed, title)
     unchanged = cache.up_to_date(fingerprint)
     if unchanged:
         for path in files:
@@ -286,11 +301,17 @@ def _build_into(out_dir: Path, args, report: Report, meta: dict, files) -> int:
         return report.exit_code
 
     from derivgen.build.batch import render_file
-    outcomes = _derive_all(render_file, files, report, args.jobs, verb="derived", cache=cache,
-                           timeout=args.timeout)
+    job = partial(render_file, detail=detail) if detail else render_file
+    outcomes = _derive_all(job, files, report, args.jobs, verb="derived", cache=cache,
+                           timeout=args.timeout, variant=f"detail={detail}" if detail else "")
     built = [outcome for outcome in outcomes if outcome.ok]
     if built:
-        _write_documents(built, out_dir, meta, report, cache)
+        from derivgen.render.documents import placeholder_problem
+        # A failed problem keeps its number: a placeholder says why it is missing.
+        _write_documents([outcome if outcome.ok else
+                          replace(outcome, value=placeholder_problem(outcome.path,
+                                                                     outcome.error.message))
+                          for outcome in outcomes], out_dir, meta, report, cache)
     elif files:
         report.info("nothing to build: every problem failed")
     if report.exit_code == EXIT_OK:
@@ -350,7 +371,10 @@ def run_solve(args) -> int:
             print(json.dumps(derivation_json(derivation), indent=2, ensure_ascii=False))
         else:
             from derivgen.render.text import derivation_text
-            print(derivation_text(derivation))
+            if args.detail:
+                derivation = replace(derivation,
+                                     problem=replace(derivation.problem, detail=args.detail))
+            print(derivation_text(derivation, latex=args.latex))
     except DerivgenError as exc:
         report.fail(exc, path)
     except Exception as exc:  # noqa: BLE001 -- a renderer bug must not become a traceback
@@ -571,7 +595,7 @@ def _write_export(kind: str, problems, sources, output: str, title: str) -> str:
 
 
 def _derive_all(job, files, report: Report, jobs, *, verb: str, cache: BuildCache | None = None,
-                timeout: float | None = DEFAULT_TIMEOUT):
+                timeout: float | None = DEFAULT_TIMEOUT, variant: str = ""):
     """``job`` on every file, maybe in parallel; with a ``cache``, only on the files whose
     content the shared store does not hold, and once per distinct content (the rest share
     that outcome); new successes are stored.
@@ -583,7 +607,7 @@ def _derive_all(job, files, report: Report, jobs, *, verb: str, cache: BuildCach
     outcomes, keys, first = {}, [None] * len(files), {}
     if cache is not None:
         for index, path in enumerate(files):
-            keys[index] = key = cache.problem_key(path)
+            keys[index] = key = cache.problem_key(path, variant)
             entry = cache.load_problem(path, key)
             if entry is not None:
                 outcomes[index] = Outcome(path, _rendered_problem(entry))

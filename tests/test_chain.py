@@ -34,7 +34,7 @@ def test_results_read_by_way_of_links_and_evaluate_in_the_variables():
     by_name = {r.wrt: r for r in derivation.results}
     assert by_name["W_2"].chain_form.atoms(Gradient)
     assert not by_name["W_2"].expr.atoms(Gradient)   # JSON and answers: variables only
-    text = derivation_text(derivation)
+    text = derivation_text(derivation, latex=True)
     assert r"where \mathbf{a}_{2,i} = \mathbf{W}_2\mathbf{h}_{1,i} + \mathbf{b}_2" in text
 
 

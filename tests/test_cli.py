@@ -45,7 +45,7 @@ class FakePipeline:
         return {"id": derivation.problem.id, "title": derivation.problem.title,
                 "results": [], "steps": [], "verified": True}
 
-    def derivation_text(self, derivation):
+    def derivation_text(self, derivation, latex=False):
         return f"Derivation of {derivation.problem.title}"
 
     def render_problem(self, derivation):
@@ -55,6 +55,9 @@ class FakePipeline:
     @staticmethod
     def RenderedProblem(id, parts):  # noqa: N802 -- stands in for the class
         return types.SimpleNamespace(id=id, parts=parts)
+
+    def placeholder_problem(self, path, message):
+        return self.RenderedProblem("failed:" + Path(path).stem, {"solutions": message})
 
     def build_documents(self, problems, out_dir, *, title, meta, cache=None, dropped=None):
         if self.documents_error:
@@ -79,7 +82,8 @@ def fake(monkeypatch):
         "derivgen.render.documents": {"build_documents": pipeline.build_documents,
                                       "render_problem": pipeline.render_problem,
                                       "check_renderable": pipeline.render_problem,
-                                      "RenderedProblem": pipeline.RenderedProblem},
+                                      "RenderedProblem": pipeline.RenderedProblem,
+                                      "placeholder_problem": pipeline.placeholder_problem},
     }
     for name, attrs in modules.items():
         module = types.ModuleType(name)
@@ -235,7 +239,7 @@ def test_internal_error_is_one_line(capsys, write, fake, tmp_path):
     code, out, err = run(capsys, "build", tmp_path, "-o", tmp_path / "out")
     assert code == 1
     assert err.strip() == f"{bad}:1: internal error: ZeroDivisionError: division by zero"
-    assert fake.documents_calls[0][0] == ["a", "c"]
+    assert fake.documents_calls[0][0] == ["a", "failed:b", "c"]  # b keeps its number
     assert "2 built, 1 failed" in out
 
 

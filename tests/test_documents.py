@@ -19,10 +19,15 @@ from derivgen.render import documents as documents_module
 from derivgen.ir.nodes import D, DiffScalar, Elementwise, MatD, differential_symbol
 from derivgen.model import Derivation, Problem, Result, Section, Step, VarSpec
 from derivgen.render.documents import (NUMBER_SLOT, build_documents, document_latex,
+                                       worksheet_problem,
                                        overfull_boxes, render_problem)
 from derivgen.render.prose import check_math, escape_text, sanitize_prose, statement_latex
 from derivgen.render.text import derivation_text
 from derivgen.parse.scope import scope_of
+from derivgen.pipeline import solve
+
+from conftest import PROBLEMS
+from derivgen.problem.load import load_problem
 
 def needs_tex(test):
     """TeX Live and poppler-utils are part of the set-up (./setup.sh); a missing one is a failure."""
@@ -139,9 +144,24 @@ def test_check_math_guards_latex_overrides():
 
 def test_default_statement_follows_the_lecture():
     assert statement_latex(bilinear()) == (
-        r"Calculate the derivative of $f(\mathbf{X}) = \mathbf{a}^T\mathbf{X}\mathbf{b}$ "
+        "Calculate the derivative of\n"
+        r"\[f(\mathbf{X}) = \mathbf{a}^T\mathbf{X}\mathbf{b}\]" "\n"
         r"with respect to $\mathbf{X}$, where $\mathbf{a} \in \mathbb{R}^{m}$, "
         r"$\mathbf{X} \in \mathbb{R}^{m \times n}$, and $\mathbf{b} \in \mathbb{R}^{n}$.")
+
+
+def test_the_function_is_shown_as_written_also_under_a_statement(tmp_path):
+    path = tmp_path / "ridge.yaml"
+    path.write_text("title: Ridge\nstatement: Find the gradient by $\\mathbf{W}$.\n"
+                    "variables: {X: {shape: [n, N]}, Y: {shape: [m, N]}, W: {shape: [m, n]},\n"
+                    "  lam: {shape: [], latex: '\\lambda'}}\n"
+                    "function: '\\frac{1}{2}\\|\\mathbf{Y} - \\mathbf{W}\\mathbf{X}\\|_F^2"
+                    " + \\frac{\\lambda}{2}\\|\\mathbf{W}\\|_F^2'\nwrt: W\n")
+    derivation = solve(load_problem(path))
+    worksheet = worksheet_problem(1, derivation)
+    assert "Find the gradient by" in worksheet
+    assert (r"f(\mathbf{W}) = \frac{1}{2}\|\mathbf{Y} - \mathbf{W}\mathbf{X}\|_F^2 + "
+            r"\frac{\lambda}{2}\|\mathbf{W}\|_F^2") in worksheet
     statement = statement_latex(sigmoid_layer())
     assert r"$\mathbf{M} \in \mathbb{S}^{l \times l}$" in statement
     assert r"$\sigma(x) = 1/(1 + e^{-x})$ is applied element-wise" in statement
@@ -334,13 +354,22 @@ def test_a_cache_skips_documents_already_compiled(tmp_path):
 # --- text -------------------------------------------------------------------------------
 
 def test_derivation_text():
-    text = derivation_text(bilinear())
+    text = derivation_text(bilinear(), latex=True)
     lines = text.splitlines()
     assert lines[0] == "Derivative of a bilinear form"
     assert r"  df = d(\mathbf{a}^T\mathbf{X}\mathbf{b})" in lines
     assert r"     = \mathbf{a}^T\,d\mathbf{X}\,\mathbf{b}   [product rule]" in lines
     assert r"  df/dX = \mathbf{a}\mathbf{b}^T" in lines
     assert lines[-1] == "verified: yes"
+
+
+def test_derivation_text_reads_as_unicode_in_a_terminal():
+    lines = derivation_text(solve(load_problem(PROBLEMS / "01-bilinear-form.yaml"))).splitlines()
+    assert "  df = d(aᵀ X b)" in lines and "  ∂f/∂X = a bᵀ" in lines
+    assert "     = tr((a bᵀ)ᵀ dX)   [gradient form]" in lines
+    assert not any("\\" in line for line in lines)
+    two_layer = derivation_text(solve(load_problem(PROBLEMS / "60-two-layer-network.yaml")))
+    assert "∂ℓ/∂W₂ = Σᵢ₌₁ᴺ ∂ℓ/∂a₂,ᵢ h₁,ᵢᵀ" in two_layer and "\\" not in two_layer
 
 
 def test_unsafe_text_is_reported_at_the_problem_file():

@@ -315,3 +315,33 @@ def test_graders_in_threads_agree_with_one_grader():
     assert together == alone
     assert [v["diagnosis"] for v in alone[:6]] == [None, "symmetric-part", "transpose",
                                                   "syntax", "syntax", "shape"]
+
+
+@pytest.mark.parametrize("answer", [
+    r"\frac{\partial f}{\partial \mathbf{X}} = \mathbf{a}\mathbf{b}^T",
+    r"\nabla_{\mathbf{X}} f = \mathbf{a}\mathbf{b}^T",
+    r"\frac{\partial f}{\partial \mathbf{X}} = (\mathbf{b}\mathbf{a}^T)^T.",
+])
+def test_an_answer_may_start_with_its_left_hand_side(answer):
+    assert grade(solved("01-bilinear-form"), answer).correct
+
+
+def test_a_caret_after_a_left_hand_side_still_points_at_the_spot():
+    answer = r"\nabla f = \mathbf{a}\mathbf{b}^T)"
+    lines = grade(solved("01-bilinear-form"), answer).feedback.split("\n")
+    assert lines[2].index("^") == lines[1].index(")")
+
+
+def test_grading_keeps_a_callers_alarm_running():
+    import signal
+    derivation = solved("01-bilinear-form")
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: fired.append(True))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 30)
+        assert grade(derivation, r"\mathbf{a}\mathbf{b}^T").correct
+        left = signal.getitimer(signal.ITIMER_REAL)[0]
+        assert 20 < left <= 30 and not fired
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

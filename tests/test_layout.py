@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 
 from derivgen.cli import main
+from derivgen.pipeline import solve
+from derivgen.problem.load import load_problem
+from derivgen.render.documents import document_latex, placeholder_problem, render_problem
 
 from conftest import PROBLEMS
 
@@ -92,3 +95,52 @@ def test_derivations_are_as_long_as_the_lecture(built):
     assert max(n for _, n in first_order.values()) <= 30, first_order
     for number, lecture in LECTURE_ROWS.items():  # problems 1-4 are the lecture's 1-4
         assert rows[number][1] <= lecture, (number, rows[number])
+
+
+def _rendered(stem):
+    return render_problem(solve(load_problem(EXERCISES / f"{stem}.yaml")))
+
+
+def test_the_instructors_transpose_is_used_throughout_the_problem():
+    rendered = _rendered("e44-transpose-style")   # written with ^\top
+    for kind in ("worksheet", "solutions", "answers"):
+        assert "^T" not in rendered.parts[kind] and r"^{\top}" in rendered.parts[kind], kind
+    plain = _rendered("e01-linear-form")          # ^T, unless set.yaml says otherwise
+    assert "^T" in plain.parts["solutions"]
+    styled = document_latex("solutions", [plain], title="HW",
+                            meta={"transpose": r"\mathsf{T}"})
+    assert "^T" not in styled.split("Problem 1.")[1] and r"^{\mathsf{T}}" in styled
+
+
+def test_set_yaml_author_and_instructions_are_printed():
+    source = document_latex("worksheet", [_rendered("e01-linear-form")], title="HW 3",
+                            meta={"course": "SI231", "author": "Prof. Ada & Co.",
+                                  "instructions": r"Show every step; use $\mathbf{X}^T$."})
+    assert r"Prof. Ada \& Co." in source and r"Show every step; use $\mathbf{X}^T$." in source
+
+
+def test_a_failed_problem_keeps_its_number():
+    problems = [_rendered("e01-linear-form"),
+                placeholder_problem("tests/b.yaml", "b.yaml:3: cannot add 1 and x\n  ^"),
+                _rendered("e06-trace-AX")]
+    source = document_latex("solutions", problems, title="HW")
+    assert "Problem 2.\\quad (not built)" in source and "b.yaml could not be built" in source
+    assert "Problem 3.\\quad Trace of a product" in source
+
+
+def test_solve_prints_unicode_and_latex_on_request(capsys):
+    assert main(["solve", str(PROBLEMS / "01-bilinear-form.yaml")]) == 0
+    unicode = capsys.readouterr().out
+    assert "tr((a bᵀ)ᵀ dX)" in unicode and "\\mathbf" not in unicode
+    assert main(["solve", str(PROBLEMS / "01-bilinear-form.yaml"), "--latex"]) == 0
+    assert r"\operatorname{tr}((\mathbf{a}\mathbf{b}^T)^T\,d\mathbf{X})" in capsys.readouterr().out
+
+
+def test_detail_full_keeps_every_step_on_the_command_line(capsys):
+    path = str(PROBLEMS / "04-least-squares.yaml")
+    assert main(["solve", path]) == 0
+    compact = capsys.readouterr().out
+    assert main(["solve", path, "--detail", "full"]) == 0
+    full = capsys.readouterr().out
+    assert "[transpose rule, sum rule]" in full and "[transpose rule, sum rule]" not in compact
+    assert len(full.splitlines()) > len(compact.splitlines()) + 4

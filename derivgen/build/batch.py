@@ -21,7 +21,7 @@ import threading
 import time
 import traceback
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import connection
 from pathlib import Path
 from typing import Callable
@@ -67,10 +67,13 @@ def check_file(path) -> Outcome:
     return _guarded(path, lambda problem, derivation: None)
 
 
-def render_file(path) -> Outcome:
-    """Load, derive and render one file; its ``RenderedProblem`` (plain strings, picklable)."""
+def render_file(path, detail: str | None = None) -> Outcome:
+    """Load, derive and render one file; its ``RenderedProblem`` (plain strings, picklable).
+    ``detail`` (``compact``/``full``) overrides the problem's own ``detail:``."""
     def render(problem, derivation):
         from derivgen.render.documents import render_problem
+        if detail:
+            derivation = replace(derivation, problem=replace(derivation.problem, detail=detail))
         return render_problem(derivation)
     return _guarded(path, render)
 

@@ -54,11 +54,25 @@ def merge_steps(steps: list[Step]) -> Step:
     """One step from the first ``before`` to the last ``after``, with every rule once."""
     if len(steps) == 1:
         return steps[0]
-    named = tuple(dict.fromkeys(pair for step in steps for pair in step.named))
+    by_rule = {}
+    for name, identity in (pair for step in steps for pair in step.named):
+        if not by_rule.get(name or identity, ("", ""))[1]:  # each rule once, with its identity
+            by_rule[name or identity] = (name, identity)
+    named = tuple(by_rule.values())
     return Step(", ".join(name for name, _ in named if name),
                 r",\quad ".join(identity for _, identity in named
                                  if isinstance(identity, str) and identity),
                 steps[0].before, steps[-1].after, named)
+
+
+def continues(previous, section) -> bool:
+    """Whether ``section`` starts where ``previous`` ended (its first row need not repeat it)."""
+    return previous is not None and section.lhs == previous.lhs and section.start == previous.end
+
+
+def detail_of(derivation) -> str:
+    """``compact`` (the lecture's length) unless the problem asks for every step."""
+    return getattr(derivation.problem, "detail", None) or "compact"
 
 
 def shown_sections(derivation, detail: str = "compact") -> tuple[Section, ...]:

@@ -137,7 +137,7 @@ def _judge(derivation, answer, result, name, seed) -> Verdict:
     scope = derivation.scope
     try:
         text = screen(answer, _known_commands(scope))
-        expr = _parse_answer(text, derivation, result)
+        expr = _parse_answer(_without_lhs(text), derivation, result)
     except AnswerRejected as error:
         return _unreadable(error.message, answer, error.column)
     except DerivgenError as error:
@@ -151,6 +151,22 @@ def _judge(derivation, answer, result, name, seed) -> Verdict:
                                                                               expr))
     return Verdict(comparison.agrees, 1.0 if comparison.agrees else 0.0,
                    comparison.diagnosis, feedback, comparison=comparison)
+
+
+def _without_lhs(text: str) -> str:
+    """``\\frac{\\partial f}{\\partial X} = G`` or ``\\nabla f = G``: the ``G`` a student
+    means (after the last ``=`` outside braces), the rest blanked so columns still match."""
+    depth, cut = 0, -1
+    for at, char in enumerate(text):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == "=" and depth == 0:
+            cut = at
+    if cut < 0 or not text[cut + 1:].strip():
+        return text
+    return " " * (cut + 1) + text[cut + 1:]
 
 
 def _parse_answer(text, derivation, result):

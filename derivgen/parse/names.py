@@ -75,7 +75,15 @@ class NameTable:
         if head is not None:
             return [head], False
         if name in GREEK:
-            raise self._unknown(atom)
+            kind = "sigmoid" if name == "sigma" else "generic"
+            if self.text[atom.end:].lstrip().startswith(("(", "\\left", "\\big", "\\Big")):
+                raise DerivgenError(f"unknown function '{self._source(atom)}': declare it under "
+                                    f"functions:, e.g. `functions: {{{name}: {kind}}}`",
+                                    column=atom.start, fragment=self.text)
+            raise DerivgenError(f"unknown symbol '{self._source(atom)}': declare it under "
+                                f"variables: (`{name}: {{shape: []}}`) or, if it is a "
+                                f"function, under functions: (`functions: {{{name}: {kind}}}`)",
+                                column=atom.start, fragment=self.text)
         raise DerivgenError(f"unknown command \\{name}", column=atom.start,
                             fragment=self.text)
 
@@ -86,8 +94,15 @@ class NameTable:
             return [head], False
         if name in self.values or self._subscripted(name, sub) is not None:
             return self._resolve_whole(name, atom, sub)
+        if name == "vec":
+            raise DerivgenError("\\operatorname{vec} cannot be used in a formula yet: write "
+                                "\\operatorname{vec}(\\mathbf{A})^T\\operatorname{vec}(\\mathbf{X}) "
+                                "as \\operatorname{tr}(\\mathbf{A}^T\\mathbf{X}) or "
+                                "\\langle \\mathbf{A}, \\mathbf{X} \\rangle",
+                                column=atom.start, fragment=self.text)
         raise DerivgenError(f"unknown function '{self._source(atom)}': declare it under "
-                            f"functions:", column=atom.start, fragment=self.text)
+                            f"functions:, e.g. `functions: {{{name}: generic}}`",
+                            column=atom.start, fragment=self.text)
 
     def _resolve_run(self, atom, sub):
         run = atom.text

@@ -43,11 +43,18 @@ class ToSympy(Transformer):
 
     # ---- sums and products ---------------------------------------------------------------
 
-    def add(self, meta, left, right):
-        return self.builder.add(left, right, +1)
+    def terms(self, meta, first, *addends):
+        """``a + b - c``: the terms added left to right."""
+        result = first
+        for sign, term in addends:
+            result = self.builder.add(result, term, sign)
+        return result
 
-    def subtract(self, meta, left, right):
-        return self.builder.add(left, right, -1)
+    def plus_term(self, meta, term):
+        return +1, term
+
+    def minus_term(self, meta, term):
+        return -1, term
 
     def negate(self, meta, operand):
         return self.builder.negate(operand, meta.start_pos)

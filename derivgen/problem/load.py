@@ -27,7 +27,9 @@ TOP_LEVEL_KEYS = ("title", "statement", "variables", "functions", "where", "func
                   "variants")
 REQUIRED_KEYS = ("title", "variables", "function", "wrt")
 VARIABLE_KEYS = ("shape", "latex", "symmetric", "complex", "onehot", "index")
-SET_KEYS = ("title", "course", "date", "author", "instructions", "order")
+SET_KEYS = ("title", "course", "date", "author", "instructions", "order", "transpose")
+#: ``transpose:`` in set.yaml: how every solution of the set writes a transpose.
+TRANSPOSE_STYLES = ("T", r"\top", r"\mathsf{T}", r"\intercal")
 
 #: The longest text each key may hold (``*``: any other), so that no one string can make the
 #: documents or the derivation unreasonably large; a title is one heading line.
@@ -467,6 +469,9 @@ def load_set(folder) -> tuple[dict, list[Path]]:
         if key == "order" or key not in data:
             continue
         value = data[key]
+        if key == "transpose" and value not in TRANSPOSE_STYLES:
+            raise check.error(f"'transpose' must be one of {', '.join(TRANSPOSE_STYLES)} "
+                              f"(in single quotes), not {value!r}", data.line(key))
         if isinstance(value, (datetime.date, datetime.datetime)):   # YAML reads 2024-03-01
             meta[key] = value.isoformat()
         elif isinstance(value, str) and not value.strip():

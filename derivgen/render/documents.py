@@ -27,14 +27,16 @@ from pathlib import Path
 
 from pylatex import Document, NoEscape, Package
 
-from derivgen.derive.compact import shown_sections
+from derivgen.derive.compact import continues, detail_of, shown_sections
 from derivgen.errors import DerivgenError
 from derivgen.files import replace_together
 from derivgen.ir.vec import Named
 from derivgen.render.facts import conclusion_prose, fact_prose, math_latex
 from derivgen.render.layout import LINE_EM, ROW_SLACK, break_rows, latex_width
 from derivgen.render.text import shown_result, where_pairs
-from derivgen.render.prose import PREAMBLE_DEFINITIONS, check_math, escape_text, sanitize_prose, statement_latex
+from derivgen.render.prose import (PREAMBLE_DEFINITIONS, check_math, escape_text,
+                                   restyle_transposes, sanitize_prose, statement_latex,
+                                   statement_with_function, transpose_style)
 
 KINDS = ("worksheet", "solutions", "answers")
 SUBTITLES = {"worksheet": "Worksheet", "solutions": "Solutions", "answers": "Answers"}
@@ -62,8 +64,23 @@ class RenderedProblem:
 
 def render_problem(derivation) -> RenderedProblem:
     """The problem's part of every document; DerivgenError (at the problem's file) if unsafe."""
-    return RenderedProblem(derivation.problem.id,
-                           {kind: problem_latex(kind, NUMBER_SLOT, derivation) for kind in KINDS})
+    problem = derivation.problem
+    style = transpose_style(problem.function, problem.statement, problem.answer,
+                            *(item.latex for item in problem.where))
+    return RenderedProblem(problem.id, {
+        kind: restyle_transposes(problem_latex(kind, NUMBER_SLOT, derivation), style)
+        for kind in KINDS})
+
+
+def placeholder_problem(path, message: str) -> RenderedProblem:
+    """What stands in the documents for a problem that failed: it keeps its number, so the
+    numbers match the problem files' order and a student's numbering does not shift."""
+    name = escape_text(Path(path).name)
+    first = message.splitlines()[0] if message else "it failed"
+    reason = escape_text("".join(ch for ch in first if ch.isprintable())[:300])
+    text = (rf"\subsection*{{Problem {NUMBER_SLOT}.\quad (not built)}}" + "\n"
+            + rf"\textit{{{name} could not be built: {reason}}}" + "\n\n")
+    return RenderedProblem(Path(path).stem, {kind: text for kind in KINDS})
 
 
 def build_documents(problems, out_dir, *, title: str = "Matrix calculus",
@@ -190,8 +207,10 @@ def document_latex(kind: str, problems, *, title: str, meta: dict | None = None)
     """The LaTeX source of one document: ``kind`` is worksheet, solutions or answers."""
     doc = _new_document()
     doc.append(NoEscape(_title_block(title, SUBTITLES[kind], meta or {})))
+    style = (meta or {}).get("transpose")  # set.yaml: one style for the whole set
     for number, problem in enumerate(problems, start=1):
-        doc.append(NoEscape(_rendered(problem).latex(kind, number)))
+        latex = _rendered(problem).latex(kind, number)
+        doc.append(NoEscape(restyle_transposes(latex, style) if style else latex))
     return doc.dumps() + "\n"
 
 
@@ -248,11 +267,14 @@ def _new_document() -> Document:
 def _title_block(title: str, subtitle: str, meta: dict) -> str:
     lines = [rf"{{\LARGE\bfseries {escape_text(title)}}}\\[0.4em]",
              rf"{{\large {subtitle}}}"]
-    for key in ("course", "date"):
+    for key in ("course", "author", "date"):
         if meta.get(key):
             lines[-1] += r"\\[0.2em]"
             lines.append(escape_text(str(meta[key])))
-    return "\\begin{center}\n" + "\n".join(lines) + "\n\\end{center}\n\\bigskip\n"
+    block = "\\begin{center}\n" + "\n".join(lines) + "\n\\end{center}\n"
+    if meta.get("instructions") and subtitle != SUBTITLES["answers"]:
+        block += sanitize_prose(str(meta["instructions"])) + "\n"
+    return block + "\\bigskip\n"
 
 
 # --- one problem in each document -------------------------------------------------------
@@ -271,14 +293,9 @@ def problem_statement(derivation) -> str:
     try:
         if problem.statement is None:
             return statement_latex(derivation)
-        return sanitize_prose(problem.statement)
+        return statement_with_function(derivation)
     except DerivgenError as err:
         raise err.located(problem.path, problem.line_of("statement"))
-
-
-def detail_of(derivation) -> str:
-    """``compact`` (the lecture's length) unless the problem asks for every step."""
-    return getattr(derivation.problem, "detail", None) or "compact"
 
 
 def worksheet_problem(number: int, derivation) -> str:
@@ -295,9 +312,8 @@ def solution_problem(number: int, derivation) -> str:
     parts = [problem_heading(number, derivation), problem_statement(derivation) + "\n"]
     notes, previous = RuleNotes(derivation.scope), None
     for section in shown_sections(derivation, detail_of(derivation)):
-        skip = previous is not None and section.lhs == previous.lhs \
-            and section.start == previous.end
-        parts.append(section_latex(section, derivation.scope, notes, skip_start=skip))
+        parts.append(section_latex(section, derivation.scope, notes,
+                                   skip_start=continues(previous, section)))
         previous = section
     if derivation.results:
         if not (derivation.sections and derivation.sections[-1].title.lower() == "result"):

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import re
 
-from sympy import Symbol
+from sympy import MatrixSymbol, Symbol
 
 from derivgen.errors import DerivgenError
+from derivgen.ir.sums import Sample, SampleScalar
+from derivgen.problem.load import TRANSPOSE_STYLES
 from derivgen.render.latex import GREEK, function_name_latex, name_latex, to_latex
+from derivgen.render.layout import break_rows
 from derivgen.render.mathcheck import check_structure
 from derivgen.render.unicode import char_latex, math_symbol, text_latex
 
@@ -228,30 +231,106 @@ KIND_DEFINITIONS = {
 
 
 def statement_latex(derivation) -> str:
-    """The default statement, in the lecture's words, as safe LaTeX prose.
+    """The default statement, in the lecture's words, as safe LaTeX prose, the function
+    displayed as the problem file writes it (``function_display``).
 
-    "Calculate the derivative of $f(\\mathbf{X}) = \\mathbf{a}^T\\mathbf{X}\\mathbf{b}$ with
-    respect to $\\mathbf{X}$, where $\\mathbf{a} \\in \\mathbb{R}^{m}$,
+    "Calculate the derivative of \\[f(\\mathbf{X}) = \\mathbf{a}^T \\mathbf{X} \\mathbf{b}\\]
+    with respect to $\\mathbf{X}$, where $\\mathbf{a} \\in \\mathbb{R}^{m}$,
     $\\mathbf{X} \\in \\mathbb{R}^{m \\times n}$, and $\\mathbf{b} \\in \\mathbb{R}^{n}$."
     """
     problem, scope = derivation.problem, derivation.scope
     wrt = [variable_latex(name, scope) for name in problem.wrt]
     what = "the first and second derivatives" if problem.hessian else "the derivative"
-    function = to_latex(derivation.function, scope)
-    definition = check_math("f(" + ", ".join(wrt) + ") = " + function)
     respect = ["$" + w + "$" for w in wrt]
     complex_wrt = [w for w, name in zip(wrt, problem.wrt) if problem.variables[name].complex]
     if complex_wrt:  # Wirtinger: Z and Z^* as independent variables
         what = "the Wirtinger derivatives"
         respect += [f"${w}^*$" for w in complex_wrt]
-    sentence = f"Calculate {what} of ${definition}$ with respect to {_and_list(respect)}"
+    sentence = (f"Calculate {what} of\n{function_display(derivation)}"
+                f"with respect to {_and_list(respect)}")
     domains = [f"${variable_latex(name, scope)} \\in {domain_latex(spec)}$"
                for name, spec in problem.variables.items()]
     if domains:
         sentence += ", where " + _and_list(domains)
     sentence += "."
-    extra = _intermediates_sentence(derivation) + _functions_sentence(derivation)
-    return sentence + extra
+    return sentence + _functions_sentence(derivation)
+
+
+def statement_with_function(derivation) -> str:
+    """An instructor's ``statement:``, followed by the function (and ``where:``) displayed
+    as written unless the statement already shows the function."""
+    problem = derivation.problem
+    text = sanitize_prose(problem.statement)
+    if _squeezed(problem.function) in _squeezed(problem.statement):
+        return text
+    return text + "\n" + function_display(derivation)
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def function_display(derivation) -> str:
+    """The function and each ``where:`` definition as display math, as the problem file
+    writes them (parsed already, so known commands only; checked against the allowlist)."""
+    problem, scope = derivation.problem, derivation.scope
+    text = " ".join(problem.function.split()) or to_latex(derivation.function, scope)
+    rows = []
+    if _top_level_equals(text) < 0:
+        name = getattr(scope, "function_name", None) or "f"
+        wrt = ", ".join(variable_latex(n, scope) for n in problem.wrt)
+        rows.append((f"{name}({wrt})", text))
+    else:
+        at = _top_level_equals(text)
+        rows.append((text[:at].strip(), text[at + 1:].strip()))
+    for item in problem.where:
+        rows.append((_intermediate_latex(item.name, scope), " ".join(item.latex.split())))
+    lines = []
+    for lhs, rhs in rows:
+        lhs, rhs = check_math(lhs), check_math(rhs)
+        pieces = break_rows(spaced_signs(rhs), lhs=lhs) if "\\left" not in rhs else [rhs]
+        if len(pieces) == 1:
+            lines.append(f"{lhs} = {rhs}")
+        else:
+            body = f" \\\\ &\\quad {{}}".join(pieces)
+            lines.append(f"\\begin{{aligned}}{lhs} &= {body}\\end{{aligned}}")
+    if len(lines) == 1:
+        return "\\[" + lines[0] + "\\]\n"
+    # gathered, not gather*: the function and its where: list stay together on one page
+    return "\\[\\begin{gathered}\n" + " \\\\\n".join(lines) + "\n\\end{gathered}\\]\n"
+
+
+def _intermediate_latex(name: str, scope) -> str:
+    """``\\mathbf{a}_{1,i}``: how the solution writes a ``where:`` name."""
+    value = (getattr(scope, "intermediates", None) or {}).get(name)
+    if isinstance(value, (MatrixSymbol, Sample, SampleScalar)):  # a link of the chain rule
+        return to_latex(value, scope)
+    return name_latex(_check_name(name), bold=bool(getattr(value, "is_Matrix", False)))
+
+
+def _top_level_equals(text: str) -> int:
+    depth = 0
+    for at, char in enumerate(text):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if char == "=" and depth == 0:
+            return at
+    return -1
+
+
+def spaced_signs(latex: str) -> str:
+    """``a+b`` as ``a + b`` between top-level terms, so that a long formula can be broken
+    there; inside braces, after ``^``, ``_`` or an opening bracket, signs are left alone."""
+    out, depth = [], 0
+    for at, char in enumerate(latex):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        before = latex[:at].rstrip()
+        if char in "+-" and depth == 0 and before and before[-1] not in "^_({[=,&" \
+                and not before.endswith(("\\left(", "\\Bigl(", "\\bigl(")):
+            if not (before.endswith("\\") and not before.endswith("\\\\")):
+                out.append(f" {char} ")
+                continue
+        out.append(char)
+    return re.sub(r"  +", " ", "".join(out))
 
 
 def variable_latex(name: str, scope) -> str:
@@ -283,21 +362,6 @@ def _check_name(name: str) -> str:
     return name
 
 
-def _intermediates_sentence(derivation) -> str:
-    scope = derivation.scope
-    intermediates = getattr(scope, "intermediates", None) or {}
-    used = derivation.function.free_symbols if hasattr(derivation.function, "free_symbols") \
-        else set()
-    parts = []
-    for name, expr in intermediates.items():
-        symbol = scope.symbols.get(name)
-        if symbol is not None and symbol not in used:
-            continue
-        lhs = variable_latex(name, scope)
-        parts.append(f"${check_math(f'{lhs} = {to_latex(expr, scope)}')}$")
-    return f" Here {_and_list(parts)}." if parts else ""
-
-
 def _functions_sentence(derivation) -> str:
     functions = dict(getattr(derivation.problem, "functions", {}) or {})
     if not functions:
@@ -306,7 +370,7 @@ def _functions_sentence(derivation) -> str:
     for name, kind in functions.items():
         fname = function_name_latex(_check_name(name))
         definition = KIND_DEFINITIONS.get(kind)
-        if definition:
+        if definition and not definition.startswith(fname + "("):  # not tanh(x) = tanh(x)
             parts.append(f"${fname}(x) = {definition}$")
         else:
             parts.append(f"${fname}$")
@@ -321,3 +385,33 @@ def _and_list(items: list[str]) -> str:
     if len(items) == 2:
         return f"{items[0]} and {items[1]}"
     return ", ".join(items[:-1]) + ", and " + items[-1]
+
+
+# --- the instructor's transpose ---------------------------------------------------------
+
+#: How a transpose is written: the mark after ``^`` for each style a problem file or
+#: ``set.yaml`` may use.
+TRANSPOSE_MARKS = {style: style for style in TRANSPOSE_STYLES}
+_TRANSPOSE = re.compile(r"\^(?:\{(-?)(?:T|\\top|\\mathsf\{T\}|\\mathsf T|\\intercal)\}"
+                        r"|(?:T|\\top|\\intercal)(?![A-Za-z]))")
+_STYLES = ((r"\mathsf{T}", r"\^\s*\{\s*-?\s*\\mathsf\s*\{?\s*T"),
+           (r"\top", r"\^\s*\{?\s*-?\s*\\top(?![A-Za-z])"),
+           (r"\intercal", r"\^\s*\{?\s*-?\s*\\intercal(?![A-Za-z])"))
+
+
+def transpose_style(*texts) -> str:
+    """The transpose the instructor writes in ``texts`` (``T`` when none other is)."""
+    joined = " ".join(t for t in texts if t)
+    return next((style for style, pattern in _STYLES if re.search(pattern, joined)), "T")
+
+
+def restyle_transposes(latex: str, style: str) -> str:
+    """Every transpose in ``latex`` written in ``style`` (a key of ``TRANSPOSE_MARKS``):
+    ``\mathbf{A}^T`` -> ``\mathbf{A}^{\top}``, ``\mathbf{X}^{-T}`` -> ``\mathbf{X}^{-\top}``."""
+    mark = TRANSPOSE_MARKS[style]
+
+    def one(match):
+        if match.group(1) == "-":
+            return "^{-" + mark + "}"
+        return "^T" if mark == "T" else "^{" + mark + "}"
+    return _TRANSPOSE.sub(one, latex)

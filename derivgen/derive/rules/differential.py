@@ -14,6 +14,8 @@ from sympy import (Add, MatrixSymbol, Symbol, Determinant, HadamardPower, Hadama
                    Dummy, exp, log)
 from sympy.core.function import Derivative, Function
 
+from sympy.matrices.expressions.diagonal import DiagMatrix
+
 from derivgen.errors import DerivgenError
 from derivgen.ir.nodes import AsScalar, D, Elementwise, ScalarFunc, depends_on, is_zero
 from derivgen.ir.sums import MatSampleSum, SampleSum, sample_sum
@@ -32,6 +34,7 @@ PRODUCT = Rule("product rule",
                r"d(\mathbf{X}\mathbf{Y}) = (d\mathbf{X})\mathbf{Y} + \mathbf{X}\,d\mathbf{Y}")
 TRANSPOSE = Rule("transpose rule", r"d(\mathbf{X}^T) = (d\mathbf{X})^T")
 TRACE = Rule("trace rule", r"d\operatorname{tr}(\mathbf{X}) = \operatorname{tr}(d\mathbf{X})")
+DIAG = Rule("diag rule", r"d\operatorname{diag}(\mathbf{x}) = \operatorname{diag}(d\mathbf{x})")
 HADAMARD = Rule("Hadamard product rule",
                 r"d(\mathbf{X} \odot \mathbf{Y}) = d\mathbf{X} \odot \mathbf{Y}"
                 r" + \mathbf{X} \odot d\mathbf{Y}")
@@ -139,6 +142,12 @@ def diff_transpose(expr: Transpose, ctx):
 def diff_trace(expr: Trace, ctx):
     """$d\\,tr(X) = tr(dX)$."""
     return Trace(differential(expr.arg, ctx)), TRACE
+
+
+@expand_differential.register
+def diff_diag(expr: DiagMatrix, ctx):
+    """$d\\operatorname{diag}(\\mathbf{x}) = \\operatorname{diag}(d\\mathbf{x})$."""
+    return DiagMatrix(differential(expr.args[0], ctx)), DIAG
 
 
 @expand_differential.register

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from sympy import (Add, HadamardProduct, Identity, KroneckerProduct, MatAdd, MatMul, Mul, S,
-                   Trace, Transpose)
+from sympy import (Add, HadamardProduct, Identity, KroneckerProduct, MatAdd, MatMul, Mul,
+                   OneMatrix, S, Trace, Transpose)
+from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from derivgen.errors import DerivgenError
 from derivgen.ir.nodes import DIFFERENTIALS, AsScalar
@@ -50,6 +51,9 @@ SUM_INTO_TRACE = Rule("a sum passes into the trace",
 TRACE_OF_SUM = Rule("trace of a sum over samples",
                     r"\operatorname{tr}\Big(\mathbf{L}\sum_{i=1}^{N}\mathbf{E}_i\Big) = "
                     r"\sum_{i=1}^{N}\operatorname{tr}(\mathbf{L}\,\mathbf{E}_i)")
+DIAGONAL = Rule("trace with a diagonal matrix",
+                r"\operatorname{tr}(\mathbf{A}\operatorname{diag}(\mathbf{v})) = "
+                r"((\mathbf{A}^T \odot \mathbf{I})\mathbf{1})^T\mathbf{v}")
 GRADIENT_FORM = Rule("gradient form",
                      r"df = \operatorname{tr}\left(\left(\frac{\partial f}{\partial "
                      r"\mathbf{X}}\right)^T d\mathbf{X}\right)")
@@ -226,6 +230,19 @@ def trace_hadamard(term: TraceTerm):
     return [term.replace(left=Transpose(weight), inner=holders[0])]
 
 
+def trace_diagonal(term: TraceTerm):
+    """$tr(L\\operatorname{diag}(v)) = \\sum_i L_{ii} v_i = \\mathbf{1}^T(L^T \\odot I)\\,v$."""
+    inner = term.inner
+    if not isinstance(inner, DiagMatrix):
+        return None
+    size = inner.rows
+    ones = OneMatrix(1, size)
+    if term.left is None:
+        return [term.replace(left=ones, inner=inner.args[0])]
+    weight = HadamardProduct(push_transposes(Transpose(term.left)), Identity(size))
+    return [term.replace(left=MatMul(ones, weight), inner=inner.args[0])]
+
+
 def trace_of_sample_sum(term: TraceTerm):
     """$tr(L\\sum_i E_i) = \\sum_i tr(L\\,E_i)$ for an $L$ that does not depend on $i$."""
     inner = term.inner
@@ -282,6 +299,7 @@ TRACE_RULES = (
     (trace_cyclic, CYCLIC),
     (trace_transpose, TRANSPOSE),
     (trace_hadamard, HADAMARD),
+    (trace_diagonal, DIAGONAL),
     (trace_of_sample_sum, TRACE_OF_SUM),
     (trace_kronecker, KRONECKER),
     (trace_mixed_product, MIXED_PRODUCT),
