@@ -438,3 +438,8 @@ def test_variants_become_questions_of_their_own(capsys, tmp_path):
         assert solve(load_problem_data(server.PROBLEM)).function == expected.derivation.function
         functions.append(server.PROBLEM["function"])
     assert len(set(functions)) > 1
+
+
+def test_non_ascii_math_reaches_mathjax_without_ensuremath():
+    """The PDFs write α in problem math as \\ensuremath{\\alpha}; MathJax has no such command."""
+    assert prose_html("Soit $α ≥ 0$.") == r"Soit \(\alpha \geq 0\)."
