@@ -22,7 +22,7 @@ from derivgen.derive.wirtinger import derive_complex
 from derivgen.errors import DerivgenError
 from derivgen.ir.nodes import differential_symbol, is_one_by_one
 from derivgen.model import Derivation, Problem, Result, Section
-from derivgen.parse import parse_function
+from derivgen.parse import parse_function, top_level_equals
 from derivgen.parse.scope import Scope, scope_of
 
 
@@ -69,13 +69,7 @@ def as_written(problem: Problem, section: Section) -> Section:
     """The differential section starting from $d(\\cdot)$ of the function as written (the
     instructor's order of terms), its first step naming the norms it rewrites."""
     text = " ".join(problem.function.split())
-    depth, at = 0, -1
-    for k, char in enumerate(text):      # an "\ell =" prefix: keep the right side
-        depth += {"{": 1, "}": -1}.get(char, 0)
-        if char == "=" and depth == 0:
-            at = k
-            break
-    text = text[at + 1:].strip()
+    text = text[top_level_equals(text) + 1:].strip()   # after an "\ell =" prefix
     if not text or not section.steps:
         return section
     norms = [rule for pattern, rule in NORMS if pattern.search(text)]

@@ -204,7 +204,7 @@ def _blank_decoration(text: str) -> str:
 
 def _blank_prefix(work: str, text: str) -> str:
     """Blank an ``f(\\mathbf{X}) =`` prefix; any other ``=`` is an error."""
-    at = _top_level_equals(work)
+    at = top_level_equals(work)
     if at < 0:
         return work
     if not _PREFIX.match(work[:at + 1]):
@@ -214,7 +214,7 @@ def _blank_prefix(work: str, text: str) -> str:
     return _blank(work, 0, at + 1)
 
 
-def _top_level_equals(work: str) -> int:
+def top_level_equals(work: str) -> int:
     """Offset of the first ``=`` outside braces (``\\sum_{i=1}`` has one inside), or -1."""
     depth = 0
     for at, char in enumerate(work):

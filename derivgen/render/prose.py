@@ -21,6 +21,7 @@ from sympy import MatrixSymbol, Symbol
 
 from derivgen.errors import DerivgenError
 from derivgen.ir.sums import Sample, SampleScalar
+from derivgen.parse import top_level_equals
 from derivgen.problem.load import TRANSPOSE_STYLES
 from derivgen.render.latex import GREEK, function_name_latex, name_latex, to_latex
 from derivgen.render.layout import break_rows
@@ -276,12 +277,12 @@ def function_display(derivation) -> str:
     problem, scope = derivation.problem, derivation.scope
     text = " ".join(problem.function.split()) or to_latex(derivation.function, scope)
     rows = []
-    if _top_level_equals(text) < 0:
+    if top_level_equals(text) < 0:
         name = getattr(scope, "function_name", None) or "f"
         wrt = ", ".join(variable_latex(n, scope) for n in problem.wrt)
         rows.append((f"{name}({wrt})", text))
     else:
-        at = _top_level_equals(text)
+        at = top_level_equals(text)
         rows.append((text[:at].strip(), text[at + 1:].strip()))
     for item in problem.where:
         rows.append((_intermediate_latex(item.name, scope), " ".join(item.latex.split())))
@@ -306,15 +307,6 @@ def _intermediate_latex(name: str, scope) -> str:
     if isinstance(value, (MatrixSymbol, Sample, SampleScalar)):  # a link of the chain rule
         return to_latex(value, scope)
     return name_latex(_check_name(name), bold=bool(getattr(value, "is_Matrix", False)))
-
-
-def _top_level_equals(text: str) -> int:
-    depth = 0
-    for at, char in enumerate(text):
-        depth += {"{": 1, "}": -1}.get(char, 0)
-        if char == "=" and depth == 0:
-            return at
-    return -1
 
 
 def spaced_signs(latex: str) -> str:
