@@ -152,6 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "`FILE:LINE: message` for each.")
     check.add_argument("paths", nargs="+", metavar="PATH", help="problem files and/or folders")
     check.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    check.add_argument("--variants", type=_positive, metavar="N",
+                       help="check the variants of N students (as build --variants N would "
+                            "make them) instead of each problem's base")
+    _add_seed(check)
     _add_jobs(check)
     check.set_defaults(run=run_check)
 
@@ -265,6 +269,12 @@ def run_check(args) -> int:
     from derivgen.build.batch import check_file
     report = Report(verb="ok", quiet=args.quiet)
     _meta, files = _problem_files(args.paths, report)
+    if args.variants:
+        from derivgen.build.variants import derive_variants
+        from derivgen.variants.classbuild import folder_names
+        derive_variants(files, folder_names(args.variants), args.seed, report, args.jobs)
+        report.summary()
+        return report.exit_code
     _derive_all(check_file, files, report, args.jobs, verb="checked", timeout=args.timeout)
     report.summary()
     return report.exit_code

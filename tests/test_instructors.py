@@ -235,3 +235,37 @@ def test_large_numeric_sizes_are_symbols_that_print_as_numbers():
     assert scope.symbols["X"].shape[0] == scope.symbols["a"].shape[0]   # one size
     assert to_latex(derivation.results[0].expr, scope) == \
         r"1000\mathbf{X} + \mathbf{a}\mathbf{a}^T"
+
+
+@pytest.mark.parametrize("answer_b,reason", [
+    ("'2(\\mathbf{W}\\mathbf{x} + \\mathbf{b} - \\mathbf{y})'", "it is 2 times the derived result"),
+    ("'\\mathbf{y} - \\mathbf{W}\\mathbf{x} - \\mathbf{b}'", "it has the opposite sign"),
+])
+def test_a_wrong_answer_says_what_kind_of_wrong(tmp_path, capsys, answer_b, reason):
+    path = write(tmp_path, AFFINE % answer_b)
+    assert main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:11: answer.b:" in err and reason in err, err
+
+
+def test_a_transposed_answer_is_called_so(tmp_path, capsys):
+    text = (AFFINE % "'\\mathbf{W}\\mathbf{x} + \\mathbf{b} - \\mathbf{y}'").replace(
+        "  W: '(\\mathbf{W}\\mathbf{x} + \\mathbf{b} - \\mathbf{y})\\mathbf{x}^T'",
+        "  W: '\\mathbf{x}(\\mathbf{W}\\mathbf{x} + \\mathbf{b} - \\mathbf{y})^T'")
+    path = write(tmp_path, text)
+    assert main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:10: answer.W:" in err and "it is the transpose of the derived result" in err
+
+
+def test_a_message_never_echoes_a_huge_formula(tmp_path, capsys):
+    huge = " + ".join([r"\mathbf{W}\mathbf{x}"] * 400)
+    path = write(tmp_path, AFFINE % f"'{huge}'")
+    assert main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "answer.b:" in err and len(err) < 1000
+
+
+def test_pi_is_the_number(scope, env):
+    assert np.isclose(float(value_of(r"\log(2\pi) + t", scope, env)),
+                      np.log(2 * np.pi) + env["t"])

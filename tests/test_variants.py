@@ -222,3 +222,12 @@ def test_a_placeholder_inside_a_value_is_not_expanded_again(write):
                               "function: '<<c>>\\mathbf{x}^T\\mathbf{x}'\nwrt: x\n"
                               "variants:\n  c: ['<<c>><<c>>']\n")
     assert load_problem(path).function == "<<c>><<c>>\\mathbf{x}^T\\mathbf{x}"
+
+
+def test_check_variants_derives_every_variant_and_names_a_failing_one(write, capsys):
+    path = write("broken.yaml", BROKEN)
+    assert main(["check", str(path), "--variants", "2", "--seed", "3"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("broken.yaml:4: variant") == 1 and "(c=\\mathbf{q})" in err
+    assert main(["check", str(PROBLEMS / "16-tanh-layer.yaml"), "--variants", "3"]) == 0
+    assert "16-tanh-layer.yaml: ok" in capsys.readouterr().out

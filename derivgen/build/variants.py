@@ -34,10 +34,9 @@ def variant_job(item: VariantItem) -> Outcome:
                        trace=traceback.format_exc())
 
 
-def build_variants(files, folders, seed: int, out_dir, *, title: str, meta: dict,
-                   report: Report, jobs=None) -> None:
-    """Write ``out_dir/<folder>/`` for every folder, ``variants.json`` and ``key.pdf``."""
-    out_dir = Path(out_dir)
+def derive_variants(files, folders, seed: int, report: Report, jobs=None):
+    """Derive every distinct variant the folders need; report each file once it is ok, and
+    every variant that fails. Returns the plan and the outcomes of its items."""
     work = plan(files, folders, seed)
     for path, error in work.errors:
         report.fail(error, path)
@@ -56,6 +55,14 @@ def build_variants(files, folders, seed: int, out_dir, *, title: str, meta: dict
     for path in dict.fromkeys(item.path for item in work.items):
         if path not in failed_files:
             report.ok(path)
+    return work, outcomes
+
+
+def build_variants(files, folders, seed: int, out_dir, *, title: str, meta: dict,
+                   report: Report, jobs=None) -> None:
+    """Write ``out_dir/<folder>/`` for every folder, ``variants.json`` and ``key.pdf``."""
+    out_dir = Path(out_dir)
+    work, outcomes = derive_variants(files, folders, seed, report, jobs)
     for index, folder in enumerate(work.folders):
         rendered = [outcomes[i].value.rendered for i in work.table[index]
                     if i is not None and outcomes[i].ok]

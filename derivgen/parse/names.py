@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from sympy import pi
+
 from derivgen.errors import DerivgenError
 from derivgen.ir.functions import STANDARD
 from derivgen.parse.pieces import ExpBase, Head, HoleAtom, NameAtom, Piece, Postfix
@@ -74,6 +76,8 @@ class NameTable:
         head = self._head(name, atom, command=True)
         if head is not None:
             return [head], False
+        if name == "pi":        # \pi is the number unless a variable is called pi
+            return [Piece(pi, atom.start, atom.end)], False
         if name in GREEK:
             kind = "sigmoid" if name == "sigma" else "generic"
             if self.text[atom.end:].lstrip().startswith(("(", "\\left", "\\big", "\\Big")):

@@ -18,6 +18,7 @@ from sympy import (Abs, Add, Determinant, HadamardPower, HadamardProduct, Identi
                    Inverse, KroneckerProduct, MatAdd, MatMul, MatPow, MatrixSymbol, Mul,
                    Number, OneMatrix, Pow, Rational, S, Symbol, Trace, Transpose, ZeroMatrix,
                    conjugate, cos, exp, im, log, re, sin, tanh)
+from sympy.core.numbers import NumberSymbol
 from sympy.matrices.expressions.adjoint import Adjoint
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
@@ -158,6 +159,11 @@ def _(expr: Pow, dims):
     if power == -1:
         return f"(1 / {base})"
     return f"({base} ** {_code(power, dims)})"
+
+
+@_code.register(NumberSymbol)
+def _(expr, dims):
+    return repr(float(expr))        # pi
 
 
 @_code.register(type(S.ImaginaryUnit))

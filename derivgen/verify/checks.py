@@ -20,6 +20,7 @@ from derivgen.model import Derivation
 from derivgen.parse import parse_latex
 from derivgen.parse.scope import scalar_sizes
 from derivgen.render.latex import to_latex
+from derivgen.verify.compare import compare
 from derivgen.verify.instances import RTOL, TRIALS, close, defined_instance, random_instances
 from derivgen.verify.numeric import as_number, directional_derivative, evaluate
 
@@ -154,12 +155,24 @@ def _check_one_answer(derivation, key, text, result, seed):
     if not (_agrees(derivation, result.expr, expected, seed)
             or _agrees(derivation, scalar_sizes(result.expr), scalar_sizes(expected), seed)):
         star = "*" if result.conjugate else ""
-        hint = "; answer_conjugate: is compared with ∂f/∂" + result.wrt + "*" \
+        f = derivation.function_name
+        hint = f"; answer_conjugate: is compared with ∂{f}/∂{result.wrt}*" \
             if not result.conjugate and any(r.conjugate for r in derivation.results) else ""
+        comparison = compare(derivation, expected, result, seed)
+        why = "" if comparison.agrees else f" ({comparison.explain(derivation.scope)})"
         raise DerivgenError(
-            f"{key}: '{text}' disagrees with the derived result "
-            f"∂f/∂{result.wrt}{star} = {to_latex(result.expr, derivation.scope)}{hint}",
+            f"{key}: '{_shortened(text)}' disagrees with the derived result "
+            f"∂{f}/∂{result.wrt}{star} = "
+            f"{_shortened(to_latex(result.expr, derivation.scope))}{why}{hint}",
             file=problem.path, line=line)
+
+
+#: Formulas longer than this are shortened in messages (a message is one readable line).
+MESSAGE_FORMULA = 160
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= MESSAGE_FORMULA else text[:MESSAGE_FORMULA - 1] + "…"
 
 
 def _agrees(derivation, derived, expected, seed) -> bool:
