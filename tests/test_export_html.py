@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from derivgen.cli import main
+from derivgen.export.html import ERROR_COLOR
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEMS = ROOT / "problems"
@@ -30,10 +31,24 @@ def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
+#: A problem with what instructors write beyond ASCII: Greek in math (the PDFs turn it into
+#: \ensuremath{\alpha}), accents and symbols in the text, \argmax from the PDFs' preamble.
+UNICODE_PROBLEM = """\
+title: 'Régularisation — α ≥ 0'
+statement: 'Soit $α ≥ 0$ et $\\hat{\\mathbf{x}} = \\argmin_{\\mathbf{x}} f$ ; dérivez $f$ (≈ 5 €).'
+variables: {x: {shape: [n]}, lam: {shape: [], latex: '\\lambda'}}
+function: '\\lambda \\mathbf{x}^T\\mathbf{x}'
+wrt: x
+"""
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
-    assert main(["export", "html", str(PROBLEMS), "-o", str(out), "-q"]) == 0
+    extra = tmp_path_factory.mktemp("extra") / "unicode.yaml"
+    extra.write_text(UNICODE_PROBLEM, encoding="utf-8")
+    assert main(["export", "html", str(PROBLEMS), str(extra), "-o", str(out), "-q"]) == 0
+    assert "Régularisation" in (out / "unicode.html").read_text(encoding="utf-8")
     return out
 
 
@@ -66,7 +81,9 @@ class VisibleText(HTMLParser):
         attrs = dict(attrs)
         classes = (attrs.get("class") or "").split()
         self.katex += "katex" in classes
-        self.errors += "katex-error" in classes
+        # a formula KaTeX cannot parse, or an unknown command in it (shown in ERROR_COLOR)
+        self.errors += "katex-error" in classes \
+            or attrs.get("mathcolor") == ERROR_COLOR
         if tag == "body" and attrs.get("data-math") == "rendered":
             self.rendered_flag = True
         hidden = "katex" in classes or tag in ("script", "style", "title")
@@ -120,7 +137,7 @@ def test_the_site_works_offline_with_katex_shipped(site):
 def test_index_links_every_problem(site):
     index = (site / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'<a href="([^"]+\.html)">', index)
-    assert len(links) == len([p for p in PROBLEMS.glob("*.yaml") if p.stem != "set"])
+    assert len(links) == len([p for p in PROBLEMS.glob("*.yaml") if p.stem != "set"]) + 1
     assert all((site / link).is_file() for link in links)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -135,9 +136,14 @@ def question_uuid(problem) -> uuid.UUID:
 
 # --- prose and math as HTML -------------------------------------------------------------
 
+#: ``\\ensuremath{\\alpha}`` (how the PDFs write a non-ASCII character of problem math): MathJax
+#: lacks ``\\ensuremath``, and in math it means its argument.
+ENSUREMATH = re.compile(r"\\ensuremath\{([^{}]*)\}")
+
+
 def math_html(latex: str, display: bool = False) -> str:
     """``\\(latex\\)`` or ``\\[latex\\]``, HTML-escaped (``<`` in math must not open a tag)."""
-    body = html.escape(latex, quote=False)
+    body = html.escape(ENSUREMATH.sub(r"\1", latex), quote=False)
     return f"\\[{body}\\]" if display else f"\\({body}\\)"
 
 

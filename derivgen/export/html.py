@@ -41,20 +41,22 @@ ol.dg-index li { margin: 0.4rem 0; }
 details { margin-top: 1.5rem; }
 """
 
-RENDER_JS = """\
+#: KaTeX shows an unknown command in ERROR_COLOR (tests look for it); the macros are what
+#: the PDFs' preamble defines for problem text (render/prose.py).
+ERROR_COLOR = "#cc0000"
+RENDER_JS = r"""
 document.addEventListener("DOMContentLoaded", function () {
   renderMathInElement(document.body, {
-    delimiters: [{left: "\\\\[", right: "\\\\]", display: true},
-                 {left: "\\\\(", right: "\\\\)", display: false}],
-    throwOnError: false, trust: false, strict: "ignore",
-    // what the PDFs' preamble defines for problem text (render/prose.py), for KaTeX
+    delimiters: [{left: "\\[", right: "\\]", display: true},
+                 {left: "\\(", right: "\\)", display: false}],
+    throwOnError: false, trust: false, strict: "ignore", errorColor: "@ERROR_COLOR@",
     macros: {"\\argmax": "\\operatorname*{arg\\,max}",
              "\\argmin": "\\operatorname*{arg\\,min}",
              "\\ensuremath": "#1"}
   });
   document.body.setAttribute("data-math", "rendered");
 });
-"""
+""".lstrip().replace("@ERROR_COLOR@", ERROR_COLOR)
 
 
 def katex_dir() -> Path:

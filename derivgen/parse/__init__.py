@@ -26,7 +26,7 @@ from derivgen.ir.sums import free_indices
 from derivgen.parse.build import Builder
 from derivgen.parse.lexing import DelimiterMatcher, check_groups, mark_aliases
 from derivgen.parse.names import NameTable
-from derivgen.parse.scope import FUNCTION_NAME
+from derivgen.parse.scope import FUNCTION_NAME, top_level_equals
 from derivgen.parse.transform import ToSympy, sample_counts
 
 __all__ = ["parse_latex", "parse_function"]
@@ -212,16 +212,3 @@ def _blank_prefix(work: str, text: str) -> str:
                             "letter or a styled name, as in 'f(\\mathbf{X}) =', 'J =', "
                             "'\\ell =', '\\mathcal{L}(\\mathbf{W}) ='", column=at, fragment=text)
     return _blank(work, 0, at + 1)
-
-
-def top_level_equals(work: str) -> int:
-    """Offset of the first ``=`` outside braces (``\\sum_{i=1}`` has one inside), or -1."""
-    depth = 0
-    for at, char in enumerate(work):
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-        elif char == "=" and depth == 0:
-            return at
-    return -1

@@ -312,6 +312,10 @@ class Builder:
 
     def _power(self, piece, x, post):
         exponent = self._exponent(post)
+        if x == self.scope.symbols.get("e") and not exponent.is_number:
+            raise self.error("e is a declared variable here, so e^{...} is its power, not the "
+                             "exponential: write \\exp(...) for the exponential, or rename "
+                             "the variable", post)
         if is_scalar(x) or is_one_by_one(x):
             return as_scalar(x) ** exponent
         if exponent.is_integer and self.unifier.unify(x.rows, x.cols):

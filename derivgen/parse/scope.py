@@ -134,19 +134,19 @@ def function_name(text: str) -> str:
     """The name an ``L(\\mathbf{W}) =`` or ``\\ell =`` prefix gives the function, as LaTeX
     (``\\mathcal{L}``, ``J``, ``\\ell``), spaces dropped; ``f`` without a prefix."""
     found = _NAMED.match(text or "")
-    if not found or not _has_prefix(text):
+    if not found or top_level_equals(text) < 0:
         return "f"                       # g(x) alone is a function call, not a name
     return re.sub(r"\s+", "", found.group(1))
 
 
-def _has_prefix(text: str) -> bool:
-    """Whether an ``=`` stands outside braces (``\\sum_{i=1}`` has one inside)."""
+def top_level_equals(text: str) -> int:
+    """Offset of the first ``=`` outside braces (``\\sum_{i=1}`` has one inside), or -1."""
     depth = 0
-    for char in text:
+    for at, char in enumerate(text):
         depth += {"{": 1, "}": -1}.get(char, 0)
         if char == "=" and depth == 0:
-            return True
-    return False
+            return at
+    return -1
 
 
 def scope_of(problem: Problem) -> Scope:

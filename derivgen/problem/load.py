@@ -259,6 +259,12 @@ def _variables(check: _Checker, data: Located) -> dict[str, VarSpec]:
         line = table.line(name)
         check.name(name, line, "variable")
         specs[name] = _variable(check, name, entry, line)
+    for name, spec in specs.items():
+        if name.startswith("d") and name[1:] in specs:
+            # dX is the differential of X in every derivation and in the verifier's values
+            raise check.error(f"variable '{name}' would read as the differential of "
+                              f"'{name[1:]}': rename it, e.g. {name[0]}_{name[1:]} or "
+                              f"delta_{name[1:]}", spec.line)
     for spec in specs.values():
         for dim in spec.shape:
             if dim in specs:
