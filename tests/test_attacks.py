@@ -490,7 +490,8 @@ def test_an_interrupted_build_leaves_no_workers_no_scratch_and_consistent_output
         build.send_signal(number)
         time.sleep(0.05)
     code, _, err = finished(build, timeout=60)
-    assert code in (0, 130), err
+    # 130: stopped cleanly; minus the signal: it came before Python ran any of derivgen
+    assert code in (0, 130, -signals[0]), err
     deadline = time.monotonic() + 10
     while any(alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
