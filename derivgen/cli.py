@@ -415,8 +415,18 @@ def run_grade(args) -> int:
     else:
         try:
             rows = read_submissions(submissions_text, args.submissions)
-            check_targets(derivation, rows, args.submissions)
-        except DerivgenError as exc:   # a broken CSV, a wrt the problem does not have
+        except DerivgenError as exc:   # a broken CSV
+            print(exc.format(), file=sys.stderr)
+            return EXIT_USAGE
+        variants = {}
+        for number in sorted({row.variant for row in rows if row.variant}):
+            solved = _solve_file(path, report, variant=number, seed=args.seed)
+            if solved is None:
+                return report.exit_code
+            variants[number] = solved.derivation
+        try:
+            check_targets(derivation, rows, args.submissions, variants)
+        except DerivgenError as exc:   # a wrt the problem does not have
             print(exc.format(), file=sys.stderr)
             return EXIT_USAGE
     if submissions_text is None:
@@ -425,7 +435,7 @@ def run_grade(args) -> int:
         else:
             print(f"{verdict.diagnosis or 'correct'}: {verdict.feedback}")
         return EXIT_OK
-    graded = grade_rows(derivation, rows, reveal=args.reveal)
+    graded = grade_rows(derivation, rows, reveal=args.reveal, variants=variants)
     if args.json:
         print(json.dumps(graded, ensure_ascii=False, indent=2))
     elif args.output:

@@ -113,11 +113,13 @@ MORE_RIGHT = {
 #: Wrong answers with the diagnosis a student must get.
 MORE_WRONG = {
     "01-bilinear-form": [(r"\mathbf{b}\mathbf{a}^T", "transpose"),
+                         (r"-2\mathbf{b}\mathbf{a}^T", "transpose"),
                          (r"\mathbf{a}^T\mathbf{b}", "shape")],
     "04-least-squares": [(r"2\mathbf{A}^T\mathbf{A}\mathbf{x}", "missing-term"),
                          (r"\mathbf{A}^T(\mathbf{A}\mathbf{x} - \mathbf{y})", "scale"),
                          (r"2\mathbf{A}(\mathbf{A}\mathbf{x} - \mathbf{y})", "shape")],
-    "05-log-determinant": [(r"\mathbf{X}^{-1}", "transpose")],
+    "05-log-determinant": [(r"\mathbf{X}^{-1}", "transpose"), (r"-\mathbf{X}^{-1}", "transpose"),
+                           (r"2\mathbf{X}^{-1}", "transpose")],
     "06-quadratic-form": [(r"2\mathbf{A}\mathbf{x}", "symmetric-part"),
                           (r"2\mathbf{A}^T\mathbf{x}", "symmetric-part"),
                           (r"\mathbf{A}\mathbf{x}", "missing-term"),
@@ -214,6 +216,11 @@ def test_a_wrong_shape_names_both_shapes(answer, words):
     verdict = grade(solved("04-least-squares"), answer)
     assert verdict.diagnosis == "shape"
     assert all(w in verdict.feedback for w in words)
+
+
+def test_a_transpose_times_a_constant_names_both():
+    verdict = grade(solved("05-log-determinant"), r"-\mathbf{X}^{-1}")
+    assert verdict.diagnosis == "transpose" and "times -1" in verdict.feedback
 
 
 def test_scale_names_the_factor_and_symmetric_part_the_matrix():

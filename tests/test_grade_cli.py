@@ -81,3 +81,24 @@ def test_a_broken_problem_exits_1(write, capsys):
     """)
     assert main(["grade", str(path), "--answer", "x"]) == 1
     assert "broken.yaml:" in capsys.readouterr().err
+
+
+def test_each_submission_is_graded_against_its_students_variant(tmp_path, capsys):
+    """A `variant` column (the student's number in build --variants) picks the derivation."""
+    from derivgen.variants import picks_for, slots_of
+    path = PROBLEMS / "22-two-linear-layers.yaml"
+    slots = slots_of(path)
+    first = next(k for k in (1, 2) if picks_for(slots, path.stem, k, 9) == (0,))
+    w1 = r"\mathbf{W}_2^T\mathbf{y}\mathbf{x}^T"
+    w2 = r"\mathbf{y}\mathbf{x}^T\mathbf{W}_1^T"
+    answers = tmp_path / "in.csv"
+    answers.write_text("student,variant,answer\n"
+                       f"ann,{first},\"{w1}\"\nbob,{3 - first},\"{w2}\"\n"
+                       f"cat,{3 - first},\"{w1}\"\n", encoding="utf-8")
+    assert main(["grade", str(path), "--submissions", str(answers), "--seed", "9"]) == 0
+    graded = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["student"], r["wrt"], r["correct"], r["diagnosis"]) for r in graded] == \
+        [("ann", "W_1", "true", ""), ("bob", "W_2", "true", ""), ("cat", "W_2", "false", "shape")]
+    answers.write_text("student,variant,answer\nann,first,x\n", encoding="utf-8")
+    assert main(["grade", str(path), "--submissions", str(answers)]) == 2
+    assert "variant must be a number" in capsys.readouterr().err

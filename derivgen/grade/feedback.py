@@ -19,6 +19,9 @@ def comparison_feedback(comparison: Comparison, name: str, symbols_of) -> str:
         return (f"Your answer is {shape_words(comparison.answer_shape)}, but {name} is "
                 f"{shape_words(comparison.expected_shape)}: the derivative has the shape of "
                 f"the variable. Check the order of the factors and the transposes.")
+    if diagnosis == "transpose" and comparison.factor is not None:
+        return (f"Your answer is the transpose of {name}, times {factor_text(comparison.factor)}. "
+                f"Read the gradient off df = tr(Gᵀ dX) as G, not Gᵀ, and check the constants.")
     if diagnosis == "transpose":
         return (f"Your answer is the transpose of {name}. Read the gradient off "
                 f"df = tr(Gᵀ dX) as G, not Gᵀ.")

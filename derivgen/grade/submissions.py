@@ -1,7 +1,8 @@
 """The CSV files of ``derivgen grade --submissions IN.csv [-o OUT.csv]`` (contract §4).
 
 IN.csv has the columns ``student`` and ``answer`` (and ``wrt`` when the problem has several
-derivatives; ``Z*`` names the derivative by a complex variable's conjugate). OUT.csv has one
+derivatives; ``Z*`` names the derivative by a complex variable's conjugate), and may have
+``variant``: the number of the student's variant (``build --variants``), graded against it. OUT.csv has one
 row ``student,wrt,score,correct,diagnosis,feedback`` per submitted answer, grouped by student
 in the order they first appear; when the problem has several derivatives, each student's
 rows end with a ``total`` row whose score is the share of derivatives answered right.
@@ -30,6 +31,7 @@ class Submission:
     student: str
     wrt: str | None
     answer: str
+    variant: int | None = None
 
 
 def read_submissions(text: str, path: str = "<submissions>") -> list[Submission]:
@@ -49,37 +51,59 @@ def read_submissions(text: str, path: str = "<submissions>") -> list[Submission]
                 continue
             rows.append(Submission(reader.line_num, (row.get("student") or "").strip(),
                                    (row.get("wrt") or "").strip() or None,
-                                   row.get("answer") or ""))
+                                   row.get("answer") or "",
+                                   _variant(row.get("variant"), path, reader.line_num)))
     except csv.Error as error:
         raise DerivgenError(f"not a CSV file: {error}", file=path,
                             line=reader.line_num) from None
     return rows
 
 
-def check_targets(derivation: Derivation, submissions, path: str) -> None:
-    """Raise ``DerivgenError`` at the first row whose ``wrt`` the problem has no derivative by."""
+def _variant(text, path, line) -> int | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise DerivgenError(f"variant must be a number 1, 2, ..., not '{text}'", file=path,
+                            line=line)
+    return int(text)
+
+
+def check_targets(derivation: Derivation, submissions, path: str, variants=None) -> None:
+    """Raise ``DerivgenError`` at the first row whose ``wrt`` the problem has no derivative by.
+
+    ``variants`` maps a variant's number to its derivation, for rows that name one."""
     for submission in submissions:
         try:
-            target_result(derivation, submission.wrt)
+            target_result(_derivation(derivation, variants, submission), submission.wrt)
         except DerivgenError as error:
             raise DerivgenError(error.message, file=path, line=submission.line) from None
 
 
-def grade_rows(derivation: Derivation, submissions, *, reveal: bool = False) -> list[dict]:
+def grade_rows(derivation: Derivation, submissions, *, reveal: bool = False,
+               variants=None) -> list[dict]:
     """OUT.csv's rows (dicts of ``COLUMNS``), with per-student totals when there are
-    several derivatives."""
+    several derivatives; ``variants``: as for ``check_targets``."""
     by_student: dict[str, list[Verdict]] = {}
+    counts: dict[str, int] = {}
     for submission in submissions:
-        verdict = grade(derivation, submission.answer, submission.wrt, reveal=reveal)
+        judged = _derivation(derivation, variants, submission)
+        verdict = grade(judged, submission.answer, submission.wrt, reveal=reveal)
         by_student.setdefault(submission.student, []).append(verdict)
-    several = len(first_derivatives(derivation)) > 1
+        counts.setdefault(submission.student, len(first_derivatives(judged)))
     rows = []
     for student, verdicts in by_student.items():
         rows += [_row(student, v.target, v.score, v.correct, v.diagnosis, v.feedback)
                  for v in verdicts]
-        if several:
-            rows.append(_total_row(student, verdicts, len(first_derivatives(derivation))))
+        if counts[student] > 1:
+            rows.append(_total_row(student, verdicts, counts[student]))
     return rows
+
+
+def _derivation(derivation, variants, submission):
+    if submission.variant is None or variants is None:
+        return derivation
+    return variants[submission.variant]
 
 
 def write_rows(rows, stream) -> None:

@@ -8,7 +8,8 @@ that holds on every instance, in this order:
 ==================  =================================================================
 ``None``            they agree (relative tolerance ``RTOL``)
 ``shape``           the shapes differ (``answer_shape`` and ``expected_shape`` say how)
-``transpose``       the expression is the transpose of the result
+``transpose``       the expression is the transpose of the result (with ``factor``: times
+                    a constant too, ``-X^{-1}`` for ``X^{-T}``)
 ``sign``            it is the result times -1
 ``scale``           it is the result times a constant ``factor`` (or, with ``term`` set,
                     one term of a sum carries a wrong factor)
@@ -70,7 +71,8 @@ class Comparison:
         return {
             None: "it agrees with the derived result",
             "shape": shape,
-            "transpose": "it is the transpose of the derived result",
+            "transpose": "it is the transpose of the derived result" + (
+                f", times {factor_text(self.factor)}" if self.factor is not None else ""),
             "sign": "it has the opposite sign",
             "scale": f"the term {term} carries a factor {factor_text(self.factor)} too many"
                      if self.term is not None else
@@ -102,6 +104,10 @@ def compare(derivation: Derivation, expr, result: Result, seed: int = 1,
     if want_shape != got_shape or any(g.shape != w.shape for g, w in zip(got, want)):
         if _all(lambda g, w: g.T.shape == w.shape and close(g.T, w), got, want):
             return Comparison("transpose", **found)
+        if _all(lambda g, w: g.T.shape == w.shape, got, want):
+            factor = _common_factor([g.T for g in got], want)
+            if factor is not None:
+                return Comparison("transpose", factor=factor, **found)
         return Comparison("shape", **found)
     if _all(close, got, want):
         return Comparison(None, **found)
@@ -112,6 +118,10 @@ def compare(derivation: Derivation, expr, result: Result, seed: int = 1,
     factor = _common_factor(got, want)
     if factor is not None:
         return Comparison("scale", factor=factor, **found)
+    factor = _common_factor([g.T for g in got], want) if got[0].shape[0] == got[0].shape[1] \
+        and not _all(lambda g, w: close(g.T, g), got, want) else None
+    if factor is not None:
+        return Comparison("transpose", factor=factor, **found)
     symbol = _symmetric_only(derivation, instances, expr, result)
     if symbol is not None:
         return Comparison("symmetric-part", symbol=symbol, **found)
