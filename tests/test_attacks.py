@@ -582,3 +582,63 @@ def test_a_problem_with_huge_numeric_sizes_is_verified_within_memory(capsys, tmp
             "wrt: X\nhessian: true\n")
     path, code, err = check_one(capsys, tmp_path, text)
     assert code == 0, err
+
+
+def test_a_file_of_gigabytes_is_refused_without_reading_it_all(capsys, tmp_path):
+    path = tmp_path / "huge.yaml"
+    with open(path, "wb") as out:
+        out.truncate(3 * 2**30)         # sparse: 3 GB of zero bytes, nothing on disk
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    code, _, err = run(capsys, "check", path)
+    assert code == 1 and err.startswith(f"{path}:1: the file is too large")
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100_000
+
+
+@pytest.mark.parametrize("where", ["build.json", "store"])
+def test_a_folder_in_place_of_a_cache_file_is_cleared_even_by_a_failing_build(
+        capsys, tmp_path, where):
+    set_a, _ = two_sets(tmp_path)
+    out = tmp_path / "out"
+    assert run(capsys, "build", set_a, "-o", out)[0] == 0
+    if where == "build.json":
+        (out / ".cache" / "build.json").unlink()
+        (out / ".cache" / "build.json").mkdir()
+    else:
+        store = Path(os.environ["DERIVGEN_CACHE"]) / "problems"
+        for entry in store.glob("*.json"):
+            entry.unlink()
+            (entry / "inside").mkdir(parents=True)
+    (set_a / "q.yaml").write_text("title: [broken\n")
+    code, _, err = run(capsys, "build", set_a, "-o", out)
+    assert code == 1 and err.startswith(f"{set_a / 'q.yaml'}:")
+    (set_a / "q.yaml").unlink()
+    for _ in range(2):
+        assert run(capsys, "build", set_a, "-o", out)[0] == 0
+    assert not (out / ".cache" / "build.json").is_dir()
+
+
+def test_a_huge_jobs_count_is_capped_at_the_cpus(capsys, tmp_path, monkeypatch):
+    from derivgen.build import batch
+
+    sizes = []
+    monkeypatch.setattr(batch, "run_in_workers",
+                        lambda job, paths, jobs, finish, timeout: (sizes.append(jobs),
+                                                                   [finish(job(p)) for p in paths]))
+    folder = many_problems(tmp_path, count=3)
+    code, out, _ = run(capsys, "check", "-j", "99999999999999999999", folder)
+    assert code == 0 and sizes and sizes[0] <= batch.usable_cpus()
+
+
+@pytest.mark.parametrize("name", ["", ".", "/", "sub/"])
+def test_new_needs_a_file_name(capsys, tmp_path, name, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "new", name)
+    assert code == 2 and "NAME must name a file" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_fifo_is_not_a_missing_file(capsys, tmp_path):
+    fifo = tmp_path / "p.yaml"
+    os.mkfifo(fifo)
+    code, _, err = run(capsys, "check", fifo)
+    assert code == 2 and "not a regular file" in err and "no such" not in err

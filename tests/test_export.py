@@ -443,3 +443,15 @@ def test_variants_become_questions_of_their_own(capsys, tmp_path):
 def test_non_ascii_math_reaches_mathjax_without_ensuremath():
     """The PDFs write α in problem math as \\ensuremath{\\alpha}; MathJax has no such command."""
     assert prose_html("Soit $α ≥ 0$.") == r"Soit \(\alpha \geq 0\)."
+
+
+def test_exported_files_are_readable_like_any_new_file(capsys, tmp_path):
+    """A site goes on a web server: its pages must not be private (0600) like temp files."""
+    import os
+    old = os.umask(0o022)
+    try:
+        assert _run(capsys, "export", "moodle", PROBLEMS / "01-bilinear-form.yaml",
+                    "-o", tmp_path / "q.xml", "-q")[0] == 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "q.xml").stat().st_mode & 0o777 == 0o644

@@ -269,3 +269,16 @@ def test_a_message_never_echoes_a_huge_formula(tmp_path, capsys):
 def test_pi_is_the_number(scope, env):
     assert np.isclose(float(value_of(r"\log(2\pi) + t", scope, env)),
                       np.log(2 * np.pi) + env["t"])
+
+
+def test_a_numeric_count_of_samples_in_the_json(tmp_path, capsys):
+    path = write(tmp_path, "title: t\nvariables:\n  x: {shape: [n], index: i}\n"
+                           "  w: {shape: [n]}\nfunction: '\\frac{1}{100}\\sum_{i=1}^{100}"
+                           "(\\mathbf{w}^T\\mathbf{x}_i)^2'\nwrt: w\n")
+    assert main(["solve", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["samples"]["x"]["shape"] == ["n", 100]
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal((3, 100)), rng.standard_normal((3, 1))
+    got = eval(data["results"][0]["numpy"], {"np": np, "x": x, "w": w})
+    assert np.allclose(got, 2 / 100 * x @ (x.T @ w))

@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -129,7 +130,7 @@ class BuildCache:
             return
         if len(entries) > limit:
             for _, entry in sorted(entries, key=lambda e: e[0])[:len(entries) - limit]:
-                entry.unlink(missing_ok=True)
+                _remove(entry)
 
     # --- documents -----------------------------------------------------------------------
 
@@ -194,7 +195,7 @@ class BuildCache:
     def forget_build(self) -> None:
         """A build that failed or changed the outputs: the next one must not be skipped."""
         if self.enabled:
-            (self.folder / "build.json").unlink(missing_ok=True)
+            _remove(self.folder / "build.json")
 
     # --- files -----------------------------------------------------------------------------
 
@@ -212,9 +213,22 @@ class BuildCache:
         """Write atomically; a cache that cannot be written is not an error, only slower."""
         data = {"format": FORMAT, "code": source_hash(), **data}
         try:
+            if path.is_dir() and not path.is_symlink():     # a folder in the entry's place
+                _remove(path)
             write_atomically(path, json.dumps(data, ensure_ascii=False))
         except OSError:
             pass
+
+
+def _remove(path: Path) -> None:
+    """Remove a cache file (or a folder someone put in its place); never raises."""
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def store_folder() -> Path | None:

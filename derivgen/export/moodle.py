@@ -77,7 +77,8 @@ def grid_html(part) -> str:
         rows.append(f"<tr>{cells}</tr>")
     table = ('<table style="display:inline-table;vertical-align:middle;'
              'border-left:2px solid;border-right:2px solid">' + "".join(rows) + "</table>")
-    return f"<p>{math_html(part.lhs + ' =')} {table}</p>"
+    # a <div>, not a <p>: a table cannot sit inside a paragraph (HTML closes the <p>)
+    return f'<div style="margin:0.6em 0">{math_html(part.lhs + " =")} {table}</div>'
 
 
 def _cell(cell) -> str:

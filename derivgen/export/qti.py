@@ -91,8 +91,7 @@ def problem_items(ex: Exported, number: int) -> list[ET.Element]:
                 [f"<p>Problem {number} ({html.escape(name)}), continued.</p>"]
             if part.prompt:
                 text.append(f"<p>{prose_html(part.prompt)}</p>")
-            text.append(f"<p>Give the {html.escape(blank.label)} where "
-                        f"{math_html(part.lhs)}.</p>")
+            text.append(f"<p>{math_html(part.lhs)}: give the {html.escape(blank.label)}.</p>")
             items.append(_item(f"i{base}_{k}", f"{name}: {blank.label}", "\n".join(text),
                                blank, solution_html(ex) if first else None))
     return items

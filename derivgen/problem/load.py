@@ -603,7 +603,12 @@ class _KeyProblem(Exception):
 def load_yaml(path: str):
     """Parse a YAML file safely; mappings come back as ``Located``. Errors -> DerivgenError."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as source:    # at most what the limit lets through, not more
+            data = source.read(4 * MAX_FILE_CHARS + 1)
+        if len(data) > 4 * MAX_FILE_CHARS:
+            raise DerivgenError(f"the file is too large: a problem file may have at most "
+                                f"{MAX_FILE_CHARS:,} characters", file=path, line=1)
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DerivgenError(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})",
                             file=path, line=1) from None

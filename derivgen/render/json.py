@@ -51,6 +51,6 @@ def samples_json(scope) -> dict:
             count = scope.counts.get(sym.index)
             axes = sample_axes(sym) + ((count,) if count is not None else ())
             families[name] = {"index": str(sym.index), "count": str(count),
-                              "shape": [int(a) if a.is_number or str(a).isdigit() else str(a)
-                                        for a in axes]}
+                              "shape": [int(str(a)) if a.is_number or str(a).isdigit()
+                                        else str(a) for a in axes]}
     return families
