@@ -88,6 +88,6 @@ def test_solution_moves_the_sum_through_d_and_into_the_trace():
     from derivgen.problem.load import load_problem
     derivation = solve(load_problem("tests/fixtures/derive/samples-least-squares.yaml"))
     rules = [step.rule for section in derivation.sections for step in section.steps]
-    assert rules[0] == "the differential of a sum"
+    assert rules[0] == "squared norm, the differential of a sum"  # the norm named too
     assert any("a sum passes into the trace" in rule for rule in rules)
     assert isinstance(derivation.results[0].expr.args[-1], MatSampleSum)

@@ -13,10 +13,10 @@ from sympy import Add, Identity, MatAdd, MatMul, Mul, S, Symbol, Trace, Transpos
 from derivgen.derive.chain import Chain, link_start, parse_where, total
 from derivgen.derive.facts import Equation, ReadOff
 from derivgen.errors import DerivgenError
-from derivgen.ir.nodes import D, Gradient, MatD, ScalarD, differential_symbol, is_one_by_one, is_zero
+from derivgen.ir.nodes import D, Elementwise, Gradient, ScalarFunc, MatD, ScalarD, differential_symbol, is_one_by_one, is_zero
 from derivgen.model import Derivation, Problem, Result, Section, Step
 from derivgen.derive.rules.differential import DiffContext, Rule, expand_differential
-from derivgen.derive.rules.simplify import textbook
+from derivgen.derive.rules.simplify import closed_form_identity, textbook
 from derivgen.derive.rules.softmax import rewrite_under_d
 from derivgen.derive.rules.trace import (COLLECT, GRADIENT_FORM, SUM_INTO_TRACE, TRACE_OF_SCALAR, TraceTerm,
                           gradient_of, needs_trace_wrap, rewrite_once, scaled, terms_of)
@@ -160,7 +160,9 @@ def trace_section(df, ctx: DiffContext):
         named = [(m, Gradient(var), d) for (m, g, d), var in zip(collected, ctx.differentials)
                  if not is_zero(g)]
         gradient_form = Rule(GRADIENT_FORM.name, Equation(Symbol("df"), _show_gradients(named)))
-    _append(steps, start, gradient_form, _show_gradients(collected))
+    before = steps[-1].after if steps else start
+    _append(steps, start, [gradient_form] + closed_form_rules(before, gradients.values()),
+            _show_gradients(collected))
     return Section("Trace form", Symbol("df"), start, tuple(steps)), gradients
 
 
@@ -235,6 +237,20 @@ def _show_gradients(collected):
         else:
             parts.append(summed(Mul(gradient, dvar), outer))
     return Add(*parts)
+
+
+def closed_form_rules(before, gradients) -> list:
+    """The closed forms of known functions' derivatives that reading off the gradients
+    substitutes ($\\sigma' = \\sigma(1 - \\sigma)$, $\\tanh' = 1 - \\tanh^2$), each a named rule."""
+    primed = {(n.name, n.kind): n for n in before.atoms(Elementwise, ScalarFunc) if n.order == 1}
+    rules = []
+    for (name, kind), node in sorted(primed.items()):
+        identity = closed_form_identity(node)
+        still = any((m.name, m.kind, m.order) == (name, kind, 1)
+                    for g in gradients for m in g.atoms(Elementwise, ScalarFunc))
+        if identity is not None and not still:
+            rules.append(Rule(f"derivative of {kind}", Equation(*identity)))
+    return rules
 
 
 def require_dependence(problem: Problem, ctx: DiffContext, function) -> None:

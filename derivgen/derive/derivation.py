@@ -7,17 +7,22 @@ numerically (``derivgen.verify.facts.checked_facts``).
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from derivgen.derive.chain import parse_where
 from derivgen.derive.core import (backpropagate, differential_section, require_dependence,
-                                  trace_section)
+                                  rule_step, trace_section)
+from derivgen.derive.facts import WrittenDifferential
+from derivgen.derive.rules.differential import Rule
 from derivgen.derive.rules.differential import DiffContext
 from derivgen.derive.rules.simplify import textbook
 from derivgen.derive.second_order import second_order
 from derivgen.derive.wirtinger import derive_complex
 from derivgen.errors import DerivgenError
 from derivgen.ir.nodes import differential_symbol, is_one_by_one
-from derivgen.model import Derivation, Problem, Result
-from derivgen.parse import parse_function
+from derivgen.model import Derivation, Problem, Result, Section
+from derivgen.parse import parse_function, top_level_equals
 from derivgen.parse.scope import Scope, scope_of
 
 
@@ -32,7 +37,7 @@ def derive(problem: Problem) -> Derivation:
         return derive_complex(problem, scope, function)
     ctx = DiffContext({v: differential_symbol(v) for v in wrt + chain.links})
     require_dependence(problem, ctx, function)
-    differential = differential_section(function, ctx)
+    differential = as_written(problem, differential_section(function, ctx))
     trace, gradients = trace_section(differential.end, ctx)
     sections, remarks = [differential, trace], []
     if chain.links:
@@ -47,6 +52,32 @@ def derive(problem: Problem) -> Derivation:
     function = chain.concrete(function)
     return Derivation(problem, scope, function, tuple(sections), tuple(results),
                       verified=False, remarks=tuple(remarks), chain=chain)
+
+
+#: Norms rewritten as products when the function is read: a named fact of the first step.
+NORMS = (
+    (re.compile(r"\\\|.*\\\|_\{?F\}?\^\{?2"),
+     Rule("Frobenius norm", r"\|\mathbf{X}\|_F^2 = \operatorname{tr}(\mathbf{X}^T\mathbf{X})")),
+    (re.compile(r"\\\|.*\\\|_\{?2\}?\^\{?2"),
+     Rule("squared norm", r"\|\mathbf{x}\|_2^2 = \mathbf{x}^T\mathbf{x}")),
+    (re.compile(r"\\\|.*\\\|_\{?2\}?(?!\s*\^)"),
+     Rule("Euclidean norm", r"\|\mathbf{x}\|_2 = \sqrt{\mathbf{x}^T\mathbf{x}}")),
+)
+
+
+def as_written(problem: Problem, section: Section) -> Section:
+    """The differential section starting from $d(\\cdot)$ of the function as written (the
+    instructor's order of terms), its first step naming the norms it rewrites."""
+    text = " ".join(problem.function.split())
+    text = text[top_level_equals(text) + 1:].strip()   # after an "\ell =" prefix
+    if not text or not section.steps:
+        return section
+    norms = [rule for pattern, rule in NORMS if pattern.search(text)]
+    first = section.steps[0]
+    if norms:
+        first = rule_step(norms + [Rule(n, i) for n, i in first.named], first.before, first.after)
+    return replace(section, start=WrittenDifferential(text, section.start),
+                   steps=(first,) + section.steps[1:])
 
 
 def _result(name, gradient, chain):

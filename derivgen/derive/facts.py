@@ -125,3 +125,12 @@ class Equation:
 
     lhs: Any
     rhs: Any
+
+
+@dataclass(frozen=True)
+class WrittenDifferential:
+    """$d(\\cdot)$ of the function as the problem file writes it (``text``, its order of
+    terms and factors kept); ``expr`` is the same as an expression."""
+
+    text: str
+    expr: Any

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from derivgen.derive.facts import (Analyticity, Convex, Equation, FunctionOf, GradientDifferential,
                                    GradientNamed, HessianAsArray, QuadraticForm, ReadOff,
-                                   RealImag, SteepestAscent)
+                                   RealImag, SteepestAscent, WrittenDifferential)
 from derivgen.ir.nodes import Gradient, differential_symbol
 from derivgen.render.latex import ATOM, LectureLatexPrinter, function_name_latex, is_negative, \
-    primes, to_latex
+    parenthesized, primes, to_latex
 
 
 # --- display items ----------------------------------------------------------------------
@@ -34,12 +34,17 @@ def _real_imag(item: RealImag, scope) -> str:
     return f"{to_latex(item.u, scope)} {sign} j\\,{LectureLatexPrinter(scope).wrap(size, ATOM)}"
 
 
+def _written_differential(item: WrittenDifferential, scope) -> str:
+    return "d" + parenthesized(item.text)
+
+
 def _equation(item: Equation, scope) -> str:
     return f"{math_latex(item.lhs, scope)} = {math_latex(item.rhs, scope)}"
 
 
 DISPLAY = {GradientDifferential: _gradient_differential, FunctionOf: _function_of,
-           RealImag: _real_imag, Equation: _equation}
+           RealImag: _real_imag, Equation: _equation,
+           WrittenDifferential: _written_differential}
 
 
 def math_latex(value, scope) -> str:

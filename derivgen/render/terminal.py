@@ -130,7 +130,9 @@ def _command(name, tokens, i):
 def _operand(text: str) -> str:
     """``text`` as an operand of ``/`` or ``√``: parenthesized unless it is one atom."""
     text = re.sub(r"([∂d])\s+", r"\1", text.strip())
-    if re.fullmatch(r"[∂d]?\S*", text) and not re.search(r"[+\-=/]", text[1:]):
+    juxtaposed = re.search(BOLD_END + ".*" + BOLD_START, text)  # a b reads as two factors
+    if re.fullmatch(r"[∂d]?\S*", text) and not juxtaposed and \
+            not re.search(r"[+\-=/]", text[1:]):
         return text
     return f"({text})"
 

@@ -71,6 +71,20 @@ def _scalar_closed_form(name, kind, arg):
     return forms[kind]() if kind in forms else None
 
 
+def closed_form_identity(node):
+    """``f'(x) = ...`` for the known function of ``node`` (a first derivative), as an
+    ``(lhs, rhs)`` pair of scalar expressions in the problem's own name of the function,
+    e.g. $\\sigma'(x) = \\sigma(x)(1 - \\sigma(x))$; None for a generic or unknown one."""
+    x = Symbol("x")
+    closed = _scalar_closed_form(node.name, node.kind, x)
+    if closed is None or node.kind in ("exp", "square"):   # e^x and x^2: no name needed
+        return None
+    if node.kind == "sigmoid":  # sigma(x)(1 - sigma(x)), in the textbook's order
+        value = ScalarFunc(node.name, node.kind, x)
+        closed = Mul(value, 1 - value, evaluate=False)
+    return ScalarFunc(node.name, node.kind, x, 1), closed
+
+
 def known_derivative(expr):
     """Closed forms of known functions' first derivatives; a generic $g'$ stays $g'$.
 
