@@ -584,6 +584,37 @@ def test_a_problem_with_huge_numeric_sizes_is_verified_within_memory(capsys, tmp
     assert code == 0, err
 
 
+def _hog(path):
+    """Asks for more memory than a problem may have (calloc: free unless refused)."""
+    from derivgen.build.batch import MEMORY_LIMIT, Outcome
+    try:
+        block = bytearray(MEMORY_LIMIT + 2**30)
+    except MemoryError:
+        return Outcome(path, "refused")
+    del block
+    return Outcome(path, "allocated")
+
+
+def test_a_problem_may_not_take_more_than_its_memory(tmp_path):
+    from derivgen.build import batch
+
+    files = [tmp_path / f"{n}.yaml" for n in range(3)]
+    assert [o.value for o in batch.run(_hog, files, jobs=2)] == ["refused"] * 3
+    assert bytearray(2**20)         # the limit is lifted after the batch
+
+
+def test_running_out_of_memory_is_an_error_at_the_variables(capsys, tmp_path, monkeypatch):
+    from derivgen import pipeline
+
+    def exhausted(problem):
+        raise MemoryError()
+
+    monkeypatch.setattr(pipeline, "solve", exhausted)
+    path, code, err = check_one(capsys, tmp_path, VALID)
+    assert code == 1 and err.startswith(f"{path}:{line_of(VALID, 'variables:')}: ")
+    assert "more memory" in err
+
+
 def test_a_file_of_gigabytes_is_refused_without_reading_it_all(capsys, tmp_path):
     path = tmp_path / "huge.yaml"
     with open(path, "wb") as out:

@@ -148,7 +148,7 @@ def test_real_part_is_rewritten_through_the_conjugate(write):
     derivation = solve(problem(write, r"\operatorname{Re}\{w\}", "w"))
     first = derivation.sections[0].steps[0]
     assert first.rule == "real part"
-    assert to_latex(first.after, derivation.scope) == r"d\Bigl(\frac{w^* + w}{2}\Bigr)"
+    assert to_latex(first.after, derivation.scope) == r"d\Bigl(\frac{1}{2}(w^* + w)\Bigr)"
     assert [r.expr for r in derivation.results] == [Rational(1, 2), Rational(1, 2)]
 
 

@@ -455,3 +455,27 @@ def test_exported_files_are_readable_like_any_new_file(capsys, tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "q.xml").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_huge_numeric_question_is_refused_with_advice(capsys, tmp_path):
+    problem = tmp_path / "big.yaml"
+    problem.write_text("title: Big\nvariables:\n  A: {shape: [30, 30]}\n  x: {shape: [30]}\n"
+                       "function: '\\mathbf{x}^T\\mathbf{A}\\mathbf{x}'\nwrt: A\n")
+    code, _, err = _run(capsys, "export", "qti", problem, "-o", tmp_path / "q.zip")
+    assert code == 1 and "big.yaml:2: " in err and "numeric question" in err
+    assert "shape: [m, n]" in err and not (tmp_path / "q.zip").exists()
+
+
+def test_a_point_has_the_sizes_the_problem_declares(derivations):
+    """shape: [3] means 3 in the question too: stated sizes are the problem's own."""
+    derivation = solve(load_problem_data({
+        "title": "Fixed sizes", "wrt": "x",
+        "variables": {"A": {"shape": [3, 3]}, "x": {"shape": [3]}},
+        "function": r"\mathbf{x}^T\mathbf{A}\mathbf{x}"}))
+    try:
+        question = numeric_question(derivation)
+    except DerivgenError as err:       # the sampler never kept the sizes: said, not wrong
+        assert "declared sizes" in str(err)
+    else:
+        assert np.shape(question.values["A"]) == (3, 3)
+        assert len(question.blanks) == 3

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import os
+import re
 import resource
 import signal
 import threading
@@ -236,25 +237,27 @@ def _time_limit(seconds: float | None):
 
 @contextmanager
 def _memory_limit(extra: int):
-    """Let the process's address space grow by ``extra`` bytes at most: past that an
-    allocation fails with MemoryError (reported at the problem) instead of the machine
-    swapping or the kernel killing the build."""
+    """Let the process's data (its heap, NumPy's arrays) grow by ``extra`` bytes at most:
+    past that an allocation fails with MemoryError (reported at the problem) instead of the
+    machine swapping or the kernel killing the build.  RLIMIT_DATA rather than RLIMIT_AS:
+    address space that threads and libraries only reserve does not count."""
     try:
-        pages = int(Path("/proc/self/statm").read_text().split()[0])
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    except (OSError, ValueError, IndexError):
+        status = Path("/proc/self/status").read_text()
+        used = int(re.search(r"^VmData:\s+(\d+) kB", status, re.M).group(1)) * 1024
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    except (OSError, ValueError, AttributeError):
         yield               # not Linux: no limit
         return
-    limit = pages * os.sysconf("SC_PAGE_SIZE") + extra
+    limit = used + extra
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     if soft != resource.RLIM_INFINITY:
         limit = min(limit, soft)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
     try:
         yield
     finally:
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
 
 
 # --- worker processes --------------------------------------------------------------------

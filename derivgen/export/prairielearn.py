@@ -115,9 +115,15 @@ ANSWERS = json.loads({answers})
 VARIANT = {variant}
 
 
+_SOLVED = []
+
+
 def _solution():
-    import derivgen   # imported on first use: generate() needs no SymPy
-    return derivgen.solve(PROBLEM)
+    """derivgen's verified derivation, made once per process (grading reuses it)."""
+    if not _SOLVED:
+        import derivgen   # imported on first use: generate() needs no SymPy
+        _SOLVED.append(derivgen.solve(PROBLEM))
+    return _SOLVED[0]
 
 
 def generate(data):

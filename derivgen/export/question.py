@@ -37,6 +37,8 @@ REL_TOL = 0.01
 ABS_TOL = 0.005
 #: Points tried; the one with the fewest numbers wins.
 CANDIDATES = 8
+#: Most numbers (stated and asked) a question may hold: beyond, nobody types them in.
+MAX_NUMBERS = 400
 
 #: The generic functions' stand-ins of ``verify.instances.GENERIC_STAND_INS``, in LaTeX
 #: (tests check them against the callables).
@@ -123,6 +125,8 @@ def numeric_question(derivation, seed: int = 0) -> NumericQuestion:
             inst = defined_instance(derivation, rng)
         except DerivgenError:
             continue
+        if not _declared_sizes_kept(derivation, inst):
+            continue
         rounded = _rounded(inst, derivation)
         if rounded is None:
             continue
@@ -131,10 +135,29 @@ def numeric_question(derivation, seed: int = 0) -> NumericQuestion:
         if best is None or size < best[0]:
             best = (size, question)
     if best is None:
-        raise DerivgenError("no random point survives rounding to "
-                            f"{DECIMALS} decimal(s) for a numeric question",
-                            file=derivation.problem.path, line=1)
+        problem = derivation.problem
+        raise DerivgenError("no random point with the declared sizes survives rounding to "
+                            f"{DECIMALS} decimal(s) for a numeric question; dimensions given "
+                            "as names (shape: [m, n]) let derivgen choose small sizes",
+                            file=problem.path, line=problem.line_of("variables"))
+    if best[0] > MAX_NUMBERS:
+        problem = derivation.problem
+        raise DerivgenError(f"the numeric question would hold {best[0]} numbers (at most "
+                            f"{MAX_NUMBERS}): give the variables' dimensions as names "
+                            "(shape: [m, n]) so that small sizes are drawn",
+                            file=problem.path, line=problem.line_of("variables"))
     return best[1]
+
+
+def _declared_sizes_kept(derivation, inst) -> bool:
+    """Whether the point has the sizes the problem declares as numbers (``shape: [3]``): the
+    question states the problem's own sizes, and the sampler may draw others."""
+    for name, spec in derivation.scope.specs.items():
+        shape = np.shape(inst.values[name])
+        if any(isinstance(dim, int) and axis < len(shape) and shape[axis] != dim
+               for axis, dim in enumerate(spec.shape)):
+            return False
+    return True
 
 
 def _rounded(inst, derivation):

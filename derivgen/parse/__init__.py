@@ -172,6 +172,9 @@ def _token_error(error, text) -> DerivgenError:
     if token.type in ("_RBAR", "_RNORM") or (token.type in ("_LBAR", "_LNORM")
                                              and "$END" in expected):
         message = f"unexpected '{written}': unbalanced bars"
+    elif token.type == "COMMA":
+        message = ("unexpected ',': functions of several arguments such as \\max(a, b) are "
+                   "not supported (only \\langle A, B \\rangle takes two)")
     else:
         message = f"unexpected '{written}'"
     return DerivgenError(message, column=at, fragment=text)

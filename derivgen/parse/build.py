@@ -103,7 +103,15 @@ class Builder:
         return Piece(plus(x, y if sign > 0 else negated(y)), a.start, b.end)
 
     def _cannot_add(self, a, b):
-        return self.error(f"cannot add {self.described(a)} and {self.described(b)}", b)
+        hint = ""
+        x, y = self._settle(a, b)
+        ones = [v for v in (x, y) if isinstance(v, OneMatrix) and v.cols == 1]
+        other = y if ones and ones[0] is x else x
+        if ones and not is_scalar(other) and other.cols != 1:
+            rows, cols = other.shape
+            hint = (f": \\mathbf{{1}} is a vector of ones; write a matrix of ones with its "
+                    f"size, \\mathbf{{1}}_{{{rows} \\times {cols}}}")
+        return self.error(f"cannot add {self.described(a)} and {self.described(b)}{hint}", b)
 
     def negate(self, a: Piece, start: int) -> Piece:
         return Piece(negated(self.unifier.resolve(a.value)), start, a.end)

@@ -524,7 +524,7 @@ class LectureLatexPrinter:
         """Texts of a (positive) scalar coefficient's factors, with differential flags."""
         num, den = fraction(coeff)
         if den != 1:
-            return [(f"\\frac{{{self.text(num)}}}{{{self.text(den)}}}", False)]
+            return self._fraction_factors(num, den, in_matrix_product)
         result = []
         factors = coeff.as_ordered_factors() if isinstance(coeff, Mul) else [coeff]
         # the differential last, as the lecture writes it: 2t\,dt, not 2\,dt\,t
@@ -541,6 +541,22 @@ class LectureLatexPrinter:
                 min_prec = MUL + 1 if in_matrix_product else MUL
                 result.append((self.wrap(f, min_prec), is_differential(f)))
         return result
+
+    def _fraction_factors(self, num, den, in_matrix_product):
+        """A constant over a number stays a coefficient, as the lecture writes it:
+        ``\\frac{\\lambda}{2}\\operatorname{tr}(...)``, ``\\frac{1}{2}(a + b)``; never a sum or a
+        trace in a numerator.  Anything else over something else is one fraction."""
+        factors = num.as_ordered_factors() if isinstance(num, Mul) else [num]
+        def is_small(f):  # 2, lambda, t^2: short enough for a numerator
+            return f.is_Number or isinstance(f, Symbol) or \
+                (isinstance(f, Pow) and isinstance(f.base, Symbol) and f.exp.is_Number)
+        small = [f for f in factors if is_small(f)]
+        rest = [f for f in factors if not is_small(f)]
+        if not den.is_Number or not rest:
+            return [(f"\\frac{{{self.text(num)}}}{{{self.text(den)}}}", False)]
+        head = f"\\frac{{{self.text(Mul(*small))}}}{{{self.text(den)}}}"
+        return [(head, False)] + self._scalar_factors(Mul(*rest),
+                                                      in_matrix_product=in_matrix_product)
 
     def _print_mul(self, expr):
         if is_negative(expr):

@@ -6,7 +6,7 @@ from copy import copy
 from dataclasses import dataclass
 
 import numpy as np
-from sympy import (Basic, Determinant, Expr, HadamardPower, Inverse, MatMul, MatPow, Pow, log,
+from sympy import (Abs, Basic, Determinant, Expr, HadamardPower, Inverse, MatMul, MatPow, Pow, log,
                    preorder_traversal)
 
 from derivgen.errors import DerivgenError
@@ -262,6 +262,8 @@ def _restricted_arguments(function) -> list:
             found.append((node.base, True))
         elif isinstance(node, (Pow, HadamardPower)) and node.exp.is_negative:
             found.append((node.base, False))
+        elif isinstance(node, Abs):         # |u| is not differentiable at u = 0
+            found.append((node.args[0], False))
     return list(dict.fromkeys(found))
 
 

@@ -11,7 +11,7 @@ from functools import singledispatch
 
 from sympy import (Add, MatrixSymbol, Symbol, Determinant, HadamardPower, HadamardProduct, Inverse, KroneckerProduct,
                    MatAdd, MatMul, MatPow, Mul, Pow, S, Trace, Transpose, ZeroMatrix,
-                   Dummy, exp, log)
+                   Abs, Dummy, exp, log)
 from sympy.core.function import Derivative, Function
 
 from sympy.matrices.expressions.diagonal import DiagMatrix
@@ -54,6 +54,7 @@ KRONECKER = Rule("Kronecker product rule",
 SCALAR_CHAIN = Rule("chain rule", r"d\,g(u) = g'(u)\,du")
 SCALAR_POWER = Rule("power rule", r"d(u^p) = p\,u^{p-1}\,du")
 SCALAR_LOG = Rule("logarithm rule", r"d\log u = \frac{du}{u}")
+SCALAR_ABS = Rule("absolute value rule", r"d|u| = \frac{u}{|u|}\,du")
 SCALAR_EXP = Rule("exponential rule", r"d\,e^{u} = e^{u}\,du")
 SCALAR = Rule("", "")
 
@@ -229,6 +230,14 @@ def diff_log(expr: log, ctx):
     """$d\\log u = du/u$."""
     u = expr.args[0]
     return Mul(differential(u, ctx), Pow(u, -1)), SCALAR_LOG
+
+
+@expand_differential.register
+def diff_abs(expr: Abs, ctx):
+    """$d|u| = \\frac{u}{|u|}\\,du$ for a real $u \\neq 0$ (a complex $|z|$ is rewritten
+    as $\\sqrt{z z^*}$ before this)."""
+    u = expr.args[0]
+    return Mul(u, Pow(expr, -1), differential(u, ctx)), SCALAR_ABS
 
 
 @expand_differential.register
