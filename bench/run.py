@@ -82,14 +82,27 @@ def problem_files(folder: Path):
     return sorted(p for p in folder.glob("*.yaml") if p.stem != "set")
 
 
+#: CPU seconds (user + system) of every finished run_child's process tree, in order.
+CPU_SECONDS: list[float] = []
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_child(command, cwd=None, env=None):
-    """Run a subprocess; return (seconds, exit code, peak MB of its whole process tree)."""
-    start = time.perf_counter()
+    """Run a subprocess; return (seconds, exit code, peak MB of its whole process tree).
+
+    Its CPU time (the tree's, every process having waited for its own children) is appended
+    to CPU_SECONDS: on a busy machine it says what the wall time would be on an idle one."""
+    start, cpu = time.perf_counter(), children_cpu()
     proc = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     sampler = TreeMemory(proc.pid)
     _, stderr = proc.communicate()
     elapsed = time.perf_counter() - start
+    CPU_SECONDS.append(children_cpu() - cpu)
     peak = sampler.stop()
     if proc.returncode:
         print(f"  warning: {' '.join(map(str, command[:6]))} ... exit {proc.returncode}: "
@@ -460,14 +473,18 @@ def main(argv=None):
         colds, latexes, limits, rebuilds, edits, serials, peaks = ([] for _ in range(7))
         sample_copy = tmp / "problems"
         shutil.copytree(PROBLEMS, sample_copy)
+        cold_cpu, latex_cpu, limit_cpu = [], [], []
         for i in range(build_runs):
             out = tmp / f"build{i}"
             seconds, _, mb = builds.run(sample_copy, out, cold=True)
             colds.append(seconds)
+            cold_cpu.append(CPU_SECONDS[-1])
             peaks.append(mb)
             tex = [out / f"{n}.tex" for n in ("worksheet", "solutions", "answers")]
             latexes.append(latex_alone(tex, tmp / f"latexmk{i}", LATEXMK)[0])
+            latex_cpu.append(sum(CPU_SECONDS[-len(tex):]))
             limits.append(latex_alone(tex, tmp / f"pdflatex{i}", PDFLATEX)[0])
+            limit_cpu.append(sum(CPU_SECONDS[-len(tex):]))
             rebuilds.append(builds.run(sample_copy, out)[0])
             edit_one_problem(sample_copy)
             edits.append(builds.run(sample_copy, out)[0])
@@ -479,12 +496,14 @@ def main(argv=None):
             return ", ".join(f"{s:.2f}" for s in values)
 
         print(f"  cold build of problems/ ({len(sample)} problems): {cold:6.2f} s "
-              f"(runs: {runs(colds)})")
+              f"(runs: {runs(colds)}; CPU {statistics.median(cold_cpu):.2f} s)")
         print(f"  latexmk of its 3 .tex, one after the other: {latex:6.2f} s (runs: {runs(latexes)})")
         print(f"  limit: one pdflatex pass of each, one after the other: {limit:6.2f} s "
               f"(runs: {runs(limits)})")
         print(f"  ratio: {cold / limit:.2f}x the limit, {cold / latex:.2f}x latexmk; "
               f"derivgen's own share ~ {max(0.0, cold - limit):.2f} s")
+        print(f"  CPU seconds: cold build {statistics.median(cold_cpu):.2f}, latexmk "
+              f"{statistics.median(latex_cpu):.2f}, the limit {statistics.median(limit_cpu):.2f}")
         print(f"  cold build with -j 1 (derived in one process): {serial:6.2f} s "
               f"(runs: {runs(serials)})")
         print(f"  rebuild with nothing changed:             {rebuild:6.2f} s (runs: {runs(rebuilds)})")
@@ -496,7 +515,7 @@ def main(argv=None):
         seconds, rc, mb = builds.run(generated_dir, tmp / "build1000", cold=True)
         peaks.append(mb)
         print(f"  cold build of the generated {GENERATED}-problem set: {seconds:6.2f} s "
-              f"(exit {rc}, peak {mb:.0f} MB)")
+              f"(exit {rc}, peak {mb:.0f} MB, CPU {CPU_SECONDS[-1]:.1f} s)")
         again, rc2, _ = builds.run(generated_dir, tmp / "build1000")
         print(f"  ... its rebuild with nothing changed:      {again:6.2f} s (exit {rc2})")
         figures["1000-problem build"] = seconds
@@ -506,7 +525,7 @@ def main(argv=None):
                                          cold=True)
             peaks.append(mb)
             print(f"  build problems --variants 100 (cold): {seconds:6.2f} s (exit {rc}, "
-                  f"peak {mb:.0f} MB)")
+                  f"peak {mb:.0f} MB, CPU {CPU_SECONDS[-1]:.1f} s)")
             figures["--variants 100 build"] = seconds
         else:
             print("  build --variants: not in this version of derivgen")

@@ -355,7 +355,7 @@ def run_build_variants(args) -> int:
         try:
             build_variants(files, folder_names(args.variants, roster), args.seed, out_dir,
                            title=meta.get("title", DEFAULT_TITLE), meta=meta, report=report,
-                           jobs=args.jobs)
+                           jobs=args.jobs, cache=not args.no_cache)
         except OSError as exc:      # a read-only or full output folder
             report.fail_other(DerivgenError(f"cannot write the documents: {exc.strerror or exc}",
                                             file=str(exc.filename or out_dir), line=1))

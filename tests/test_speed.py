@@ -212,3 +212,93 @@ def test_check_does_not_import_pylatex(tmp_path):
                           str(PROBLEMS / "01-bilinear-form.yaml")], env=env,
                          capture_output=True, text=True, timeout=120)
     assert run.stdout.split() == ["False", "0"], run.stderr
+
+
+# --- a class: --variants ---------------------------------------------------------------------
+
+@pytest.fixture
+def class_calls(monkeypatch):
+    """Counts the variants derived and the documents compiled (pdflatex faked)."""
+    from derivgen.build import variants as class_build
+    from derivgen.render import documents
+    calls = {"derived": [], "compiled": []}
+    real_job = class_build.variant_job
+
+    def variant_job(item):
+        calls["derived"].append((item.path.stem, item.picks))
+        return real_job(item)
+
+    def compile_pdf(tex):
+        calls["compiled"].append(tex)
+        pdf = tex.with_suffix(".pdf")
+        pdf.write_bytes(b"%PDF fake of " + tex.read_bytes()[-200:])
+        return pdf
+
+    monkeypatch.setattr(class_build, "variant_job", variant_job)
+    monkeypatch.setattr(documents, "compile_pdf", compile_pdf)
+    monkeypatch.setattr(class_build, "compile_pdf", compile_pdf)
+    return calls
+
+
+def compiled_documents(calls):
+    """``folder/stem`` of each compiled .tex (a folder's documents compile in a stage)."""
+    return [f"{tex.parent.parent.name}/{tex.stem}" if tex.parent.name.startswith(".stage")
+            else tex.stem for tex in calls["compiled"]]
+
+
+def build_class(capsys, folder, out, *extra):
+    code = main(["build", str(folder), "--variants", "3", "--seed", "1", "-o", str(out), "-q",
+                 "-j", "1", *extra])
+    err = capsys.readouterr().err
+    assert code == 0, err
+
+
+def test_a_class_derives_each_version_once_and_compiles_each_document_once(
+        capsys, tmp_path, class_calls):
+    folder = copy_problems(tmp_path / "hw", ["01-bilinear-form", "16-tanh-layer"])
+    build_class(capsys, folder, tmp_path / "a")
+    derived = class_calls["derived"]
+    assert sorted(set(derived)) == sorted(derived)                # each version once
+    assert [stem for stem, _ in derived].count("01-bilinear-form") == 1
+    assert [stem for stem, _ in derived].count("16-tanh-layer") == 3
+    compiled = compiled_documents(class_calls)
+    assert len(compiled) == len(set(compiled)) == 3 * 3 + 1      # one run per document + key
+    assert "key" in compiled and "002/solutions" in compiled
+    # the same class again: nothing derived, nothing compiled
+    class_calls["derived"].clear(), class_calls["compiled"].clear()
+    build_class(capsys, folder, tmp_path / "a")
+    assert class_calls["derived"] == [] and class_calls["compiled"] == []
+    # in another output folder: the derivations are shared, the documents compiled there
+    build_class(capsys, folder, tmp_path / "b")
+    assert class_calls["derived"] == [] and len(class_calls["compiled"]) == 10
+    for name in ("variants.json", "001/solutions.tex", "003/worksheet.tex", "key.tex"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    # a plain build shares nothing it cannot use, and --no-cache derives everything
+    class_calls["derived"].clear()
+    build_class(capsys, folder, tmp_path / "c", "--no-cache")
+    assert len(class_calls["derived"]) == 4
+
+
+def test_a_damaged_class_entry_is_derived_again(capsys, tmp_path, class_calls, user_cache):
+    folder = copy_problems(tmp_path / "hw", ["16-tanh-layer"])
+    build_class(capsys, folder, tmp_path / "a")
+    entries = sorted((user_cache / "problems").glob("*.json"))
+    assert len(entries) == 3
+    data = json.loads(entries[0].read_text())
+    data["extra"]["key_results"] = "not a list of pairs"           # foreign but valid JSON
+    entries[0].write_text(json.dumps(data))
+    entries[1].write_text(entries[1].read_text()[:100])            # truncated
+    class_calls["derived"].clear()
+    build_class(capsys, folder, tmp_path / "b")
+    assert len(class_calls["derived"]) == 2
+    assert (tmp_path / "a" / "variants.json").read_bytes() == \
+        (tmp_path / "b" / "variants.json").read_bytes()
+
+
+def test_atomic_writes_get_the_usual_permissions(tmp_path):
+    target = tmp_path / "page.html"
+    write_atomically(target, "<p>hello</p>")
+    old = os.umask(0)
+    os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~old
+    assert target.read_text() == "<p>hello</p>"

@@ -110,14 +110,21 @@ class BuildCache:
             os.utime(self.store / f"{key}.json")
         except OSError:
             pass
-        return {"id": entry["id"], "parts": entry["parts"]}
+        found = {"id": entry["id"], "parts": entry["parts"]}
+        if isinstance(entry.get("extra"), dict):
+            found["extra"] = entry["extra"]
+        return found
 
-    def store_problem(self, path, key: str | None, problem_id: str, parts: dict) -> None:
-        """Keep a successfully rendered problem in the shared store."""
+    def store_problem(self, path, key: str | None, problem_id: str, parts: dict,
+                      extra: dict | None = None) -> None:
+        """Keep a successfully rendered problem in the shared store; ``extra``: more plain
+        data (JSON) that its kind of build needs back."""
         if not self.enabled or key is None or self.store is None:
             return
-        self._write(self.store / f"{key}.json", {"key": key, "id": problem_id,
-                                                 "parts": dict(parts)})
+        entry = {"key": key, "id": problem_id, "parts": dict(parts)}
+        if extra is not None:
+            entry["extra"] = extra
+        self._write(self.store / f"{key}.json", entry)
         self.stored += 1
 
     def prune(self, limit: int = STORE_LIMIT) -> None:

@@ -71,7 +71,22 @@ def to_latex(expr, scope=None) -> str:
         >>> to_latex(X.I.T)
         '\\\\mathbf{X}^{-T}'
     """
-    return LectureLatexPrinter(scope).text(numeric_sizes(expr))
+    # A derivation prints the same expressions again and again (a section's start is the
+    # previous one's end; results appear in the solutions and the answers): remember the
+    # texts of the problem being printed, i.e. of the last scope.
+    if _PRINTED["scope"] is not scope:
+        _PRINTED["scope"], _PRINTED["texts"] = scope, {}
+    texts = _PRINTED["texts"]
+    try:
+        text = texts.get(expr)
+    except TypeError:           # not hashable: nothing to remember it by
+        return LectureLatexPrinter(scope).text(numeric_sizes(expr))
+    if text is None:
+        text = texts[expr] = LectureLatexPrinter(scope).text(numeric_sizes(expr))
+    return text
+
+
+_PRINTED: dict = {"scope": None, "texts": {}}
 
 
 def name_latex(name: str, *, bold: bool) -> str:
