@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from sympy import Transpose
+
 from derivgen.derive.core import rule_step, differential_section, require_dependence, trace_section
 from derivgen.errors import DerivgenError
 from derivgen.ir.nodes import D, conjugate_symbol, differential_symbol
 from derivgen.model import Derivation, Problem, Result, Step
 from derivgen.derive.rules.complex import WIRTINGER_FORM, Conjugation, through_conjugates
-from derivgen.derive.rules.differential import DiffContext
+from derivgen.derive.rules.differential import TRANSPOSE, DiffContext, Rule
 from derivgen.derive.rules.trace import GRADIENT_FORM
 
 
@@ -38,6 +40,8 @@ def derive_complex(problem: Problem, scope, function) -> Derivation:
     ctx = DiffContext({v: differential_symbol(v) for _, v, _ in variables})
     require_dependence(problem, ctx, rewritten)
     differential = differential_section(rewritten, ctx)
+    differential = replace(differential, steps=tuple(
+        _hermitian_transpose(step, conj) for step in differential.steps))
     if used:  # d(Re z) = d(\frac{1}{2}(z + z^*)), as the lecture's dRe{Z} = (dZ + dZ^*)/2
         first = rule_step(used, D(split), D(rewritten))
         differential = replace(differential, start=D(split),
@@ -70,6 +74,26 @@ def wirtinger_variables(problem: Problem, scope, conj: Conjugation):
         if scope.specs[name].complex:
             variables.append((name, conj.pairs[sym], True))
     return variables
+
+
+#: The transpose rule as it reads on a conjugate: Z^H = (Z^*)^T, so d(Z^H) = (dZ)^H.
+HERMITIAN_TRANSPOSE = Rule("conjugate transpose rule", r"d(\mathbf{Z}^H) = (d\mathbf{Z})^H")
+
+
+def _hermitian_transpose(step: Step, conj: Conjugation) -> Step:
+    """A transpose rule applied to a conjugate variable is stated with ``^H``."""
+    if TRANSPOSE.name not in {name for name, _ in step.named}:
+        return step
+    starred = set(conj.pairs.values())
+    if not any(isinstance(t, Transpose) and t.arg.free_symbols & starred
+               for t in step.before.atoms(Transpose)):
+        return step
+    rules = [HERMITIAN_TRANSPOSE if name == TRANSPOSE.name else Rule(name, identity)
+             for name, identity in step.named]
+    if any(isinstance(t, Transpose) and not t.arg.free_symbols & starred
+           for t in step.before.atoms(Transpose) if t.free_symbols & set(conj.pairs)):
+        rules.append(TRANSPOSE)  # a plain transpose of Z too
+    return rule_step(rules, step.before, step.after)
 
 
 def _wirtinger_form(step: Step) -> Step:
