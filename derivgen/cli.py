@@ -26,7 +26,9 @@ from derivgen.build.cache import BuildCache
 from derivgen.build.outdir import output_folder
 from derivgen.errors import DerivgenError
 from derivgen.problem.load import PathError, expand_paths
-from derivgen.build.report import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Report, debug_enabled, internal_error
+from derivgen.build.report import (EXIT_BROKEN_PIPE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, Report,
+                                   debug_enabled, internal_error)
+from derivgen.files import silence
 
 DEFAULT_TITLE = "Matrix calculus problems"
 #: Seconds a problem may take (``--timeout``); the same as derivgen.build.batch.DEFAULT_TIMEOUT,
@@ -81,10 +83,20 @@ def _exit_without_teardown(code: int):
     os._exit(code)
 
 
+def _attached_answers(argv: list[str]) -> list[str]:
+    """``--answer -\\mathbf{a}`` as ``--answer=-\\mathbf{a}``: an answer that starts with a
+    minus sign is still the answer, not an option."""
+    out, args = [], iter(argv)
+    for arg in args:
+        value = next(args, None) if arg == "--answer" else None
+        out.append(arg if value is None else f"--answer={value}")
+    return out
+
+
 def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_attached_answers(sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:         # --help (0) or a usage error (2): return, don't exit
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.command is None:
@@ -98,6 +110,9 @@ def _run(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         print("derivgen: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:     # the reader of the output went away (`derivgen solve F | head`)
+        silence(sys.stdout)
+        return EXIT_BROKEN_PIPE
 
 
 def build_parser() -> argparse.ArgumentParser:

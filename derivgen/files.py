@@ -86,3 +86,13 @@ def _interrupts_deferred():
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
         for sig in dict.fromkeys(caught):
             signal.raise_signal(sig)
+
+
+def silence(stream) -> None:
+    """Send the rest of ``stream``'s output to /dev/null: its reader has gone (``derivgen
+    check | head``), and the work that is left should finish, not fail on a closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, stream.fileno())
+    finally:
+        os.close(devnull)

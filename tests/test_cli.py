@@ -441,3 +441,18 @@ def test_build_shipped_problems_writes_pdfs(run_cli, tmp_path):
     for name in ("worksheet", "solutions", "answers"):
         assert (out_dir / f"{name}.pdf").read_bytes().startswith(b"%PDF")
         assert (out_dir / f"{name}.tex").exists()
+
+
+def test_a_reader_that_goes_away_ends_no_command_in_a_traceback():
+    """`derivgen check problems | head -1`: the rest is not read, and no traceback follows."""
+    import subprocess
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen([sys.executable, "-m", "derivgen", "check", "problems", "-j", "1"],
+                            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    code = proc.wait(timeout=300)
+    assert first.endswith(b": ok\n")
+    assert "Traceback" not in err and "internal error" not in err
+    assert code in (0, 141)

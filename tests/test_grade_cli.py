@@ -102,3 +102,8 @@ def test_each_submission_is_graded_against_its_students_variant(tmp_path, capsys
     answers.write_text("student,variant,answer\nann,first,x\n", encoding="utf-8")
     assert main(["grade", str(path), "--submissions", str(answers)]) == 2
     assert "variant must be a number" in capsys.readouterr().err
+
+
+def test_an_answer_with_a_leading_minus_is_an_answer_not_an_option(capsys):
+    assert main(["grade", BILINEAR, "--answer", r"-\mathbf{a}\mathbf{b}^T", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["diagnosis"] == "sign"

@@ -16,10 +16,12 @@ import sys
 import traceback
 
 from derivgen.errors import DerivgenError
+from derivgen.files import silence
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141  # as a program killed by SIGPIPE: what shells expect of `... | head`
 
 
 def debug_enabled() -> bool:
@@ -101,7 +103,10 @@ class Report:
 
     def _print(self, text: str, stream):
         self._clear_progress()
-        print(text, file=stream)
+        try:
+            print(text, file=stream, flush=True)
+        except BrokenPipeError:
+            silence(stream)
 
     def _clear_progress(self):
         if self._progress_shown:
