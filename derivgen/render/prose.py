@@ -399,7 +399,7 @@ def transpose_style(*texts) -> str:
 
 
 def restyle_transposes(latex: str, style: str) -> str:
-    """Every transpose in ``latex`` written in ``style`` (a key of ``TRANSPOSE_MARKS``):
+    r"""Every transpose in ``latex`` written in ``style`` (a key of ``TRANSPOSE_MARKS``):
     ``\mathbf{A}^T`` -> ``\mathbf{A}^{\top}``, ``\mathbf{X}^{-T}`` -> ``\mathbf{X}^{-\top}``."""
     mark = TRANSPOSE_MARKS[style]
 
