@@ -11,7 +11,7 @@ from derivgen.derive.convexity import psd_conditions
 from derivgen.pipeline import solve
 from derivgen.errors import DerivgenError
 from derivgen.problem.load import load_problem
-from derivgen.render.facts import conclusion_prose, fact_prose
+from derivgen.render.facts import conclusion_prose, fact_prose, math_latex
 from derivgen.render.json import derivation_json
 from derivgen.render.latex import to_latex
 from derivgen.render.numpy import to_numpy
@@ -164,3 +164,32 @@ def test_matrix_hessian_with_several_variables_and_a_where(write):
     derivation = solve(load_problem(path))
     assert derivation.verified and [r.order for r in derivation.results] == [1, 1, 2, 2]
     assert r"\mathbf{W}\mathbf{W}^T" in to_latex(derivation.results[2].expr, derivation.scope)
+
+
+COMMUTATION_CASES = [  # (X's shape, function, the commutation matrix the identity names)
+    (["n", "n"], r"\log\det\mathbf{X}", r"\mathbf{K}_{nn}"),
+    (["m", "n"], r"\operatorname{tr}(\mathbf{B}\mathbf{X}\mathbf{B}\mathbf{X})", r"\mathbf{K}_{mn}"),
+]
+
+
+@pytest.mark.parametrize("shape, function, named", COMMUTATION_CASES)
+def test_the_commutation_identity_names_the_variables_own_sizes(write, shape, function, named):
+    """``vec(dX^T) = K vec(dX)`` is stated with X's sizes: K_nn for a square X, not K_mn."""
+    path = write("k.yaml", f"""
+        title: Commutation
+        variables:
+          X: {{shape: [{shape[0]}, {shape[1]}]}}
+          B: {{shape: [{shape[1]}, {shape[0]}]}}
+        function: '{function}'
+        wrt: X
+        hessian: true
+        """)
+    derivation = solve(load_problem(path))  # solve verifies every step and result
+    assert derivation.verified
+    identities = [identity for section in derivation.sections for step in section.steps
+                  for name, identity in step.rules if name == "commutation matrix"]
+    assert len(identities) == 1
+    (identity,) = identities
+    assert str(identity.rhs.args[0]) == f"Commutation({shape[0]}, {shape[1]})"
+    text = math_latex(identity, None)
+    assert named in text and text.startswith(r"\operatorname{vec}(")

@@ -15,6 +15,7 @@ from derivgen.errors import DerivgenError
 from derivgen.ir.nodes import AsScalar, Softmax
 from derivgen.ir.sums import MatSampleSum, SampleSum, sample_sum
 from derivgen.ir.vec import Commutation, Named, Vec
+from derivgen.derive.facts import Equation
 from derivgen.derive.rules.differential import Rule
 from derivgen.derive.rules.simplify import textbook
 from derivgen.derive.rules.softmax import softmax_definition
@@ -95,9 +96,16 @@ def _row(scalar, dx):
 VEC_PRODUCT = Rule("vec of a product",
                    r"\operatorname{vec}(\mathbf{A}\mathbf{X}\mathbf{B}) = "
                    r"(\mathbf{B}^T \otimes \mathbf{A})\operatorname{vec}(\mathbf{X})")
-VEC_TRANSPOSE = Rule("commutation matrix",
-                     r"\operatorname{vec}(\mathbf{X}^T) = "
-                     r"\mathbf{K}_{mn}\operatorname{vec}(\mathbf{X})")
+
+
+def vec_transpose(dX) -> Rule:
+    """$\\operatorname{vec}(d\\mathbf{X}^T) = \\mathbf{K}_{mn}\\operatorname{vec}(d\\mathbf{X})$
+    for an ``m x n`` $\\mathbf{X}$, stated with the sizes of the problem's own ``dX`` (an
+    ``n x n`` one needs $\\mathbf{K}_{nn}$, not a generic $\\mathbf{K}_{mn}$)."""
+    return Rule("commutation matrix",
+                Equation(Vec(Transpose(dX)), MatMul(Commutation(*dX.shape), Vec(dX))))
+
+
 VEC_HADAMARD = Rule("vec of a Hadamard product",
                     r"\operatorname{vec}(\mathbf{W} \odot \mathbf{X}) = "
                     r"\operatorname{diag}(\operatorname{vec}\mathbf{W})\operatorname{vec}(\mathbf{X})")
@@ -126,7 +134,7 @@ def vec_of_product(left, expr, right, dX):
     if expr == dX:
         return [(_kron(left, expr, right), VEC_PRODUCT)]
     if isinstance(expr, Transpose) and expr.arg == dX:
-        return [(MatMul(_kron(left, expr, right), Commutation(*dX.shape)), VEC_TRANSPOSE)]
+        return [(MatMul(_kron(left, expr, right), Commutation(*dX.shape)), vec_transpose(dX))]
     if isinstance(expr, Transpose):
         pushed = push_transposes(expr)
         return vec_of_product(left, pushed, right, dX) if pushed != expr else _unsupported(expr)
