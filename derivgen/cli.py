@@ -23,7 +23,7 @@ from pathlib import Path
 
 from derivgen import __version__
 from derivgen.build.cache import BuildCache
-from derivgen.build.outdir import output_folder
+from derivgen.build.outdir import check_output_folder, output_folder
 from derivgen.errors import DerivgenError
 from derivgen.problem.load import PathError, expand_paths
 from derivgen.build.report import (EXIT_BROKEN_PIPE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, Report,
@@ -534,6 +534,7 @@ def _variant_options(args) -> dict:
 
 def run_export(args) -> int:
     """Solve every problem through the API, then hand the verified ones to one writer."""
+    _check_export_output(args.format, args.output)
     report = Report(verb="exported", quiet=args.quiet)
     meta, files = _problem_files(args.paths, report)
     problems, sources = [], {}
@@ -602,6 +603,26 @@ def _export_variants(path: Path, report: Report, args) -> list:
         if not varies:
             break        # no `variants:`: the same problem in every variant, exported once
     return done
+
+
+def _check_export_output(kind: str, output: str) -> None:
+    """A usage error, before any work, for an output that cannot be written: an empty name,
+    a folder where one file goes (moodle, qti), a file where a folder goes."""
+    if not str(output).strip():
+        raise PathError(f"-o needs a {'file' if kind in ONE_FILE_EXPORTS else 'folder'} name "
+                        f"(it was empty)")
+    out = Path(output)
+    if kind not in ONE_FILE_EXPORTS:
+        check_output_folder(out)
+    elif out.is_dir():
+        raise PathError(f"-o {output} is a folder; {kind} writes one file, e.g. "
+                        f"-o {Path(output) / ('questions.xml' if kind == 'moodle' else 'questions.zip')}")
+    elif not out.parent.is_dir():
+        raise PathError(f"-o {output}: no such folder: {out.parent}")
+
+
+#: Exports written as one file; the others write a folder.
+ONE_FILE_EXPORTS = ("moodle", "qti")
 
 
 def _write_export(kind: str, problems, sources, output: str, title: str) -> str:

@@ -356,7 +356,7 @@ def test_export_usage_errors(capsys, tmp_path):
     (tmp_path / "dir").mkdir()
     code, _, err = _run(capsys, "export", "qti", PROBLEMS / "01-bilinear-form.yaml",
                         "-o", tmp_path / "dir")
-    assert code == 1 and "is a folder" in err
+    assert code == 2 and "is a folder" in err   # a usage error, as build -o FILE
 
 
 def test_export_writes_each_format(capsys, tmp_path):
@@ -479,3 +479,25 @@ def test_a_point_has_the_sizes_the_problem_declares(derivations):
     else:
         assert np.shape(question.values["A"]) == (3, 3)
         assert len(question.blanks) == 3
+
+
+@pytest.mark.parametrize("kind, output, says", [
+    ("moodle", "", "-o needs a file name"),
+    ("qti", "", "-o needs a file name"),
+    ("prairielearn", "", "-o needs a folder name"),
+    ("html", "", "-o needs a folder name"),
+    ("qti", "{tmp}", "is a folder; qti writes one file"),
+    ("moodle", "{tmp}/missing/q.xml", "no such folder"),
+    ("html", "{tmp}/a-file", "not a folder"),
+])
+def test_an_output_that_cannot_be_written_is_a_usage_error_before_any_work(
+        kind, output, says, tmp_path, capsys, monkeypatch):
+    (tmp_path / "a-file").write_text("keep me")
+    monkeypatch.chdir(tmp_path)          # `-o ''` must not write into the current folder
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code = main(["export", kind, str(PROBLEMS / "01-bilinear-form.yaml"),
+                 "-o", output.format(tmp=tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and says in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert (tmp_path / "a-file").read_text() == "keep me"

@@ -37,7 +37,7 @@ def check_output_folder(name) -> Path:
     path = Path(text)
     if path.exists() and not path.is_dir():
         raise PathError(f"-o {text}: not a folder (a file of that name exists); "
-                        "name a folder for the PDFs")
+                        "name a folder")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
