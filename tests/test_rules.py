@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from sympy import (Determinant, HadamardProduct, Identity, Inverse, KroneckerProduct, MatPow,
+from sympy import (Determinant, HadamardProduct, Identity, Inverse, KroneckerProduct, MatAdd, MatMul, MatPow,
                    MatrixSymbol, OneMatrix, S, Symbol, Trace, Transpose, exp, log, sqrt)
 
 from derivgen.ir.nodes import (AsScalar, D, DiffSymbol, Elementwise, ScalarFunc, SymmetricSymbol,
@@ -244,3 +244,28 @@ def test_kronecker_problems_derive_and_verify(tmp_path, function, gradient):
     d = solve(load_problem(path))  # raises unless verified and equal to the answer
     assert d.verified and to_latex(d.results[0].expr, d.scope) == gradient
     assert any("Kronecker" in step.rule for step in d.sections[1].steps)
+
+
+# (input, textbook form): a minus sign goes into the sum it multiplies, and the one largest
+# group of terms sharing a last (or first) factor has it taken out; each an exact equality.
+TEXTBOOK_FORMS = [
+    (lambda: MatMul(-1, MatAdd(A, -X * B), a), lambda: MatMul(MatAdd(X * B, -A), a)),
+    (lambda: MatMul(-t, MatAdd(Q, -P), x), lambda: MatMul(t, MatAdd(P, -Q), x)),
+    (lambda: MatMul(-1, MatAdd(Q, P), x), lambda: MatMul(-1, MatAdd(Q, P), x)),  # no gain
+    (lambda: MatAdd(t * Q, -P * x * x.T, Q * x * x.T),
+     lambda: MatAdd(MatMul(MatAdd(Q, -P), x, x.T), t * Q)),
+    (lambda: MatAdd(t * Q, MatMul(-1, MatAdd(x * b.T * P, -Q * x * b.T * P))),
+     lambda: MatAdd(MatMul(MatAdd(Q * x, -x), b.T, P), t * Q)),
+    (lambda: a * b.T + X * b * b.T + a * x.T,  # two groups of two: left as it is
+     lambda: a * b.T + X * b * b.T + a * x.T),
+]
+
+
+@pytest.mark.parametrize("given, expected", TEXTBOOK_FORMS)
+def test_textbook_form_is_an_exact_equality(given, expected):
+    from derivgen.derive.rules.simplify import textbook
+    result = textbook(given())
+    assert str(result) == str(expected())  # the form, as printed
+    for seed in range(3):
+        env = random_env(seed, [])
+        np.testing.assert_allclose(value(result, env), value(given(), env), rtol=1e-9)

@@ -127,6 +127,30 @@ def scalar_expanded(expr):
     return expanded.xreplace({d: node for node, d in opaque.items()})
 
 
+def _negative(term) -> bool:
+    coeff = term.as_coeff_matrices()[0] if isinstance(term, MatMul) else S.One
+    return bool(coeff.could_extract_minus_sign())
+
+
+def minus_into_sum(expr):
+    r"""$-c\,A(B - C)D = c\,A(C - B)D$: a minus sign in front of a product goes into a sum
+    it multiplies when that sum then has no more minus signs than before, so a result
+    reads $(\mathbf{W}\mathbf{X} - \mathbf{Y})\mathbf{X}^T$, not
+    $-(\mathbf{Y} - \mathbf{W}\mathbf{X})\mathbf{X}^T$."""
+    if not isinstance(expr, MatMul):
+        return expr
+    coeff, matrices = expr.as_coeff_matrices()
+    if not coeff.could_extract_minus_sign():
+        return expr
+    for k, factor in enumerate(matrices):
+        if isinstance(factor, MatAdd):
+            negated = MatAdd(*[MatMul(-1, t).doit(deep=False) for t in factor.args]).doit(deep=False)
+            if (isinstance(negated, MatAdd)
+                    and sum(map(_negative, negated.args)) <= sum(map(_negative, factor.args))):
+                return MatMul(-coeff, *matrices[:k], negated, *matrices[k + 1:]).doit(deep=False)
+    return expr
+
+
 def factor_common(expr):
     """$A\\mathbf{x}^T + B\\mathbf{x}^T = (A + B)\\mathbf{x}^T$, $CA + CB = C(A + B)$ and
     $A \\odot K - B \\odot K = (A - B) \\odot K$: a factor that every term of a sum ends
@@ -146,7 +170,31 @@ def factor_common(expr):
                 return MatMul(*factors).doit(deep=False)
     if all(len(m) == 1 and isinstance(m[0], HadamardProduct) for _, m in terms):
         return _factor_hadamard(terms) or expr
-    return expr
+    return _factor_some(expr, terms)
+
+
+def _factor_some(expr, terms):
+    r"""$\lambda W - YX^T + SX^T = (S - Y)X^T + \lambda W$: the one largest group of at
+    least two (not all) terms that end (or start) with the same factor has it taken out;
+    with two such groups ($ab^T + Xbb^T + ax^T$) which to take is a matter of taste, so
+    the sum is left as it is."""
+    groups = []
+    for side in (-1, 0):
+        by_factor: dict = {}
+        for k, (_, matrices) in enumerate(terms):
+            if len(matrices) >= 2:
+                by_factor.setdefault(matrices[side], []).append(k)
+        groups += [members for members in by_factor.values() if len(members) >= 2]
+    if not groups:
+        return expr
+    largest = max(map(len, groups))
+    best = [members for members in groups if len(members) == largest]
+    if len(best) > 1:
+        return expr
+    members = best[0]
+    grouped = factor_common(MatAdd(*[expr.args[k] for k in members]).doit(deep=False))
+    others = [a for k, a in enumerate(expr.args) if k not in members]
+    return MatAdd(grouped, *others).doit(deep=False)
 
 
 def _factor_hadamard(terms):
@@ -161,7 +209,7 @@ def _factor_hadamard(terms):
 
 
 TEXTBOOK_RULES = (known_derivative, hadamard_drop_ones, flatten_node, diag_of_ones,
-                  softmax_named, scalar_expanded, factor_common)
+                  softmax_named, scalar_expanded, factor_common, minus_into_sum)
 
 
 def textbook(expr):
