@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from derivgen.derive.compact import shown_sections
 from derivgen.pipeline import solve
 from derivgen.problem.load import load_problem
+from derivgen.render.facts import math_latex
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "derive").glob("*.yaml"))
 
@@ -46,3 +48,41 @@ def test_formerly_failing_formulas(function, wrt):
                       wrt=wrt, variables={s.name: s for s in specs},
                       functions={"sigma": "sigmoid"})
     assert solve(problem).verified
+
+
+# (variables, function, whether a step must name M^T = M): a declared symmetric matrix
+# whose transpose a rewrite drops names the fact; a general one, or one never transposed,
+# never does.
+SYMMETRY_CASES = [
+    ("M: {shape: [n, n], symmetric: true}\n  x: {shape: [n]}",
+     r"\mathbf{x}^T\mathbf{M}\mathbf{x}", "x", True),
+    ("M: {shape: [n, n], symmetric: true}\n  X: {shape: [n, n]}",
+     r"\operatorname{tr}(\mathbf{X}^T\mathbf{M}\mathbf{X}) + \operatorname{tr}(\mathbf{M}\mathbf{X})",
+     "X", True),
+    ("M: {shape: [l, l], symmetric: true}\n  W: {shape: [l, m]}\n  X: {shape: [m, n]}\n"
+     "functions:\n  sigma: generic",
+     r"\operatorname{tr}((\sigma(\mathbf{W}\mathbf{X}))^T\mathbf{M}\sigma(\mathbf{W}\mathbf{X}))",
+     "X", True),
+    ("M: {shape: [n, n]}\n  x: {shape: [n]}", r"\mathbf{x}^T\mathbf{M}\mathbf{x}", "x", False),
+    ("M: {shape: [n, n], symmetric: true}\n  x: {shape: [n]}",
+     r"\operatorname{tr}(\mathbf{M})\mathbf{x}^T\mathbf{x}", "x", False),
+]
+
+
+@pytest.mark.parametrize("variables, function, wrt, named", SYMMETRY_CASES)
+def test_a_used_symmetry_is_a_named_step(write, variables, function, wrt, named):
+    path = write("sym.yaml", f"title: Symmetry\nvariables:\n  {variables}\n"
+                             f"function: '{function}'\nwrt: {wrt}\n")
+    derivation = solve(load_problem(path))  # every step verified on random instances
+    assert derivation.verified
+    facts = [(step, identity) for section in derivation.sections for step in section.steps
+             for name, identity in step.rules if name == "symmetry"]
+    assert bool(facts) == named
+    for step, identity in facts:
+        assert math_latex(identity, None) == r"\mathbf{M}^T = \mathbf{M}"
+        assert "symmetry" in step.rule
+    for section in shown_sections(derivation):  # the lecture-length form names it too
+        for step in section.steps:
+            assert ("symmetry" in step.rule) <= any(n == "symmetry" for n, _ in step.named)
+    if named:
+        assert any("symmetry" in step.rule for s in shown_sections(derivation) for step in s.steps)

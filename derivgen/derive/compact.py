@@ -25,7 +25,7 @@ BOOKKEEPING = frozenset({
     "sum rule", "transpose rule", "trace rule", "a scalar is its own trace",
     "linearity of the trace", "a scalar factor leaves the trace", "collect terms",
     "the differential of a sum", "a sum passes into the trace", "trace of a sum over samples",
-    "collect terms, a sum passes into the trace",
+    "collect terms, a sum passes into the trace", "symmetry",
 })
 
 DETAILS = ("compact", "full")

@@ -13,7 +13,7 @@ from sympy import Add, Identity, MatAdd, MatMul, Mul, S, Symbol, Trace, Transpos
 from derivgen.derive.chain import Chain, link_start, parse_where, total
 from derivgen.derive.facts import Equation, ReadOff
 from derivgen.errors import DerivgenError
-from derivgen.ir.nodes import D, Elementwise, Gradient, ScalarFunc, MatD, ScalarD, differential_symbol, is_one_by_one, is_zero
+from derivgen.ir.nodes import noting_symmetry, D, Elementwise, Gradient, ScalarFunc, MatD, ScalarD, differential_symbol, is_one_by_one, is_zero
 from derivgen.model import Derivation, Problem, Result, Section, Step
 from derivgen.derive.rules.differential import DiffContext, Rule, expand_differential
 from derivgen.derive.rules.simplify import closed_form_identity, textbook
@@ -31,11 +31,19 @@ def expand_once(expr, ctx: DiffContext):
     if not nodes:
         return None
     replacements, rules = {}, []
-    for node in nodes:
-        replacements[node], rule = rewrite_under_d(node.arg) or expand_differential(node.arg, ctx)
-        if rule.name and rule not in rules:
-            rules.append(rule)
-    return tidy(expr.xreplace(replacements)), rules
+    with noting_symmetry() as used:
+        for node in nodes:
+            replacements[node], rule = (rewrite_under_d(node.arg)
+                                        or expand_differential(node.arg, ctx))
+            if rule.name and rule not in rules:
+                rules.append(rule)
+        after = tidy(expr.xreplace(replacements))
+    return after, rules + symmetry_rules(used)
+
+
+def symmetry_rules(used) -> list:
+    """``M^T = M`` named for each symmetric variable a rewrite transposed away."""
+    return [Rule("symmetry", Equation(Transpose(symbol), symbol)) for symbol in used]
 
 
 def differential_section(function, ctx: DiffContext) -> Section:
@@ -119,7 +127,7 @@ def rule_step(rules, before, after) -> Step:
 
 
 def rule_names(rules):
-    return ", ".join(r.name for r in rules)
+    return ", ".join(dict.fromkeys(r.name for r in rules))
 
 
 def rule_identities(rules):
@@ -136,33 +144,38 @@ def trace_section(df, ctx: DiffContext):
     """Rewrite $df$ into $\\sum_X tr(G_X^T dX)$; returns the section and ``{X: G_X}``."""
     steps = []
     start = df
+    with noting_symmetry() as used:
+        terms = [TraceTerm(S.One, None, df)] if df.is_Matrix else terms_of(df)
     if df.is_Matrix:
-        terms = [TraceTerm(S.One, None, df)]
-        steps.append(Step(TRACE_OF_SCALAR.name, TRACE_OF_SCALAR.identity, df, Trace(df)))
-    else:
-        terms = terms_of(df)
-        if needs_trace_wrap(df):
-            steps.append(Step(TRACE_OF_SCALAR.name, TRACE_OF_SCALAR.identity, df, _show(terms)))
+        steps.append(rule_step([TRACE_OF_SCALAR] + symmetry_rules(used), df, Trace(df)))
+    elif needs_trace_wrap(df):
+        steps.append(rule_step([TRACE_OF_SCALAR] + symmetry_rules(used), df, _show(terms)))
     for terms, rules in exhaust(_rewrite_terms, (terms, [])):
         _append(steps, start, rules, _show(terms))
     gradients = {}
     collected = []
-    for var, dvar in ctx.differentials.items():
-        mine = [t for t in terms if t.inner == dvar]
-        gradient = gradient_of(mine, dvar)
-        if gradient is None:
-            gradient = ZeroMatrix(*var.shape) if var.is_Matrix else S.Zero
-        gradients[var] = gradient
-        collected.append((mine, gradient, dvar))
-    _append(steps, start, _collect_rules(collected), _show_collected(collected))
+    with noting_symmetry() as used_reading_off:
+        for var, dvar in ctx.differentials.items():
+            mine = [t for t in terms if t.inner == dvar]
+            gradient = gradient_of(mine, dvar)
+            if gradient is None:
+                gradient = ZeroMatrix(*var.shape) if var.is_Matrix else S.Zero
+            gradients[var] = gradient
+            collected.append((mine, gradient, dvar))
+    with noting_symmetry() as used:
+        shown = _show_collected(collected)
+    _append(steps, start, [_collect_rules(collected)] + symmetry_rules(used), shown)
     gradient_form = GRADIENT_FORM
     if all(var.is_Matrix for var in ctx.differentials):  # in the problem's own names
         named = [(m, Gradient(var), d) for (m, g, d), var in zip(collected, ctx.differentials)
                  if not is_zero(g)]
         gradient_form = Rule(GRADIENT_FORM.name, Equation(Symbol("df"), _show_gradients(named)))
     before = steps[-1].after if steps else start
-    _append(steps, start, [gradient_form] + closed_form_rules(before, gradients.values()),
-            _show_gradients(collected))
+    with noting_symmetry() as used:
+        shown = _show_gradients(collected)
+    _append(steps, start, [gradient_form] + closed_form_rules(before, gradients.values())
+            + symmetry_rules(used_reading_off + [s for s in used if s not in used_reading_off]),
+            shown)
     return Section("Trace form", Symbol("df"), start, tuple(steps)), gradients
 
 
@@ -177,17 +190,18 @@ def _append(steps, start, rules, after):
 def _rewrite_terms(state):
     terms, _ = state
     new_terms, rules, changed = [], [], False
-    for term in terms:
-        result = rewrite_once(term)
-        if result is None:
-            new_terms.append(term)
-            continue
-        changed = True
-        more, rule = result
-        new_terms.extend(more)
-        if rule not in rules:
-            rules.append(rule)
-    return (new_terms, rules) if changed else None
+    with noting_symmetry() as used:
+        for term in terms:
+            result = rewrite_once(term)
+            if result is None:
+                new_terms.append(term)
+                continue
+            changed = True
+            more, rule = result
+            new_terms.extend(more)
+            if rule not in rules:
+                rules.append(rule)
+    return (new_terms, rules + symmetry_rules(used)) if changed else None
 
 
 #: Collecting terms that sit under sums over samples: the identity that matters is the sum's.

@@ -19,17 +19,47 @@ Variables are ``MatrixSymbol`` (a vector of length m is ``m x 1``) or, for scala
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from sympy import Basic, Expr, Integer, MatrixExpr, MatrixSymbol, Symbol, ZeroMatrix
 from sympy.core.symbol import Str
 
 from derivgen.ir.sums import Sample, SampleDiff
 
 
+#: The symmetric variables whose ``M^T = M`` a rewrite used, while one is being noted.
+_SYMMETRY_USES: ContextVar = ContextVar("symmetry_uses", default=None)
+
+
 class SymmetricSymbol(MatrixSymbol):
     """A square matrix variable with ``M^T = M``."""
 
     def _eval_transpose(self):
+        note_symmetry(self)
         return self
+
+
+def note_symmetry(symbol) -> None:
+    """Record that a rewrite replaced ``symbol^T`` by ``symbol`` (see :func:`noting_symmetry`)."""
+    uses = _SYMMETRY_USES.get()
+    if uses is not None and symbol not in uses:
+        uses.append(symbol)
+
+
+@contextmanager
+def noting_symmetry(propagate: bool = True):
+    """``with noting_symmetry() as used:`` collects the symmetric variables whose
+    ``M^T = M`` the rewrites inside used, so that the step can name the fact; with
+    ``propagate=False`` an enclosing step does not count them (a candidate not chosen)."""
+    outer, used = _SYMMETRY_USES.get(), []
+    token = _SYMMETRY_USES.set(used)
+    try:
+        yield used
+    finally:
+        _SYMMETRY_USES.reset(token)
+        for symbol in used:  # an enclosing step used the fact too
+            note_symmetry(symbol) if outer is not None and propagate else None
 
 
 class OneHotSymbol(MatrixSymbol):

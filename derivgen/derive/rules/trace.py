@@ -14,7 +14,7 @@ from sympy import (Add, HadamardProduct, Identity, KroneckerProduct, MatAdd, Mat
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from derivgen.errors import DerivgenError
-from derivgen.ir.nodes import DIFFERENTIALS, AsScalar
+from derivgen.ir.nodes import DIFFERENTIALS, AsScalar, note_symmetry, noting_symmetry
 from derivgen.ir.sums import MatSampleSum, SampleSum, free_indices, summed, uses_index
 from derivgen.derive.rules.differential import Rule
 from derivgen.derive.rules.simplify import hadamard_drop_ones, textbook
@@ -326,18 +326,23 @@ FINISHING_RULES = ((trace_name_softmax, SOFTMAX),)
 
 def rewrite_once(term: TraceTerm):
     """Apply the first rule of ``TRACE_RULES`` that fits; ``(terms, rule)`` or None."""
-    if term.done:
-        for rule, name in FINISHING_RULES:
-            result = rule(term)
-            if result is not None:
-                return result, name
-        return None
-    for rule, name in TRACE_RULES:
-        result = rule(term)
+    for rule, name in FINISHING_RULES if term.done else TRACE_RULES:
+        result = _tried(rule, term)
         if result is not None:
             return result, name
+    if term.done:
+        return None
     # e.g. a differential inside a Kronecker product: a limit of the rules, not a bad input
     raise DerivgenError(f"no trace rule applies to tr({term.left} {term.inner}) yet")
+
+
+def _tried(rule, term):
+    """``rule(term)``; a rule that does not apply has used no symmetry of the step."""
+    with noting_symmetry(propagate=False) as used:
+        result = rule(term)
+    for symbol in used if result is not None else ():
+        note_symmetry(symbol)
+    return result
 
 
 def canonical_scalar(expr):
@@ -346,8 +351,14 @@ def canonical_scalar(expr):
     Choosing one spelling lets equal scalars collect: $x^T a + a^T x = 2a^T x$.
     """
     def canonical(block):
-        candidates = (push_transposes(block.arg), push_transposes(Transpose(block.arg)))
-        return AsScalar(min(candidates, key=lambda e: (len(e.atoms(Transpose)), str(e))))
+        candidates = []
+        for spelling in (block.arg, Transpose(block.arg)):
+            with noting_symmetry(propagate=False) as used:  # only the chosen one uses it
+                candidates.append((push_transposes(spelling), used))
+        chosen, used = min(candidates, key=lambda c: (len(c[0].atoms(Transpose)), str(c[0])))
+        for symbol in used:
+            note_symmetry(symbol)
+        return AsScalar(chosen)
     return expr.replace(lambda e: isinstance(e, AsScalar), canonical)
 
 

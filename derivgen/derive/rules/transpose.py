@@ -12,7 +12,7 @@ from sympy import (HadamardPower, HadamardProduct, Identity, Inverse, KroneckerP
 
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
-from derivgen.ir.nodes import SymmetricSymbol
+from derivgen.ir.nodes import SymmetricSymbol, note_symmetry
 from derivgen.ir.sums import MatSampleSum, sample_sum
 
 
@@ -38,7 +38,8 @@ def _(expr: Transpose):
 
 @transpose_of.register
 def _(expr: SymmetricSymbol):
-    """$M^T = M$ for a symmetric $M$."""
+    """$M^T = M$ for a symmetric $M$ (noted, so that the step names it)."""
+    note_symmetry(expr)
     return expr
 
 
