@@ -380,3 +380,18 @@ def test_unsafe_text_is_reported_at_the_problem_file():
     with pytest.raises(DerivgenError) as info:
         check_renderable(bad)
     assert info.value.file == "p.yaml" and info.value.line == 2
+
+
+def test_terminal_results_name_the_function_and_variables_as_the_solution_writes_them(tmp_path):
+    path = tmp_path / "gauss.yaml"
+    path.write_text("title: Gaussian mean\n"
+                    "variables:\n  x: {shape: [n], index: i}\n  mu: {shape: [n]}\n"
+                    "  Sigma: {shape: [n, n], symmetric: true}\n"
+                    "function: '\\ell = -\\frac12\\sum_{i=1}^{N}(\\mathbf{x}_i-\\boldsymbol\\mu)^T"
+                    "\\boldsymbol\\Sigma^{-1}(\\mathbf{x}_i-\\boldsymbol\\mu)'\n"
+                    "wrt: mu\nhessian: true\n")
+    lines = derivation_text(solve(load_problem(path))).splitlines()
+    assert any(line.startswith("  ∂ℓ/∂μ = ") for line in lines)
+    assert any(line.startswith("  ∇²") and "ℓ =" in line for line in lines)
+    assert any("d² ℓ = (dμ)ᵀH dμ" in line for line in lines)
+    assert not any("mu" in line or "\\" in line for line in lines)

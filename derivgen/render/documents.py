@@ -33,7 +33,7 @@ from derivgen.files import replace_together
 from derivgen.ir.vec import Named
 from derivgen.render.facts import conclusion_prose, fact_prose, math_latex
 from derivgen.render.layout import LINE_EM, ROW_SLACK, break_rows, latex_width
-from derivgen.render.text import shown_result, where_pairs
+from derivgen.render.text import result_lhs, shown_result, where_pairs
 from derivgen.render.prose import (PREAMBLE_DEFINITIONS, check_math, escape_text,
                                    restyle_transposes, sanitize_prose, statement_latex,
                                    statement_with_function, transpose_style)
@@ -447,21 +447,6 @@ def _continued(pieces: list[str]) -> str:
 
 
 # --- results ----------------------------------------------------------------------------
-
-def result_lhs(result, derivation) -> str:
-    """``\\frac{\\partial f}{\\partial \\mathbf{X}}``, ``\\nabla^2 f``, or ``.../\\partial \\mathbf{z}^*``."""
-    scope = derivation.scope
-    f = getattr(scope, "function_name", "f")
-    symbol = scope.symbols.get(result.wrt) if scope is not None else None
-    wrt = math_of(symbol, scope) if symbol is not None else escape_text(result.wrt)
-    if result.order >= 2 and symbol is not None and symbol.is_Matrix and symbol.cols != 1:
-        return rf"\nabla^2_{{\operatorname{{vec}}({wrt})}} f"  # the mn x mn form
-    if result.order >= 2:
-        several = len(derivation.problem.wrt) > 1
-        return rf"\nabla^2_{{{wrt}}} {f}" if several else rf"\nabla^2 {f}"
-    star = "^*" if result.conjugate else ""
-    return rf"\frac{{\partial {f}}}{{\partial {wrt}{star}}}"
-
 
 def results_latex(derivation) -> str:
     """Each result boxed in display math; a long one as an ``aligned`` inside the box."""

@@ -16,10 +16,16 @@ from derivgen.render.latex import ATOM, LectureLatexPrinter, function_name_latex
     parenthesized, primes, to_latex
 
 
+def function_name(scope) -> str:
+    """The function's own name in LaTeX (``\\ell``, ``\\mathcal{L}``), ``f`` by default."""
+    return getattr(scope, "function_name", None) or "f"
+
+
 # --- display items ----------------------------------------------------------------------
 
 def _gradient_differential(item: GradientDifferential, scope) -> str:
-    inner = rf"\frac{{\partial f}}{{\partial {to_latex(item.var, scope)}}}"
+    f, var = function_name(scope), to_latex(item.var, scope)
+    inner = rf"\frac{{\partial {f}}}{{\partial {var}}}"
     return rf"\operatorname{{vec}}\left(d\,{inner}\right)" if item.vec else rf"d\left({inner}\right)"
 
 
@@ -72,26 +78,28 @@ def _read_off(fact: ReadOff, scope) -> str:
 
 def _quadratic_form(fact: QuadraticForm, scope) -> str:
     dx = to_latex(differential_symbol(fact.var), scope)
-    return (rf"So $d^2 f = ({dx})^T\mathbf{{H}}\,{dx}$ with the (symmetric) Hessian "
-            rf"$\mathbf{{H}} = \nabla^2 f$ read off above.")
+    f = function_name(scope)
+    return (rf"So $d^2 {f} = ({dx})^T\mathbf{{H}}\,{dx}$ with the (symmetric) Hessian "
+            rf"$\mathbf{{H}} = \nabla^2 {f}$ read off above.")
 
 
 def _gradient_named(fact: GradientNamed, scope) -> str:
     """``Here $s = \\partial f/\\partial x = \\dots$.`` for the names used in the Hessian."""
     var = to_latex(fact.var, scope)
-    parts = [rf"${to_latex(node, scope)} = \frac{{\partial f}}{{\partial {var}}}"
+    f = function_name(scope)
+    parts = [rf"${to_latex(node, scope)} = \frac{{\partial {f}}}{{\partial {var}}}"
              rf" = {to_latex(node.expr, scope)}$" for node in fact.names]
     return "Here " + ", ".join(parts) + "."
 
 
 def _hessian_as_array(fact: HessianAsArray, scope) -> str:
-    var = fact.var
+    var, f = fact.var, function_name(scope)
     X, dX = to_latex(var, scope), to_latex(differential_symbol(var), scope)
     X = f"[{X}]" if "_" in X else X  # W_1 -> [W_1]_{ij}, not a double subscript
     m, n = to_latex(var.rows), to_latex(var.cols)
-    return (rf"So $d^2 f = \operatorname{{vec}}({dX})^T\mathbf{{H}}\operatorname{{vec}}({dX})$"
+    return (rf"So $d^2 {f} = \operatorname{{vec}}({dX})^T\mathbf{{H}}\operatorname{{vec}}({dX})$"
             rf" with the Hessian $\mathbf{{H}}$ above; as the ${m} \times {n} \times {m} "
-            rf"\times {n}$ array of the lecture, $[\nabla^2 f]_{{ijkl}} = \frac{{\partial^2 f}}"
+            rf"\times {n}$ array of the lecture, $[\nabla^2 {f}]_{{ijkl}} = \frac{{\partial^2 {f}}}"
             rf"{{\partial {X}_{{ij}}\,\partial {X}_{{kl}}}} = H_{{i + (j-1){m},\, k + (l-1){m}}}$.")
 
 
@@ -115,18 +123,19 @@ def _convex(fact: Convex, scope) -> str:
     return (f"Remark: the Hessian ${to_latex(fact.matrix, scope)}$ is positive semidefinite at "
             f"every point{where}: it is a sum of terms $c\\,\\mathbf{{{B}}}^T\\mathbf{{{D}}}"
             f"\\mathbf{{{B}}}$ (or Kronecker products of such terms) with $c \\geq 0$ and "
-            f"$\\mathbf{{{D}}}$ the identity or diagonal with nonnegative entries{facts}. So $f$ "
-            f"is convex in ${to_latex(fact.var, scope)}${others}{where}.")
+            f"$\\mathbf{{{D}}}$ the identity or diagonal with nonnegative entries{facts}. "
+            f"So ${function_name(scope)}$ is convex in ${to_latex(fact.var, scope)}${others}{where}.")
 
 
 def _steepest_ascent(fact: SteepestAscent, scope) -> str:
-    wrt = to_latex(fact.var, scope)
-    dz, dzc = rf"\frac{{\partial f}}{{\partial {wrt}}}", rf"\frac{{\partial f}}{{\partial {wrt}^*}}"
+    wrt, f = to_latex(fact.var, scope), function_name(scope)
+    dz = rf"\frac{{\partial {f}}}{{\partial {wrt}}}"
+    dzc = rf"\frac{{\partial {f}}}{{\partial {wrt}^*}}"
     pairing = rf"\operatorname{{tr}}\left(\left({dzc}\right)^H d{wrt}\right)" if fact.var.is_Matrix \
         else rf"\left({dzc}\right)^* d{wrt}"
-    return (f"Since $f$ is real-valued, ${dzc} = \\left({dz}\\right)^*$ (checked "
-            f"numerically), so $df = 2\\operatorname{{Re}}\\{{{pairing}\\}}$: "
-            f"${dzc}$ is the direction of steepest ascent of $f$ in ${wrt}$.")
+    return (f"Since ${f}$ is real-valued, ${dzc} = \\left({dz}\\right)^*$ (checked "
+            f"numerically), so $d{f} = 2\\operatorname{{Re}}\\{{{pairing}\\}}$: "
+            f"${dzc}$ is the direction of steepest ascent of ${f}$ in ${wrt}$.")
 
 
 def _analyticity(fact: Analyticity, scope) -> str:

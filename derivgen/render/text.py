@@ -22,6 +22,7 @@ import re
 
 from derivgen.derive.compact import continues, detail_of, shown_sections
 from derivgen.render.facts import conclusion_prose, fact_prose, math_latex
+from derivgen.render.prose import check_math, escape_text
 from derivgen.render.terminal import terminal_math
 
 
@@ -67,12 +68,27 @@ def where_pairs(derivation) -> list:
     return chain.where()
 
 
-def result_label(result, latex: bool = True) -> str:
-    """``df/dX``, ``df/dZ*`` (conjugate), ``d2f/dX2`` (Hessian); ``∂f/∂X``, ``∇²f`` in Unicode."""
+def result_lhs(result, derivation) -> str:
+    """``\\frac{\\partial f}{\\partial \\mathbf{X}}``, ``\\nabla^2 f``, or ``.../\\partial \\mathbf{z}^*``."""
+    scope = derivation.scope
+    f = getattr(scope, "function_name", "f")
+    symbol = scope.symbols.get(result.wrt) if scope is not None else None
+    wrt = check_math(math_latex(symbol, scope)) if symbol is not None \
+        else escape_text(result.wrt)
+    if result.order >= 2 and symbol is not None and symbol.is_Matrix and symbol.cols != 1:
+        return rf"\nabla^2_{{\operatorname{{vec}}({wrt})}} f"  # the mn x mn form
+    if result.order >= 2:
+        several = len(derivation.problem.wrt) > 1
+        return rf"\nabla^2_{{{wrt}}} {f}" if several else rf"\nabla^2 {f}"
+    star = "^*" if result.conjugate else ""
+    return rf"\frac{{\partial {f}}}{{\partial {wrt}{star}}}"
+
+
+def result_label(result, derivation, latex: bool = True) -> str:
+    """``df/dX``, ``df/dZ*`` (conjugate), ``d2f/dX2`` (Hessian); in Unicode the solution's own
+    left-hand side, ``∂ℓ/∂μ``, ``∇²f``."""
     if not latex:
-        if result.order >= 2:
-            return f"∇²f by {result.wrt}"
-        return f"∂f/∂{result.wrt}{'*' if result.conjugate else ''}"
+        return terminal_math(result_lhs(result, derivation))
     if result.order >= 2:
         return f"d{result.order}f/d{result.wrt}{result.order}"
     return f"df/d{result.wrt}{'*' if result.conjugate else ''}"
@@ -90,7 +106,7 @@ def derivation_text(derivation, latex: bool = False) -> str:
     lines.append("Result")
     for result in derivation.results:
         shown = _math(shown_result(result), scope, latex)
-        lines.append(f"  {result_label(result, latex)} = {shown}")
+        lines.append(f"  {result_label(result, derivation, latex)} = {shown}")
     for lhs, rhs in where_pairs(derivation):
         lines.append(f"    where {_math(lhs, scope, latex)} = {_math(rhs, scope, latex)}")
     for remark in derivation.remarks:
