@@ -20,7 +20,7 @@ from derivgen.ir.nodes import D, DiffScalar, Elementwise, MatD, differential_sym
 from derivgen.model import Derivation, Problem, Result, Section, Step, VarSpec
 from derivgen.render.documents import (NUMBER_SLOT, build_documents, document_latex,
                                        worksheet_problem,
-                                       overfull_boxes, render_problem)
+                                       overfull_boxes, render_problem, results_latex)
 from derivgen.render.prose import check_math, escape_text, sanitize_prose, statement_latex
 from derivgen.render.text import derivation_text
 from derivgen.parse.scope import scope_of
@@ -395,3 +395,18 @@ def test_terminal_results_name_the_function_and_variables_as_the_solution_writes
     assert any(line.startswith("  ∇²") and "ℓ =" in line for line in lines)
     assert any("d² ℓ = (dμ)ᵀH dμ" in line for line in lines)
     assert not any("mu" in line or "\\" in line for line in lines)
+
+
+def test_the_box_shows_the_instructors_answer_and_the_derived_form_beside_it(tmp_path):
+    base = ("title: t\nvariables:\n  x: {shape: [n]}\n  A: {shape: [n, n]}\n"
+            "function: '\\mathbf{x}^T\\mathbf{A}\\mathbf{x}'\nwrt: x\n")
+    other = tmp_path / "other.yaml"
+    other.write_text(base + "answer: '\\mathbf{A}^T\\mathbf{x} + \\mathbf{A}\\mathbf{x}'\n")
+    latex = results_latex(solve(load_problem(other)))
+    assert r"\boxed{\frac{\partial f}{\partial \mathbf{x}} = \mathbf{A}^T\mathbf{x} + " \
+           r"\mathbf{A}\mathbf{x}}" in latex
+    assert r"\text{derived:}\ (\mathbf{A} + \mathbf{A}^T)\mathbf{x}" in latex
+    same = tmp_path / "same.yaml"
+    same.write_text(base + "answer: '(\\mathbf{A} + \\mathbf{A}^T)\\mathbf{x}'\n")
+    latex = results_latex(solve(load_problem(same)))
+    assert "derived:" not in latex and latex.count(r"\boxed") == 1

@@ -453,18 +453,49 @@ def results_latex(derivation) -> str:
     boxes = []
     for result in derivation.results:
         lhs = result_lhs(result, derivation)
-        pieces = break_rows(math_of(shown_result(result), derivation.scope)
-                            + _names_of(result, derivation), lhs=lhs)
-        if len(pieces) == 1:
-            boxes.append(rf"\boxed{{{lhs} = {pieces[0]}}}")
-        else:
-            body = f"{lhs} &= {pieces[0]} \\\\ " + " \\\\ ".join(
-                f"&\\quad {{}}{p}" for p in pieces[1:])
-            boxes.append(rf"\boxed{{\begin{{aligned}}{body}\end{{aligned}}}}")
+        derived = math_of(shown_result(result), derivation.scope) + _names_of(result, derivation)
+        written = instructors_answer(derivation, result)
+        boxes.append(_boxed(lhs, math_of(written, derivation.scope) if written else derived))
+        if written and _plain(written) != _plain(derived):  # verified equal, another form
+            pieces = break_rows(derived, lhs=DERIVED)
+            rows = pieces[0] if len(pieces) == 1 else (
+                r"\begin{aligned}[t]" + r" \\ \quad ".join(pieces) + r"\end{aligned}")
+            boxes.append(DERIVED + rows)
     if not boxes:
         return ""
     return ("\\begin{gather*}\n" + " \\\\[0.5em]\n".join(boxes) + "\n\\end{gather*}\n"
             + where_latex(derivation))
+
+
+#: Beside an instructor's ``answer:`` shown in the box, the result as derived.
+DERIVED = r"\text{derived:}\ "
+
+
+def _boxed(lhs: str, math: str) -> str:
+    """``\\boxed{lhs = math}``; a long one as an ``aligned`` inside the box."""
+    pieces = break_rows(math, lhs=lhs)
+    if len(pieces) == 1:
+        return rf"\boxed{{{lhs} = {pieces[0]}}}"
+    body = f"{lhs} &= {pieces[0]} \\\\ " + " \\\\ ".join(f"&\\quad {{}}{p}" for p in pieces[1:])
+    return rf"\boxed{{\begin{{aligned}}{body}\end{{aligned}}}}"
+
+
+def _plain(latex: str) -> str:
+    return re.sub(r"\s+|\\[,;!: ]", "", latex)
+
+
+def instructors_answer(derivation, result) -> str | None:
+    """The instructor's ``answer:`` for this result, as written, if the problem has one: it
+    was checked against the result on random instances before anything is typeset."""
+    problem = derivation.problem
+    if result.order != 1:
+        return None
+    if result.conjugate:
+        return problem.answer_conjugate
+    if result.wrt in problem.answers:
+        return problem.answers[result.wrt]
+    first = next((r for r in derivation.results if not r.conjugate), None)
+    return problem.answer if result is first else None
 
 
 def where_latex(derivation) -> str:
