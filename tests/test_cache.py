@@ -46,7 +46,7 @@ def counted(monkeypatch):
         calls.derived.append(path.stem)
         return real_render(path)
 
-    def compile_pdf(tex):
+    def compile_pdf(tex, resources=None):
         calls.compiled.append(tex.stem)
         pdf = tex.with_suffix(".pdf")
         pdf.write_bytes(b"%PDF fake of " + tex.read_bytes()[-200:])

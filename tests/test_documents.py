@@ -410,3 +410,33 @@ def test_the_box_shows_the_instructors_answer_and_the_derived_form_beside_it(tmp
     same.write_text(base + "answer: '(\\mathbf{A} + \\mathbf{A}^T)\\mathbf{x}'\n")
     latex = results_latex(solve(load_problem(same)))
     assert "derived:" not in latex and latex.count(r"\boxed") == 1
+
+
+def test_a_set_logo_heads_every_document_and_a_new_logo_makes_new_ones(tmp_path):
+    import zlib
+
+    from derivgen.cli import main as cli_main
+    import struct
+
+    def png(red):
+        raw = b"".join(b"\x00" + bytes([red, 0, 0] * 8) for _ in range(4))
+
+        def chunk(kind, data):
+            return (struct.pack(">I", len(data)) + kind + data
+                    + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 4, 8, 2, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+    folder = tmp_path / "set"
+    folder.mkdir()
+    (folder / "a.yaml").write_text((PROBLEMS / "01-bilinear-form.yaml").read_text())
+    (folder / "set.yaml").write_text("title: Week 1\nlogo: crest.png\n")
+    (folder / "crest.png").write_bytes(png(200))
+    out = tmp_path / "out"
+    assert cli_main(["build", str(folder), "-o", str(out), "-q"]) == 0
+    first = {kind: (out / f"{kind}.pdf").read_bytes() for kind in ("worksheet", "solutions")}
+    for kind in ("worksheet", "solutions", "answers"):
+        assert r"\includegraphics[height=1.5cm]{logo-" in (out / f"{kind}.tex").read_text()
+    (folder / "crest.png").write_bytes(png(20))
+    assert cli_main(["build", str(folder), "-o", str(out), "-q"]) == 0
+    assert all((out / f"{kind}.pdf").read_bytes() != data for kind, data in first.items())

@@ -278,3 +278,37 @@ def test_shipped_set_orders_every_problem():
     assert [f.name for f in files][:4] == ["01-bilinear-form.yaml", "02-exp-bilinear-form.yaml",
                                            "03-sigma-quadratic-form.yaml",
                                            "04-least-squares.yaml"]
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+
+
+def test_a_logo_is_named_by_its_content(write, tmp_path):
+    write("a.yaml", VALID)
+    write("set.yaml", "title: x\nlogo: crest.png\n")
+    (tmp_path / "crest.png").write_bytes(PNG)
+    first = load_set(tmp_path)[0]["logo"]
+    assert first["path"] == str((tmp_path / "crest.png").resolve())
+    assert first["name"].startswith("logo-") and first["name"].endswith(".png")
+    (tmp_path / "crest.png").write_bytes(PNG + b"new")
+    assert load_set(tmp_path)[0]["logo"]["name"] != first["name"]
+
+
+@pytest.mark.parametrize("logo, content, words", [
+    ("missing.png", None, ["no file 'missing.png'"]),
+    ("crest.gif", b"GIF89a", ["must be a .png, .jpg, .jpeg, .pdf image"]),
+    ("crest.png", b"<html>", ["is not a .png image"]),
+    ("../outside.png", PNG, ["in the set's folder"]),
+    ("[a, b]", None, ["must name an image file"]),
+])
+def test_a_bad_logo_is_an_error_at_its_line(write, tmp_path, logo, content, words):
+    folder = tmp_path / "set"
+    write("set/a.yaml", VALID)
+    set_file = write("set/set.yaml", f"title: x\nlogo: {logo}\n")
+    if content is not None:
+        (folder / logo).resolve().write_bytes(content)
+    with pytest.raises(DerivgenError) as info:
+        load_set(folder)
+    assert info.value.file == str(set_file) and info.value.line == 2
+    for word in words:
+        assert word in info.value.message

@@ -228,7 +228,7 @@ def class_calls(monkeypatch):
         calls["derived"].append((item.path.stem, item.picks))
         return real_job(item)
 
-    def compile_pdf(tex):
+    def compile_pdf(tex, resources=None):
         calls["compiled"].append(tex)
         pdf = tex.with_suffix(".pdf")
         pdf.write_bytes(b"%PDF fake of " + tex.read_bytes()[-200:])

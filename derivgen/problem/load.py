@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import hashlib
 import re
 from pathlib import Path
 
@@ -27,7 +28,11 @@ TOP_LEVEL_KEYS = ("title", "statement", "variables", "functions", "where", "func
                   "variants")
 REQUIRED_KEYS = ("title", "variables", "function", "wrt")
 VARIABLE_KEYS = ("shape", "latex", "symmetric", "complex", "onehot", "index")
-SET_KEYS = ("title", "course", "date", "author", "instructions", "order", "transpose")
+SET_KEYS = ("title", "course", "date", "author", "instructions", "order", "transpose", "logo")
+#: ``logo:`` in set.yaml: an image beside set.yaml, by the first bytes each kind starts with.
+LOGO_KINDS = {".png": b"\x89PNG\r\n\x1a\n", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff",
+              ".pdf": b"%PDF-"}
+MAX_LOGO_BYTES = 2_000_000
 #: ``transpose:`` in set.yaml: how every solution of the set writes a transpose.
 TRANSPOSE_STYLES = ("T", r"\top", r"\mathsf{T}", r"\intercal")
 
@@ -478,6 +483,9 @@ def load_set(folder) -> tuple[dict, list[Path]]:
         if key == "transpose" and value not in TRANSPOSE_STYLES:
             raise check.error(f"'transpose' must be one of {', '.join(TRANSPOSE_STYLES)} "
                               f"(in single quotes), not {value!r}", data.line(key))
+        if key == "logo":
+            meta[key] = _logo(check, data, folder)
+            continue
         if isinstance(value, (datetime.date, datetime.datetime)):   # YAML reads 2024-03-01
             meta[key] = value.isoformat()
         elif isinstance(value, str) and not value.strip():
@@ -487,6 +495,30 @@ def load_set(folder) -> tuple[dict, list[Path]]:
     ordered = _ordered(check, data, files) if "order" in data else []
     rest = [p for p in files if p not in ordered]
     return meta, ordered + rest
+
+
+def _logo(check: _Checker, data: Located, folder: Path) -> dict:
+    """``logo: file`` -> ``{path, name}``: an image in the set's folder (PNG, JPEG or PDF,
+    at most 2 MB), named by its content so that a new logo makes new documents."""
+    value, line = data["logo"], data.line("logo")
+    kinds = ", ".join(LOGO_KINDS)
+    if not isinstance(value, str) or not value.strip():
+        raise check.error(f"'logo' must name an image file next to set.yaml ({kinds})", line)
+    path = (folder / value).resolve()
+    if not path.is_relative_to(folder.resolve()):
+        raise check.error(f"'logo' must be a file in the set's folder, not {_brief(value)}", line)
+    signature = LOGO_KINDS.get(path.suffix.lower())
+    if signature is None:
+        raise check.error(f"'logo' must be a {kinds} image, not {_brief(value)}", line)
+    if not path.is_file():
+        raise check.error(f"'logo': there is no file {_brief(value)} in {folder}", line)
+    if path.stat().st_size > MAX_LOGO_BYTES:
+        raise check.error(f"'logo': {_brief(value)} is larger than 2 MB", line)
+    data_bytes = path.read_bytes()
+    if not data_bytes.startswith(signature):
+        raise check.error(f"'logo': {_brief(value)} is not a {path.suffix} image", line)
+    digest = hashlib.sha256(data_bytes).hexdigest()[:16]
+    return {"path": str(path), "name": f"logo-{digest}{path.suffix.lower()}"}
 
 
 def _is_problem_file(path: Path) -> bool:

@@ -115,7 +115,7 @@ def build_documents(problems, out_dir, *, title: str = "Matrix calculus",
             stage = Path(scratch)
             for kind in KINDS:
                 (stage / f"{kind}.tex").write_text(sources[kind], encoding="utf-8")
-            failures = _compile_all(stage, stale)
+            failures = _compile_all(stage, stale, _resources(meta))
             if failures:
                 culprits = {} if dropped is None else _culprits(stage, sources, chosen, failures)
                 if not culprits:
@@ -136,11 +136,17 @@ def build_documents(problems, out_dir, *, title: str = "Matrix calculus",
         return paths
 
 
-def _compile_all(stage: Path, kinds) -> dict[str, DerivgenError]:
+def _resources(meta: dict | None) -> dict[str, Path]:
+    """Files a document reads besides its ``.tex``, by the name it uses: the set's logo."""
+    logo = (meta or {}).get("logo")
+    return {logo["name"]: Path(logo["path"])} if logo else {}
+
+
+def _compile_all(stage: Path, kinds, resources: dict | None = None) -> dict[str, DerivgenError]:
     """Compile ``stage/KIND.tex`` for each kind, side by side; the failures by kind."""
     # One pdflatex per document, side by side: pdflatex is single-threaded.
     pool = ThreadPoolExecutor(max_workers=max(1, len(kinds)))
-    runs = {kind: pool.submit(compile_pdf, stage / f"{kind}.tex") for kind in kinds}
+    runs = {kind: pool.submit(compile_pdf, stage / f"{kind}.tex", resources) for kind in kinds}
     try:
         pool.shutdown(wait=True)
     except KeyboardInterrupt:
@@ -206,6 +212,8 @@ def _problem_at_line(source: str, kind: str, problems: list, line: int) -> int |
 def document_latex(kind: str, problems, *, title: str, meta: dict | None = None) -> str:
     """The LaTeX source of one document: ``kind`` is worksheet, solutions or answers."""
     doc = _new_document()
+    if (meta or {}).get("logo"):
+        doc.packages.append(Package("graphicx"))
     doc.append(NoEscape(_title_block(title, SUBTITLES[kind], meta or {})))
     style = (meta or {}).get("transpose")  # set.yaml: one style for the whole set
     for number, problem in enumerate(problems, start=1):
@@ -265,7 +273,10 @@ def _new_document() -> Document:
 
 
 def _title_block(title: str, subtitle: str, meta: dict) -> str:
-    lines = [rf"{{\LARGE\bfseries {escape_text(title)}}}\\[0.4em]",
+    logo = meta.get("logo")
+    # The name is the content's hash, letters, digits and a suffix: safe in TeX as it is.
+    lines = [rf"\includegraphics[height=1.5cm]{{{logo['name']}}}\\[0.6em]"] if logo else []
+    lines += [rf"{{\LARGE\bfseries {escape_text(title)}}}\\[0.4em]",
              rf"{{\large {subtitle}}}"]
     for key in ("course", "author", "date"):
         if meta.get(key):
@@ -542,7 +553,7 @@ MAX_PASSES = 3
 RERUN = re.compile(r"\brerun\b|Label\(s\) may have changed", re.IGNORECASE)
 
 
-def compile_pdf(tex_path: Path) -> Path:
+def compile_pdf(tex_path: Path, resources: dict | None = None) -> Path:
     """Compile ``tex_path`` in a scratch folder next to it; move the PDF into place.
 
     One pdflatex pass, and another only while the log asks for a rerun (our documents have
@@ -558,6 +569,8 @@ def compile_pdf(tex_path: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix=f".{name}-", dir=out_dir) as scratch:
         work = Path(scratch)
         shutil.copyfile(tex_path, work / tex_path.name)
+        for used_as, source in (resources or {}).items():  # TeX reads nothing outside work
+            shutil.copyfile(source, work / used_as)
         log_path = work / f"{name}.log"
         for _ in range(MAX_PASSES):
             run = _pdflatex(work, tex_path)
