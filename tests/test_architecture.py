@@ -92,7 +92,7 @@ def test_imports_sit_at_the_top_except_where_start_up_needs_deferring():
 
 def test_stages_import_only_earlier_stages():
     """The pipeline's order: a stage never imports a later one."""
-    order = ["errors", "files", "model", "ir", "problem", "parse", "derive", "render", "verify",
+    order = ["errors", "alarm", "files", "model", "ir", "problem", "parse", "derive", "render", "verify",
              "pipeline", "grade", "variants", "export", "build", "api", "cli", "__main__"]
 
     def stage(mod):

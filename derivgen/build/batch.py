@@ -18,7 +18,6 @@ import os
 import re
 import resource
 import signal
-import threading
 import time
 import traceback
 from contextlib import contextmanager
@@ -27,6 +26,7 @@ from multiprocessing import connection
 from pathlib import Path
 from typing import Callable
 
+from derivgen.alarm import time_limit
 from derivgen.errors import DerivgenError
 from derivgen.build.report import internal_error
 
@@ -194,7 +194,7 @@ def limited(job: Callable[[Path], Outcome], path, timeout: float | None) -> Outc
 def limits(timeout: float | None):
     """At most ``timeout`` seconds (then ProblemTimeout) and MEMORY_LIMIT more bytes (then
     MemoryError) for what runs inside."""
-    with _time_limit(timeout), _memory_limit(MEMORY_LIMIT):
+    with time_limit(timeout, ProblemTimeout), _memory_limit(MEMORY_LIMIT):
         yield
 
 
@@ -214,25 +214,6 @@ def _line_of(path, key: str) -> int:
         return load_problem(path).line_of(key) or 1
     except DerivgenError:
         return 1
-
-
-@contextmanager
-def _time_limit(seconds: float | None):
-    """SIGALRM raises ProblemTimeout after ``seconds`` (main thread only; else no limit)."""
-    if not seconds or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum, frame):
-        raise ProblemTimeout()
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @contextmanager

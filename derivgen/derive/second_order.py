@@ -28,7 +28,6 @@ from derivgen.ir.vec import HessianArray, Named, Vec
 
 SECOND_DIFFERENTIAL = "Second differential"
 VECTORIZATION = "Vectorization"
-SECOND_ORDER_TITLES = (SECOND_DIFFERENTIAL, VECTORIZATION)
 
 
 def second_order(problem, scope, variables, gradients):

@@ -8,10 +8,8 @@ a hostile answer (a megabyte, thousands of nested groups, a TeX primitive) to a 
 from __future__ import annotations
 
 import re
-import signal
-import threading
-import time
-from contextlib import contextmanager
+
+from derivgen import alarm
 
 #: Longest answer read, in characters (a long textbook answer is a few hundred).
 MAX_LENGTH = 2000
@@ -78,31 +76,7 @@ def screen(text, known_commands=()) -> str:
     return text
 
 
-@contextmanager
 def time_limit(seconds: float = TIME_LIMIT):
-    """Raise ``AnswerTimeout`` in the block after ``seconds`` (a real-time alarm).
-
-    Signals reach only the main thread: elsewhere (a web server's worker thread) the block
-    runs unlimited, bounded still by ``MAX_LENGTH`` and ``MAX_DEPTH``. A caller's alarm
-    (a batch's per-problem timeout) keeps running, and fires no later than it would have.
-    """
-    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:
-        yield
-        return
-
-    def expire(signum, frame):
-        raise AnswerTimeout()
-
-    outer = signal.getitimer(signal.ITIMER_REAL)[0]   # a caller's own alarm, kept running
-    started = time.monotonic()
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer) if outer else seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        if outer:
-            left = outer - (time.monotonic() - started)
-            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
+    """Raise ``AnswerTimeout`` in the block after ``seconds``; bounded elsewhere (threads
+    without signals) by ``MAX_LENGTH`` and ``MAX_DEPTH``."""
+    return alarm.time_limit(seconds, AnswerTimeout)

@@ -161,7 +161,16 @@ def D(expr):
     return MatD(expr) if isinstance(expr, MatrixExpr) else ScalarD(expr)
 
 
-class Elementwise(MatrixExpr):
+class AppliedFunction:
+    """What ``Elementwise`` and ``ScalarFunc`` share: their args are (name, kind, arg, order)."""
+
+    name = property(lambda self: self.args[0].name)
+    kind = property(lambda self: self.args[1].name)
+    arg = property(lambda self: self.args[2])
+    order = property(lambda self: int(self.args[3]))
+
+
+class Elementwise(AppliedFunction, MatrixExpr):
     """``f^{(order)}`` applied entrywise to a matrix: ``sigma(X)``, ``sigma'(X)``, ``e^{X}``.
 
     ``name`` is how the problem calls the function (``sigma``), ``kind`` what it is
@@ -171,17 +180,13 @@ class Elementwise(MatrixExpr):
     def __new__(cls, name, kind, arg, order=0):
         return Basic.__new__(cls, _str(name), _str(kind), arg, Integer(order))
 
-    name = property(lambda self: self.args[0].name)
-    kind = property(lambda self: self.args[1].name)
-    arg = property(lambda self: self.args[2])
-    order = property(lambda self: int(self.args[3]))
 
     @property
     def shape(self):
         return self.arg.shape
 
 
-class ScalarFunc(Expr):
+class ScalarFunc(AppliedFunction, Expr):
     """A declared function (or its derivative) applied to a scalar: ``g(t)``, ``g'(t)``."""
 
     is_commutative = True
@@ -189,10 +194,6 @@ class ScalarFunc(Expr):
     def __new__(cls, name, kind, arg, order=0):
         return Expr.__new__(cls, _str(name), _str(kind), arg, Integer(order))
 
-    name = property(lambda self: self.args[0].name)
-    kind = property(lambda self: self.args[1].name)
-    arg = property(lambda self: self.args[2])
-    order = property(lambda self: int(self.args[3]))
 
 
 class Softmax(UnaryMatrix):

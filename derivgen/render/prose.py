@@ -21,7 +21,6 @@ from sympy import MatrixSymbol, Symbol
 
 from derivgen.errors import DerivgenError
 from derivgen.ir.sums import Sample, SampleScalar
-from derivgen.parse import top_level_equals
 from derivgen.problem.load import TRANSPOSE_STYLES
 from derivgen.parse.scope import top_level_equals
 from derivgen.render.latex import GREEK, function_name_latex, name_latex, to_latex
