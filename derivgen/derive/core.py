@@ -149,10 +149,10 @@ def trace_section(df, ctx: DiffContext):
     start = df
     with noting_symmetry() as used:
         terms = [TraceTerm(S.One, None, df)] if df.is_Matrix else terms_of(df)
-    if df.is_Matrix:
-        _append(steps, start, [TRACE_OF_SCALAR] + symmetry_rules(used), Trace(df), ctx)
-    elif needs_trace_wrap(df):
-        _append(steps, start, [TRACE_OF_SCALAR] + symmetry_rules(used), _show(terms), ctx)
+    if df.is_Matrix or needs_trace_wrap(df):
+        wrapped = Trace(df) if df.is_Matrix else _show(terms)
+        steps.append(rule_step(_needed([TRACE_OF_SCALAR] + symmetry_rules(used), df, wrapped,
+                                       ctx), df, wrapped))
     for terms, rules in exhaust(_rewrite_terms, (terms, [])):
         _append(steps, start, rules, _show(terms), ctx)
     gradients = {}
@@ -189,12 +189,16 @@ def _append(steps, start, rules, after, ctx: DiffContext):
     symmetry its rewrite used is named only when the shown equality needs it."""
     rules = rules if isinstance(rules, list) else [rules]
     before = steps[-1].after if steps else start
-    if after == before:
-        return
+    if after != before:
+        steps.append(rule_step(_needed(rules, before, after, ctx), before, after))
+
+
+def _needed(rules, before, after, ctx: DiffContext) -> list:
+    """``rules`` without ``M^T = M`` when ``before = after`` holds without it."""
     symmetric = [r for r in rules if r.name == "symmetry"]
     if symmetric and _equal_without_symmetry(before, after, ctx):
-        rules = [r for r in rules if r not in symmetric]
-    steps.append(rule_step(rules, before, after))
+        return [r for r in rules if r not in symmetric]
+    return rules
 
 
 def _equal_without_symmetry(before, after, ctx: DiffContext) -> bool:
