@@ -16,6 +16,7 @@ from derivgen.errors import DerivgenError
 from derivgen.ir.nodes import noting_symmetry, D, Elementwise, Gradient, ScalarFunc, MatD, ScalarD, differential_symbol, is_one_by_one, is_zero
 from derivgen.model import Derivation, Problem, Result, Section, Step
 from derivgen.derive.rules.differential import DiffContext, Rule, expand_differential
+from derivgen.derive.rules.definitions import name_known_functions
 from derivgen.derive.rules.simplify import closed_form_identity, textbook
 from derivgen.derive.rules.softmax import rewrite_under_d
 from derivgen.derive.rules.trace import (COLLECT, GRADIENT_FORM, SUM_INTO_TRACE, TRACE_OF_SCALAR, TraceTerm,
@@ -96,7 +97,8 @@ def link_section(link, chain: Chain, ctx: DiffContext, scope: Scope):
     start, sums = link_start(link, scope.counts)
     substituted = summed(Trace(MatMul(Transpose(Gradient(link)), D(chain.definitions[link]))),
                          sums)
-    inner = DiffContext({k: d for k, d in ctx.differentials.items() if k != link})
+    inner = DiffContext({k: d for k, d in ctx.differentials.items() if k != link},
+                        ctx.functions)
     steps = expansion_steps(substituted, inner)
     trace, parts = trace_section(steps[-1].after if steps else substituted, inner)
     parts = {k: g for k, g in parts.items() if not is_zero(g)}
@@ -153,13 +155,15 @@ def trace_section(df, ctx: DiffContext):
     for terms, rules in exhaust(_rewrite_terms, (terms, [])):
         _append(steps, start, rules, _show(terms))
     gradients = {}
-    collected = []
+    collected, definitions = [], []
     with noting_symmetry() as used_reading_off:
         for var, dvar in ctx.differentials.items():
             mine = [t for t in terms if t.inner == dvar]
             gradient = gradient_of(mine, dvar)
             if gradient is None:
                 gradient = ZeroMatrix(*var.shape) if var.is_Matrix else S.Zero
+            gradient, rules = name_known_functions(gradient, ctx.functions)
+            definitions += [r for r in rules if r not in definitions]
             gradients[var] = gradient
             collected.append((mine, gradient, dvar))
     with noting_symmetry() as used:
@@ -174,7 +178,7 @@ def trace_section(df, ctx: DiffContext):
     with noting_symmetry() as used:
         shown = _show_gradients(collected)
     _append(steps, start, [gradient_form] + closed_form_rules(before, gradients.values())
-            + symmetry_rules(used_reading_off + [s for s in used if s not in used_reading_off]),
+            + definitions + symmetry_rules(used_reading_off + [s for s in used if s not in used_reading_off]),
             shown)
     return Section("Trace form", Symbol("df"), start, tuple(steps)), gradients
 

@@ -16,6 +16,7 @@ from derivgen.derive.core import (backpropagate, differential_section, require_d
 from derivgen.derive.facts import WrittenDifferential
 from derivgen.derive.rules.differential import Rule
 from derivgen.derive.rules.differential import DiffContext
+from derivgen.derive.rules.definitions import functions_in_use
 from derivgen.derive.rules.simplify import textbook
 from derivgen.derive.second_order import second_order
 from derivgen.derive.wirtinger import derive_complex
@@ -35,7 +36,8 @@ def derive(problem: Problem) -> Derivation:
     function = parse_problem_function(problem, scope)
     if is_complex:
         return derive_complex(problem, scope, function)
-    ctx = DiffContext({v: differential_symbol(v) for v in wrt + chain.links})
+    ctx = DiffContext({v: differential_symbol(v) for v in wrt + chain.links},
+                      functions_in_use(scope.functions, function, *chain.definitions.values()))
     require_dependence(problem, ctx, function)
     differential = as_written(problem, differential_section(function, ctx))
     trace, gradients = trace_section(differential.end, ctx)

@@ -39,6 +39,7 @@ class NameTable:
     def __init__(self, scope, text: str, placeholders: dict[str, str]):
         # a dimension is a number too (the printer writes tr(I_n) as n); variables win
         self.values = {**scope.dims, **scope.written_names()}
+        self.scope = scope
         self.functions = dict(scope.functions)
         self.text = text
         self.placeholders = placeholders
@@ -194,6 +195,7 @@ class NameTable:
         return None
 
     def _piece(self, name, start, end):
+        self.scope.mention(self.text, self.values[name], start)
         return Piece(self.values[name], start, end)
 
     def _source(self, atom):

@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 
 from sympy import Basic, Identity, Integer, MatrixSymbol, OneMatrix, Symbol, ZeroMatrix
 
-from derivgen.ir.nodes import OneHotSymbol, SymmetricSymbol
+from derivgen.ir.nodes import OneHotSymbol, SymmetricSymbol, conjugated_name
 from derivgen.ir.sums import (MatSampleSum, OneHotSample, Sample, SampleScalar, SampleSum,
                              free_indices)
 from derivgen.model import Problem, VarSpec
 from derivgen.parse.names import GREEK
 
+
+#: What a term without names (``1``, ``\\mathbf{I}``) is called in ``Scope.mentions``.
+CONSTANT = "1"
 
 #: Numeric sizes up to this are used as they are; larger ones are verified at small sizes.
 EXACT_SIZE = 6
@@ -34,6 +37,10 @@ class Scope:
     counts: dict[object, object] = field(default_factory=dict)   # index i -> N of its sums
     function_name: str = "f"    # how the solution calls f, as LaTeX: \mathcal{L} when the
                                 # problem writes \mathcal{L}(\mathbf{W}) = ...
+    #: The formulas as the instructor reads them (the function, and ``where:`` name ->
+    #: definition), and the names each mentions where: the order of a printed sum's terms.
+    reading: tuple = ()
+    mentions: dict[str, dict] = field(default_factory=dict)
 
     def dim(self, value):
         """The SymPy size of a dimension: a name is a symbol; a number up to ``EXACT_SIZE``
@@ -79,6 +86,28 @@ class Scope:
         """Record that sums over ``index`` run to ``upper``; False if they ran elsewhere."""
         return self.counts.setdefault(index, upper) == upper
 
+    def mention(self, text: str, value, start: int):
+        """Note that the formula ``text`` mentions ``value`` (a symbol, an intermediate, or a
+        constant term: ``CONSTANT``) at offset ``start``."""
+        seen = self.mentions.setdefault(text, {})
+        for name in names_in(value) if value is not CONSTANT else [CONSTANT]:
+            seen[name] = min(seen.get(name, start), start)
+
+    def reading_rank(self) -> dict:
+        """Name -> rank of its first mention when the problem is read: the function, each
+        ``where:`` name's definition read where the name is first mentioned."""
+        function, definitions = self.reading or ("", {})
+        rank: dict = {}
+
+        def read(text):
+            seen = self.mentions.get(text, {})
+            for name in sorted(seen, key=seen.get):
+                if name not in rank:
+                    rank[name] = len(rank)
+                    read(definitions.get(name))
+        read(function)
+        return rank
+
     def latex_name(self, name: str) -> str | None:
         spec = self.specs.get(name)
         return spec.latex if spec else None
@@ -86,6 +115,22 @@ class Scope:
     def is_vector(self, name: str) -> bool:
         spec = self.specs.get(name)
         return spec is not None and len(spec.shape) == 1
+
+
+def names_in(expr):
+    """The names of the variables, samples and sizes in ``expr``, in preorder; a
+    differential ``dX`` or a conjugate ``X*`` counts as its variable ``X``; the sizes of a
+    symbol or of a constant matrix (``\\mathbf{1}_m``) are not names written in it."""
+    if isinstance(expr, (Sample, SampleScalar)):
+        return [expr.family]
+    if isinstance(expr, (MatrixSymbol, Symbol)):
+        name = getattr(expr, "base_name", expr.name)
+        return [conjugated_name(name) or name]
+    if isinstance(expr, (Identity, OneMatrix, ZeroMatrix)) or not isinstance(expr, Basic):
+        return []
+    if isinstance(expr, (SampleSum, MatSampleSum)):   # its index and count are not names
+        return names_in(expr.body)
+    return [name for arg in expr.args for name in names_in(arg)]
 
 
 def numeric_sizes(expr):
@@ -150,7 +195,8 @@ def top_level_equals(text: str) -> int:
 
 
 def scope_of(problem: Problem) -> Scope:
-    scope = Scope(functions=dict(problem.functions), function_name=function_name(problem.function))
+    scope = Scope(functions=dict(problem.functions), function_name=function_name(problem.function),
+                  reading=(problem.function, {w.name: w.latex for w in problem.where}))
     for spec in problem.variables.values():
         scope.add_variable(spec)
     return scope

@@ -16,6 +16,7 @@ from derivgen.parse.build import Builder
 from derivgen.parse.fold import ProductFolder
 from derivgen.parse.names import NameTable
 from derivgen.parse.pieces import Factor, Group, HoleAtom, NameAtom, NormAtom, Postfix, SumHead
+from derivgen.parse.scope import CONSTANT, names_in
 
 _SUM_LIMITS = re.compile(r"\\sum(\s*\\limits)?\s*_\s*\{\s*(?P<index>[a-zA-Z])\s*=\s*1\s*\}"
                          r"\s*\^\s*(\{\s*(?P<upper>[a-zA-Z]+|[0-9]+)\s*\}|(?P<upper1>[a-zA-Z0-9]))")
@@ -45,6 +46,9 @@ class ToSympy(Transformer):
 
     def terms(self, meta, first, *addends):
         """``a + b - c``: the terms added left to right."""
+        for term in (first, *(term for _, term in addends)):
+            if not names_in(term.value):     # where the instructor puts a constant term
+                self.names.scope.mention(self.names.text, CONSTANT, term.start)
         result = first
         for sign, term in addends:
             result = self.builder.add(result, term, sign)

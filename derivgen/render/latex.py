@@ -37,7 +37,7 @@ from derivgen.ir.nodes import (DIFFERENTIALS, AsScalar, DiffScalar, DiffSymbol, 
 from derivgen.ir.sums import MatSampleSum, Sample, SampleDiff, SampleScalar, SampleSum
 from derivgen.ir.vec import Commutation, HessianArray, Named, Vec
 from derivgen.problem.commands import GREEK
-from derivgen.parse.scope import numeric_sizes
+from derivgen.parse.scope import CONSTANT, names_in, numeric_sizes
 
 # Precedence, loosest first. A sub-expression is parenthesized when its precedence is lower
 # than what its position requires.
@@ -157,6 +157,7 @@ class LectureLatexPrinter:
         # whether the node now being printed is such an operand.
         self._placed = None
         self._is_placed = False
+        self._ranks = None
 
     def text(self, expr) -> str:
         return self.print_(expr)[0]
@@ -427,10 +428,11 @@ class LectureLatexPrinter:
 
     def _print_add(self, expr):
         terms = list(expr.as_ordered_terms()) if isinstance(expr, Add) else list(expr.args)
+        terms = self._in_reading_order(terms)
         # A sum that starts with a minus reads better with a positive term first.
-        positives = [t for t in terms if not is_negative(t)]
-        if positives and is_negative(terms[0]):
-            terms = positives + [t for t in terms if is_negative(t)]
+        positive = next((t for t in terms if not is_negative(t)), None)
+        if positive is not None and is_negative(terms[0]):
+            terms = [positive] + [t for t in terms if t is not positive]
         placed = self._operands_placed(terms) if isinstance(expr, MatAdd) else \
             [False] * len(terms)
         parts = []
@@ -444,6 +446,34 @@ class LectureLatexPrinter:
                 body = self.wrap(term, ADD if inner_sum else ADD + 1, placed[i])
                 parts.append(f" + {body}" if i else body)
         return "".join(parts), ADD
+
+    def _in_reading_order(self, terms):
+        """``terms`` in the order the instructor wrote them: ``(WX - Y)X^T + \\lambda W``
+        for ``\\|Y - WX\\|_F^2 + \\lambda\\|W\\|_F^2``, as a textbook writes it.
+
+        With several variables, each variable's terms come together (``dW`` before ``db``
+        when the instructor writes ``W`` first). A term belongs where the last of its names
+        is first mentioned (``\\lambda W`` to
+        the regularizer: a constant term where the instructor first wrote one); among
+        those, fewer names first (``Wx + b`` before ``-\\mathbf{1}\\log(\\ldots)``), and
+        SymPy's order breaks the remaining ties."""
+        rank = self._rank()
+        if not rank:
+            return terms
+        unseen = len(rank)
+
+        def key(term):
+            ranks = {rank.get(name, unseen) for name in names_in(term) or [CONSTANT]}
+            differentials = [rank.get(name, unseen) for d in term.atoms(*DIFFERENTIALS)
+                             for name in names_in(d)]
+            return min(differentials, default=-1), max(ranks), len(ranks)
+        return sorted(terms, key=key)
+
+    def _rank(self):
+        if self._ranks is None:
+            reading_rank = getattr(self.scope, "reading_rank", None)
+            self._ranks = reading_rank() if reading_rank else {}
+        return self._ranks
 
     def _operands_placed(self, operands):
         """Operands of a sum or Hadamard product: each is sized by any other, or by the

@@ -61,9 +61,12 @@ SCALAR = Rule("", "")
 
 @dataclass(frozen=True)
 class DiffContext:
-    """The variables being differentiated, each with its differential symbol."""
+    """The variables being differentiated, each with its differential symbol; ``functions``
+    the known functions a result may be written with (``((kind, name), ...)``, see
+    ``rules.definitions``)."""
 
     differentials: dict
+    functions: tuple = ()
 
     def depends(self, expr) -> bool:
         return depends_on(expr, self.differentials)
