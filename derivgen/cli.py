@@ -25,7 +25,7 @@ from derivgen import __version__
 from derivgen.build.cache import BuildCache
 from derivgen.build.outdir import check_output_folder, output_folder
 from derivgen.errors import DerivgenError
-from derivgen.problem.load import PathError, expand_paths
+from derivgen.problem.load import PathError, expand_paths, preamble_key
 from derivgen.build.report import (EXIT_BROKEN_PIPE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, Report,
                                    debug_enabled, internal_error)
 from derivgen.files import silence
@@ -567,17 +567,19 @@ def run_export(args) -> int:
 
 
 def _problem_source(path: Path, variant, seed: int) -> dict:
-    """The problem file's keys (of that variant, ``variants:`` applied): what a PrairieLearn
-    question embeds and hands to ``derivgen.solve``."""
-    from derivgen.problem.load import TOP_LEVEL_KEYS, Located, read_problem_mapping
+    """The problem file's keys (of that variant, ``variants:`` applied, its set's macros
+    expanded): what a PrairieLearn question embeds and hands to ``derivgen.solve``."""
+    from derivgen.problem.load import (TOP_LEVEL_KEYS, Located, expand_macros, folder_preamble,
+                                       read_problem_mapping)
     from derivgen.problem.variation import apply_choice
     from derivgen.variants import picks_for, slots_of
     data = read_problem_mapping(path)
-    if variant is None or "variants" not in data:
-        return data
-    slots = slots_of(path)
-    picks = picks_for(slots, path.stem, variant, seed)
-    return apply_choice(data, slots, picks, str(path), TOP_LEVEL_KEYS, Located)
+    if variant is not None and "variants" in data:
+        slots = slots_of(path)
+        picks = picks_for(slots, path.stem, variant, seed)
+        data = apply_choice(data, slots, picks, str(path), TOP_LEVEL_KEYS, Located)
+    # The set's macros expanded: the course platform's copy has no set.yaml beside it.
+    return expand_macros(data, folder_preamble(path.parent), str(path))
 
 
 def _export_variants(path: Path, report: Report, args) -> list:
@@ -663,7 +665,7 @@ def _derive_all(job, files, report: Report, jobs, *, verb: str, cache: BuildCach
     outcomes, keys, first = {}, [None] * len(files), {}
     if cache is not None:
         for index, path in enumerate(files):
-            keys[index] = key = cache.problem_key(path, variant)
+            keys[index] = key = cache.problem_key(path, variant, preamble_key(path))
             entry = cache.load_problem(path, key)
             if entry is not None:
                 outcomes[index] = Outcome(path, _rendered_problem(entry))

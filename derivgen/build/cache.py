@@ -6,7 +6,8 @@ Three records, all keyed by content hashes that include derivgen's own source co
 * per problem, ``KEY.json`` in the shared store (``store_folder()``: the user's cache folder,
   ``~/.cache/derivgen/problems`` or ``$DERIVGEN_CACHE/problems``, shared by every output
   folder, variant and process): its rendered LaTeX (``RenderedProblem.parts``), with KEY the
-  hash of the code, the file's name and bytes and the variant -- not of its folder, so that
+  hash of the code, the file's name and bytes, the variant and its set's ``preamble:`` --
+  not of its folder (nor of the rest of its set.yaml), so that
   the same problem in another folder or build is not derived again.  Only successes are
   stored; the least recently used entries beyond ``STORE_LIMIT`` are removed.
 * per document, ``documents.json``: the hash of the ``.tex`` last compiled and of the PDF it
@@ -87,14 +88,18 @@ class BuildCache:
 
     # --- problems ------------------------------------------------------------------------
 
-    def problem_key(self, path, variant: str = "") -> str | None:
-        """The key of a problem's entry: code, file name and bytes, variant (None if
-        unreadable).  The name is part of it because the problem's id is its file's stem."""
+    def problem_key(self, path, variant: str = "", preamble: str | None = "") -> str | None:
+        """The key of a problem's entry: code, file name and bytes, variant, and the meaning
+        of its set's ``preamble:`` (``problem.load.preamble_key``: the macros expanded in
+        it); None if unreadable.  The name is part of it because the problem's id is its
+        file's stem."""
         try:
             data = Path(path).read_bytes()
         except OSError:
             return None
-        return digest(source_hash(), Path(path).name, data, variant)
+        if preamble is None:
+            return None
+        return digest(source_hash(), Path(path).name, data, variant, preamble)
 
     def load_problem(self, path, key: str | None) -> dict | None:
         """The stored ``{"id": ..., "parts": {kind: latex}}`` at ``key``, or None."""

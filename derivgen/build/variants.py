@@ -28,7 +28,7 @@ from derivgen.build.cache import BuildCache
 from derivgen.build.report import Report, internal_error
 from derivgen.errors import DerivgenError
 from derivgen.files import write_atomically
-from derivgen.problem.load import load_problem
+from derivgen.problem.load import load_problem, preamble_key
 from derivgen.render.documents import RenderedProblem, build_documents, compile_pdf
 from derivgen.variants.classbuild import VariantItem, VariantRendering, plan, render_variant
 from derivgen.variants.key import key_latex
@@ -81,7 +81,7 @@ def build_variants(files, folders, seed: int, out_dir, *, title: str, meta: dict
     write_atomically(out_dir / "variants.json",
                      manifest_text(manifest(seed, work.folders, entries)))
     key = out_dir / "key.tex"
-    key_source = key_latex(title, seed, _versions(work, outcomes))
+    key_source = key_latex(title, seed, _versions(work, outcomes), meta)
     write_atomically(key, key_source)
     key_cache = BuildCache(out_dir, enabled=cache)
 
@@ -118,7 +118,8 @@ def build_variants(files, folders, seed: int, out_dir, *, title: str, meta: dict
 
 def _derive(items, cache: BuildCache, report: Report, jobs) -> list[Outcome]:
     """Each item's outcome: from the shared store, or derived (and then stored)."""
-    keys = [cache.problem_key(item.path, variant=repr(item.picks)) for item in items]
+    keys = [cache.problem_key(item.path, repr(item.picks), preamble_key(item.path))
+            for item in items]
     outcomes: list[Outcome | None] = [None] * len(items)
     for index, (item, key) in enumerate(zip(items, keys)):
         entry = cache.load_problem(item.path, key)

@@ -21,6 +21,7 @@ import yaml
 from derivgen.errors import DerivgenError
 from derivgen.ir.functions import KINDS
 from derivgen.model import Intermediate, Problem, VarSpec
+from derivgen.problem.preamble import EMPTY, Preamble, read_preamble
 from derivgen.problem.variation import apply_choice, read_slots
 
 TOP_LEVEL_KEYS = ("title", "statement", "variables", "functions", "where", "function",
@@ -28,7 +29,9 @@ TOP_LEVEL_KEYS = ("title", "statement", "variables", "functions", "where", "func
                   "variants")
 REQUIRED_KEYS = ("title", "variables", "function", "wrt")
 VARIABLE_KEYS = ("shape", "latex", "symmetric", "complex", "onehot", "index")
-SET_KEYS = ("title", "course", "date", "author", "instructions", "order", "transpose", "logo")
+SET_KEYS = ("title", "course", "date", "author", "instructions", "order", "transpose", "logo",
+            "preamble")
+SET_FILES = ("set.yaml", "set.yml")
 #: ``logo:`` in set.yaml: an image beside set.yaml, by the first bytes each kind starts with.
 LOGO_KINDS = {".png": b"\x89PNG\r\n\x1a\n", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff",
               ".pdf": b"%PDF-"}
@@ -71,7 +74,8 @@ def load_problem(path, picks=None) -> Problem:
     ``picks`` (one alternative's index per slot, see ``problem.variation``) that variant.
     """
     path = str(path)
-    return problem_from_mapping(read_problem_mapping(path), path, picks=picks)
+    preamble = folder_preamble(Path(path).parent)
+    return problem_from_mapping(read_problem_mapping(path), path, picks=picks, preamble=preamble)
 
 
 def read_problem_mapping(path) -> "Located":
@@ -104,15 +108,22 @@ def _located(value):
 
 
 def problem_from_mapping(data: "Located", path: str, problem_id: str | None = None,
-                         picks=None) -> Problem:
+                         picks=None, preamble: Preamble | None = None) -> Problem:
     """Validate a problem file's mapping (``Located``: every key's line known); with
-    ``variants:``, after applying the alternatives ``picks`` (default: the base)."""
+    ``variants:``, after applying the alternatives ``picks`` (default: the base).
+
+    ``preamble``: its set's (``EMPTY`` outside a set), whose macros are expanded in the
+    problem's text and whose packages it may use; None (a mapping given to the API, which
+    makes no documents): text as it is, any allowed package's commands.
+    """
     slots = read_slots(data, path, TOP_LEVEL_KEYS) if "variants" in data else []
     choices = {}
     if slots:
         picks = tuple(picks) if picks is not None else (0,) * len(slots)
         data = apply_choice(data, slots, picks, path, TOP_LEVEL_KEYS, Located)
         choices = {slot.name: slot.plain(pick) for slot, pick in zip(slots, picks)}
+    if preamble is not None:
+        expand_macros(data, preamble, path)
     check = _Checker(path, data)
     check.keys(data, TOP_LEVEL_KEYS, where="at the top level")
     for key in REQUIRED_KEYS:
@@ -185,6 +196,35 @@ def _missing_message(key: str) -> str:
 
 def _first_line(data: Located) -> int:
     return min(data.lines.values(), default=data.start_line)
+
+
+def expand_macros(data: "Located", preamble: Preamble, path: str) -> "Located":
+    """The set's macros expanded in every LaTeX text of a problem's mapping (in place), and
+    each checked for commands of packages the set does not load; errors at the key's line."""
+    def expand(mapping, key):
+        if isinstance(mapping[key], str):
+            mapping[key] = _expanded(preamble, mapping[key], path, mapping.line(key))
+
+    for key in ("statement", "function", "answer", "answer_conjugate", "where", "variables"):
+        value = data.get(key)
+        if isinstance(value, Located):      # answer: {W: ...}, where: {a: ...}
+            for name, item in value.items():
+                if key == "variables" and isinstance(item, Located) and "latex" in item:
+                    expand(item, "latex")
+                elif key != "variables":
+                    expand(value, name)
+        elif key in data:
+            expand(data, key)
+    return data
+
+
+def _expanded(preamble: Preamble, text: str, path: str, line: int) -> str:
+    try:
+        text = preamble.expand(text)
+        preamble.check_packages(text)
+    except DerivgenError as err:
+        raise err.located(path, line) from None
+    return text
 
 
 class _Checker:
@@ -468,7 +508,7 @@ def load_set(folder) -> tuple[dict, list[Path]]:
     folder = Path(folder)
     files = sorted((p for p in folder.iterdir() if p.is_file() and _is_problem_file(p)),
                    key=lambda p: p.name)
-    set_file = next((folder / n for n in ("set.yaml", "set.yml") if (folder / n).is_file()), None)
+    set_file = _set_file(folder)
     if set_file is None:
         return {}, files
     path = str(set_file)
@@ -476,8 +516,9 @@ def load_set(folder) -> tuple[dict, list[Path]]:
     check = _Checker(path, data)
     check.keys(data, SET_KEYS, where="in set.yaml")
     meta = {}
+    preamble = folder_preamble(folder)
     for key in SET_KEYS:
-        if key == "order" or key not in data:
+        if key in ("order", "preamble") or key not in data:
             continue
         value = data[key]
         if key == "transpose" and value not in TRANSPOSE_STYLES:
@@ -492,9 +533,63 @@ def load_set(folder) -> tuple[dict, list[Path]]:
             meta[key] = value
         else:   # a number as text; too long a text is an error at its line
             meta[key] = check.text(data, key, latex=False)
+        if key == "instructions":
+            meta[key] = _expanded(preamble, meta[key], path, data.line(key))
     ordered = _ordered(check, data, files) if "order" in data else []
     rest = [p for p in files if p not in ordered]
     return meta, ordered + rest
+
+
+def _set_file(folder: Path) -> Path | None:
+    return next((folder / name for name in SET_FILES if (folder / name).is_file()), None)
+
+
+_PREAMBLES: dict = {}
+
+
+def folder_preamble(folder) -> Preamble:
+    """The ``preamble:`` of the ``set.yaml`` in ``folder`` (``EMPTY`` if there is none):
+    what every problem file in that folder is read with, also alone (``solve``, ``check``
+    of one file).  Read once per version of the file."""
+    set_file = _set_file(Path(folder))
+    if set_file is None:
+        return EMPTY
+    try:
+        stat = set_file.stat()
+        memo = (str(set_file.resolve()), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        memo = None
+    if memo is not None and memo in _PREAMBLES:
+        return _PREAMBLES[memo]
+    path = str(set_file)
+    data = _load_mapping(path, what="a problem set")
+    preamble = EMPTY
+    if "preamble" in data:
+        value = data["preamble"]
+
+        def line_of(*keys):
+            mapping, line = value, data.line("preamble")
+            for key in keys:
+                if not isinstance(mapping, Located):
+                    break
+                line, mapping = mapping.line(key), mapping.get(key)
+            return line
+        try:
+            preamble = read_preamble(value, line_of)
+        except DerivgenError as err:
+            raise err.located(path, data.line("preamble")) from None
+    if memo is not None:
+        _PREAMBLES[memo] = preamble
+    return preamble
+
+
+def preamble_key(path) -> str | None:
+    """The meaning of the preamble a problem file is read with, for its cache key (None if
+    its set.yaml cannot be read: then nothing is cached)."""
+    try:
+        return folder_preamble(Path(path).parent).key()
+    except DerivgenError:
+        return None
 
 
 def _logo(check: _Checker, data: Located, folder: Path) -> dict:
@@ -549,7 +644,8 @@ def expand_paths(paths) -> tuple[dict, list[Path]]:
     """Files and folders from the command line -> (set meta, problem files in build order).
 
     Meta comes from the first folder that has a ``set.yaml``; a file named twice counts once;
-    a ``set.yaml`` given as a file stands for its folder.
+    a ``set.yaml`` given as a file stands for its folder.  ``meta["preamble"]``: the
+    packages that the ``preamble:`` of every problem's set loads.
     Raises ``PathError`` for a path that does not exist.
     """
     meta: dict = {}
@@ -573,6 +669,12 @@ def expand_paths(paths) -> tuple[dict, list[Path]]:
             if key not in seen:
                 seen.add(key)
                 files.append(file)
+    preambles = [folder_preamble(folder) for folder in dict.fromkeys(f.parent for f in files)]
+    preambles = [p for p in preambles if p.key()]
+    if preambles:       # what the documents load, and what a no-change rebuild compares
+        packages = dict.fromkeys(name for p in preambles for name in p.packages)
+        meta = {**meta, "preamble": {"packages": list(packages),
+                                     "macros": [p.key() for p in preambles]}}
     return meta, files
 
 

@@ -35,8 +35,8 @@ from derivgen.render.facts import conclusion_prose, fact_prose, math_latex
 from derivgen.render.layout import LINE_EM, ROW_SLACK, break_rows, latex_width
 from derivgen.render.text import result_lhs, shown_result, where_pairs
 from derivgen.render.prose import (PREAMBLE_DEFINITIONS, check_math, escape_text,
-                                   restyle_transposes, sanitize_prose, statement_latex,
-                                   statement_with_function, transpose_style)
+                                   restyle_transposes, sanitize_prose, set_packages,
+                                   statement_latex, statement_with_function, transpose_style)
 
 KINDS = ("worksheet", "solutions", "answers")
 SUBTITLES = {"worksheet": "Worksheet", "solutions": "Solutions", "answers": "Answers"}
@@ -211,7 +211,7 @@ def _problem_at_line(source: str, kind: str, problems: list, line: int) -> int |
 
 def document_latex(kind: str, problems, *, title: str, meta: dict | None = None) -> str:
     """The LaTeX source of one document: ``kind`` is worksheet, solutions or answers."""
-    doc = _new_document()
+    doc = _new_document(set_packages(meta))
     if (meta or {}).get("logo"):
         doc.packages.append(Package("graphicx"))
     doc.append(NoEscape(_title_block(title, SUBTITLES[kind], meta or {})))
@@ -244,7 +244,7 @@ def check_renderable(derivation) -> None:
     render_problem(derivation)
 
 
-def _new_document() -> Document:
+def _new_document(packages=()) -> Document:
     # No lmodern (not in texlive-latex-recommended) and no fontenc: the default OT1 Computer
     # Modern ships as Type 1 fonts, where T1 without cm-super would fall back to bitmaps.
     doc = Document(documentclass="article", document_options=["11pt", "a4paper"],
@@ -252,6 +252,8 @@ def _new_document() -> Document:
                    geometry_options={"margin": "2.5cm"})
     doc.packages.append(Package("amsmath"))
     doc.packages.append(Package("amssymb"))
+    for name in packages:       # set.yaml's preamble: before the definitions below
+        doc.packages.append(Package(name))
     doc.preamble.append(NoEscape("\n".join([
         # Reproducible PDFs: no dates, no random trailer ID, no pdfTeX banner.
         r"\pdfinfoomitdate=1",
@@ -284,7 +286,8 @@ def _title_block(title: str, subtitle: str, meta: dict) -> str:
             lines.append(escape_text(str(meta[key])))
     block = "\\begin{center}\n" + "\n".join(lines) + "\n\\end{center}\n"
     if meta.get("instructions") and subtitle != SUBTITLES["answers"]:
-        block += sanitize_prose(str(meta["instructions"])) + "\n"
+        # its own paragraph: the first problem's minipage must not join its last line
+        block += sanitize_prose(str(meta["instructions"])) + "\n\n"
     return block + "\\bigskip\n"
 
 

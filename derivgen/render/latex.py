@@ -36,6 +36,7 @@ from derivgen.ir.nodes import (DIFFERENTIALS, AsScalar, DiffScalar, DiffSymbol, 
                   ScalarD, ScalarFunc, Softmax, conjugated_name)
 from derivgen.ir.sums import MatSampleSum, Sample, SampleDiff, SampleScalar, SampleSum
 from derivgen.ir.vec import Commutation, HessianArray, Named, Vec
+from derivgen.problem.commands import GREEK
 from derivgen.parse.scope import CONSTANT, names_in, numeric_sizes
 
 # Precedence, loosest first. A sub-expression is parenthesized when its precedence is lower
@@ -49,12 +50,6 @@ FRAC = 38       # \frac{\partial f}{\partial \mathbf{a}}: a factor as it is, (..
 POSTFIX = 40    # x^T, x^{-1}, x^2
 ATOM = 50       # symbols, f(...), \operatorname{tr}(...)
 
-GREEK = {
-    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
-    "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "varpi", "rho", "varrho",
-    "sigma", "varsigma", "tau", "upsilon", "phi", "varphi", "chi", "psi", "omega",
-    "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega",
-}
 
 # Functions LaTeX has an operator for; the rest are \operatorname{name}.
 OPERATOR_NAMES = {"log", "exp", "sin", "cos", "tan", "tanh", "sinh", "cosh", "arctan"}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from derivgen.errors import DerivgenError
+from derivgen.problem.commands import PACKAGES
 
 #: Mandatory arguments of the commands that take any.
 ARGUMENTS = {name: 1 for name in (
@@ -26,6 +27,8 @@ ARGUMENTS = {name: 1 for name in (
     "overline", "underline", "hat", "tilde", "bar", "vec", "dot", "ddot", "widehat",
     "widetilde", "underbrace", "overbrace", "substack", "phantom", "not", "ensuremath")}
 ARGUMENTS.update({"frac": 2, "dfrac": 2, "tfrac": 2, "binom": 2})
+ARGUMENTS.update({name: count for commands in PACKAGES.values()
+                  for name, count in commands.items() if count})
 #: Arguments in text mode: plain text only.
 TEXT_ARGUMENT = {"text", "textrm", "textit", "textbf"}
 #: Commands after which ``\\limits`` / ``\\nolimits`` may stand.

@@ -21,39 +21,14 @@ from sympy import MatrixSymbol, Symbol
 
 from derivgen.errors import DerivgenError
 from derivgen.ir.sums import Sample, SampleScalar
+from derivgen.problem.commands import MATH_COMMANDS, PACKAGE_OF, PACKAGES, first_disallowed
 from derivgen.problem.load import TRANSPOSE_STYLES
 from derivgen.parse.scope import top_level_equals
-from derivgen.render.latex import GREEK, function_name_latex, name_latex, to_latex
+from derivgen.render.latex import function_name_latex, name_latex, to_latex
 from derivgen.render.layout import break_rows
 from derivgen.render.mathcheck import check_structure
 from derivgen.render.unicode import char_latex, math_symbol, text_latex
 
-# Letters-only commands harmless in math mode: symbols, fonts, operators, delimiters, spacing.
-MATH_COMMANDS = frozenset(GREEK) | {
-    # fonts and text
-    "mathbf", "boldsymbol", "bm", "mathrm", "mathit", "mathsf", "mathtt", "mathcal", "mathbb",
-    "mathfrak", "operatorname", "text", "textrm", "textit", "textbf", "small", "footnotesize",
-    # structures
-    "frac", "dfrac", "tfrac", "sqrt", "left", "right", "middle", "boxed", "overline",
-    "underline", "hat", "tilde", "bar", "vec", "dot", "ddot", "widehat", "widetilde",
-    "underbrace", "overbrace", "substack", "limits", "nolimits", "phantom", "displaystyle",
-    "textstyle", "scriptstyle", "binom",
-    "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl",
-    "Biggr", "bigm", "Bigm",
-    # operators and relations
-    "odot", "otimes", "oplus", "circ", "cdot", "times", "div", "pm", "mp", "ast", "star",
-    "top", "intercal", "dagger", "prime", "partial", "nabla", "infty", "sum", "prod", "int",
-    "lim", "max", "min", "sup", "inf", "arg", "argmax", "argmin", "log", "ln", "exp", "sin",
-    "cos", "tan", "tanh", "sinh", "cosh", "arctan", "det", "tr", "rank", "diag", "dim", "ker",
-    "in", "notin", "subset", "subseteq", "cup", "cap", "setminus", "emptyset", "forall",
-    "exists", "mid", "neq", "ne", "leq", "le", "geq", "ge", "ll", "gg", "approx", "equiv",
-    "sim", "simeq", "propto", "triangleq", "coloneqq", "to", "rightarrow", "leftarrow",
-    "Rightarrow", "Leftarrow", "mapsto", "implies", "iff", "lvert", "rvert", "lVert", "rVert",
-    "vert", "Vert", "langle", "rangle", "lfloor", "rfloor", "lceil", "rceil", "lbrace",
-    "rbrace", "ldots", "cdots", "vdots", "ddots", "dots", "quad", "qquad", "ell", "imath",
-    "jmath", "Re", "Im", "hbar", "aleph", "not", "land", "lor", "neg", "wedge", "vee",
-    "bullet", "star", "sharp", "flat", "natural", "angle", "perp", "parallel",
-}
 
 #: Definitions in every document's preamble of the allowed commands that neither LaTeX nor
 #: amsmath/amssymb define, so that every command of MATH_COMMANDS compiles.
@@ -67,8 +42,16 @@ PREAMBLE_DEFINITIONS = (
     r"\providecommand{\bm}[1]{\boldsymbol{#1}}",
 )
 
-# \, \; \: \! \  \| \{ \} \% \& \# \_ \$ : spacing, norms, braces and escaped specials.
-MATH_SYMBOL_COMMANDS = frozenset(",;:! |{}%&#_$")
+
+
+
+def set_packages(meta: dict | None) -> list[str]:
+    """The packages the problems' ``set.yaml`` preambles load (``expand_paths``' meta), in
+    order; each from the allowlist (``problem.commands.PACKAGES``), before the documents'
+    own definitions so that its commands are its own."""
+    names = ((meta or {}).get("preamble") or {}).get("packages") or []
+    return [name for name in names if name in PACKAGES]
+
 
 _TEXT_ESCAPES = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "#": r"\#",
@@ -136,9 +119,6 @@ def _find_closing(text: str, start: int, delim: str) -> int:
                         fragment=text, column=start - len(delim))
 
 
-_CONTROL = re.compile(r"\\([A-Za-z]+|.?)", re.S)
-
-
 def check_math(math: str, *, structure: bool = False) -> str:
     """Return ``math`` if every command in it is allowed (else raise), with characters
     outside ASCII made LaTeX (``α`` -> ``\\ensuremath{\\alpha}``).  With ``structure``
@@ -163,12 +143,13 @@ def check_math(math: str, *, structure: bool = False) -> str:
         if pos is not None:
             raise DerivgenError(f"character {ch!r} is not allowed in problem math "
                                 f"(write \\{ch})", fragment=math, column=pos)
-    for match in _CONTROL.finditer(math):
-        name = match.group(1)
-        allowed = name in MATH_COMMANDS if name[:1].isalpha() else name in MATH_SYMBOL_COMMANDS
-        if not allowed:
-            raise DerivgenError(f"LaTeX command \\{name} is not allowed in problem text",
-                                fragment=math, column=match.start())
+    # Every package's commands: whether the problem's set loads the package was checked
+    # when the problem was read (problem.preamble); the documents load what the sets name.
+    found = first_disallowed(math, PACKAGE_OF)
+    if found is not None:
+        name, position = found
+        raise DerivgenError(f"LaTeX command \\{name} is not allowed in problem text",
+                            fragment=math, column=position)
     depth = 0
     for match in re.finditer(r"\\.|[{}]", math, re.S):
         token = match.group()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 
 from derivgen.render.prose import escape_text as escape_prose
+from derivgen.render.prose import set_packages
 
 PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
 \usepackage[margin=1.8cm]{geometry}
@@ -27,10 +28,12 @@ PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
 """
 
 
-def key_latex(title: str, seed: int, problems) -> str:
+def key_latex(title: str, seed: int, problems, meta: dict | None = None) -> str:
     """``problems``: ``[(id, title, [(folders, choices, results)])]`` in the set's order;
-    ``results`` are ``(lhs, latex)`` pairs; ``folders`` the folder names of one version."""
-    parts = [PREAMBLE, r"\begin{document}", "",
+    ``results`` are ``(lhs, latex)`` pairs; ``folders`` the folder names of one version;
+    ``meta``: the set's, for the packages its ``preamble:`` loads."""
+    packages = [rf"\usepackage{{{name}}}" for name in set_packages(meta)]
+    parts = [PREAMBLE, *packages, r"\begin{document}", "",
              rf"{{\Large\bfseries {escape_text(title)}}}\\[0.3em]",
              rf"Answer key for every variant (seed {int(seed)}). Each row lists the folders "
              r"(students) that have that version.", ""]
