@@ -301,13 +301,17 @@ def test_exports_carry_the_macros_expanded(macro_set, tmp_path):
 
 def test_the_package_commands_typeset_in_the_browser(macro_set, tmp_path):
     from test_export_html import rendered    # the browser helpers of the web export's tests
+    math = " ".join(f"\\{name}" + "{x}" * count for commands in PACKAGES.values()
+                    for name, count in commands.items())
+    (macro_set / "03-all.yaml").write_text(VALID + f"statement: 'All of them: ${math}$.'\n")
     site = tmp_path / "site"
     assert main(["export", "html", str(macro_set), "-o", str(site), "-q"]) == 0
-    page_path = site / "01-ls.html"
-    source = page_path.read_text(encoding="utf-8")
-    assert r"\mathscr{L}" in source and r"\coloneqq" in source and r"\succeq" in source
-    page, _ = rendered(tmp_path, page_path)
-    assert page.rendered_flag and page.katex > 5 and page.errors == 0
+    for name in ("01-ls", "03-all"):
+        page_path = site / f"{name}.html"
+        source = page_path.read_text(encoding="utf-8")
+        assert r"\mathscr{" in source and r"\succeq" in source
+        page, _ = rendered(tmp_path, page_path)
+        assert page.rendered_flag and page.katex > 5 and page.errors == 0
 
 
 def test_variants_of_a_set_with_a_preamble(tmp_path):
@@ -360,3 +364,18 @@ def test_at_most_a_hundred_macros(tmp_path):
     with pytest.raises(DerivgenError, match="has 101 macros; at most 100"):
         read_preamble({"macros": many})
     assert len(read_preamble({"macros": dict(list(many.items())[:100])}).macros) == 100
+
+
+def test_every_command_of_every_package_typesets(tmp_path):
+    """Each package's commands, all in one statement, compile with the set's packages."""
+    folder = tmp_path / "set"
+    folder.mkdir()
+    (folder / "set.yaml").write_text(f"preamble:\n  packages: [{', '.join(PACKAGES)}]\n")
+    math = " ".join(f"\\{name}" + "{x}" * count for commands in PACKAGES.values()
+                    for name, count in commands.items())
+    (folder / "p.yaml").write_text(VALID + f"statement: 'All of them: ${math}$.'\n")
+    out = tmp_path / "out"
+    assert main(["build", str(folder), "-o", str(out), "-q"]) == 0
+    log = (out / "worksheet.log").read_text(encoding="latin-1")
+    assert "Undefined control sequence" not in log and "Overfull" not in log
+    assert math in (out / "worksheet.tex").read_text(encoding="utf-8")
