@@ -11,6 +11,9 @@ from derivgen.problem.load import load_problem
 from derivgen.render.facts import math_latex
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "derive").glob("*.yaml"))
+PROBLEM_FILES = [p for p in (Path(__file__).parent.parent / "problems").glob("*.yaml")
+                 if p.name != "set.yaml"]
+EXERCISE_FILES = list((Path(__file__).parent / "fixtures" / "exercises").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=[p.stem for p in FIXTURES])
@@ -86,3 +89,48 @@ def test_a_used_symmetry_is_a_named_step(write, variables, function, wrt, named)
             assert ("symmetry" in step.rule) <= any(n == "symmetry" for n, _ in step.named)
     if named:
         assert any("symmetry" in step.rule for s in shown_sections(derivation) for step in s.steps)
+
+
+def _general_twins(derivation, count=2):
+    """Instances of ``derivation`` whose symmetric matrices get a random skew part: values
+    at which ``M^T = M`` fails (kept near the symmetric draw, so inverses stay defined)."""
+    from copy import copy
+    import numpy as np
+    from derivgen.verify.instances import random_instances
+    rng = np.random.default_rng(11)
+    symmetric = [n for n, spec in derivation.problem.variables.items() if spec.symmetric]
+    twins = []
+    for inst in list(random_instances(derivation, 0))[:count]:
+        twin = copy(inst)
+        twin.values = dict(inst.values)
+        for name in symmetric:
+            skew = rng.standard_normal(np.shape(inst.values[name]))
+            twin.values[name] = inst.values[name] + 0.3 * (skew - skew.T)
+        twins.append(twin)
+    return twins
+
+
+SYMMETRIC_PROBLEMS = [p for p in sorted(PROBLEM_FILES + EXERCISE_FILES + FIXTURES)
+                      if "symmetric: true" in p.read_text()]
+
+
+@pytest.mark.parametrize("path", SYMMETRIC_PROBLEMS, ids=[p.stem for p in SYMMETRIC_PROBLEMS])
+def test_symmetry_is_named_exactly_where_the_shown_equality_needs_it(path):
+    """With a non-symmetric M, a step that names ``M^T = M`` must fail (else the fact is
+    spurious there) and a step that does not name it must still hold (else it is silent);
+    both in the lecture-length form and with every step shown."""
+    import numpy as np
+    from derivgen.derive.facts import WrittenDifferential
+    from derivgen.verify.instances import close
+    derivation = solve(load_problem(path))
+    twins = _general_twins(derivation)
+    for sections in (derivation.sections, shown_sections(derivation)):
+        for section in sections:
+            before = section.start
+            for step in section.steps:
+                start = before.expr if isinstance(before, WrittenDifferential) else before
+                holds = all(close(np.asarray(t.value(start)), np.asarray(t.value(step.after)),
+                                  1e-6) for t in twins)
+                named = any(name == "symmetry" for name, _ in step.named)
+                assert holds != named, (section.title, step.rule, step.after)
+                before = step.after

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sympy import Add, Identity, MatAdd, MatMul, Mul, S, Symbol, Trace, Transpose, ZeroMatrix
+from sympy import (Add, Identity, MatAdd, MatMul, MatrixSymbol, Mul, S, Symbol, Trace, Transpose,
+                   ZeroMatrix)
 
 from derivgen.derive.chain import Chain, link_start, parse_where, total
 from derivgen.derive.facts import Equation, ReadOff
 from derivgen.errors import DerivgenError
-from derivgen.ir.nodes import noting_symmetry, D, Elementwise, Gradient, ScalarFunc, MatD, ScalarD, differential_symbol, is_one_by_one, is_zero
+from derivgen.ir.nodes import SymmetricSymbol, noting_symmetry, D, Elementwise, Gradient, ScalarFunc, MatD, ScalarD, differential_symbol, is_one_by_one, is_zero
 from derivgen.model import Derivation, Problem, Result, Section, Step
 from derivgen.derive.rules.differential import DiffContext, Rule, expand_differential
 from derivgen.derive.rules.definitions import name_known_functions
@@ -148,12 +149,12 @@ def trace_section(df, ctx: DiffContext):
     start = df
     with noting_symmetry() as used:
         terms = [TraceTerm(S.One, None, df)] if df.is_Matrix else terms_of(df)
-    if df.is_Matrix:
-        steps.append(rule_step([TRACE_OF_SCALAR] + symmetry_rules(used), df, Trace(df)))
-    elif needs_trace_wrap(df):
-        steps.append(rule_step([TRACE_OF_SCALAR] + symmetry_rules(used), df, _show(terms)))
+    if df.is_Matrix or needs_trace_wrap(df):
+        wrapped = Trace(df) if df.is_Matrix else _show(terms)
+        steps.append(rule_step(_needed([TRACE_OF_SCALAR] + symmetry_rules(used), df, wrapped,
+                                       ctx), df, wrapped))
     for terms, rules in exhaust(_rewrite_terms, (terms, [])):
-        _append(steps, start, rules, _show(terms))
+        _append(steps, start, rules, _show(terms), ctx)
     gradients = {}
     collected, definitions = [], []
     with noting_symmetry() as used_reading_off:
@@ -168,7 +169,7 @@ def trace_section(df, ctx: DiffContext):
             collected.append((mine, gradient, dvar))
     with noting_symmetry() as used:
         shown = _show_collected(collected)
-    _append(steps, start, [_collect_rules(collected)] + symmetry_rules(used), shown)
+    _append(steps, start, [_collect_rules(collected)] + symmetry_rules(used), shown, ctx)
     gradient_form = GRADIENT_FORM
     if all(var.is_Matrix for var in ctx.differentials):  # in the problem's own names
         named = [(m, Gradient(var), d) for (m, g, d), var in zip(collected, ctx.differentials)
@@ -179,16 +180,50 @@ def trace_section(df, ctx: DiffContext):
         shown = _show_gradients(collected)
     _append(steps, start, [gradient_form] + closed_form_rules(before, gradients.values())
             + definitions + symmetry_rules(used_reading_off + [s for s in used if s not in used_reading_off]),
-            shown)
+            shown, ctx)
     return Section("Trace form", Symbol("df"), start, tuple(steps)), gradients
 
 
-def _append(steps, start, rules, after):
-    """Add a step unless it would show the same expression again (a no-op rewrite)."""
+def _append(steps, start, rules, after, ctx: DiffContext):
+    """Add a step unless it would show the same expression again (a no-op rewrite); a
+    symmetry its rewrite used is named only when the shown equality needs it."""
     rules = rules if isinstance(rules, list) else [rules]
     before = steps[-1].after if steps else start
     if after != before:
-        steps.append(rule_step(rules, before, after))
+        steps.append(rule_step(_needed(rules, before, after, ctx), before, after))
+
+
+def _needed(rules, before, after, ctx: DiffContext) -> list:
+    """``rules`` without ``M^T = M`` when ``before = after`` holds without it."""
+    symmetric = [r for r in rules if r.name == "symmetry"]
+    if symmetric and _equal_without_symmetry(before, after, ctx):
+        return [r for r in rules if r not in symmetric]
+    return rules
+
+
+def _equal_without_symmetry(before, after, ctx: DiffContext) -> bool:
+    """Whether ``before`` and ``after`` (linear in the differentials) give the same gradients
+    with every symmetric matrix taken as a general one: then ``M^T = M`` is not what makes
+    the two equal (the rewrite used it on the way, the shown equality does not need it).
+    Different gradients may still be equal: the fact is kept then."""
+    general = {s: MatrixSymbol(s.name, *s.shape)
+               for s in before.atoms(SymmetricSymbol) | after.atoms(SymmetricSymbol)}
+    plain = DiffContext(ctx.differentials, ctx.functions)
+    try:
+        return _read_off(before.xreplace(general), plain) == _read_off(after.xreplace(general),
+                                                                       plain)
+    except (DerivgenError, ValueError, RuntimeError):   # not a form the trace rules read
+        return False
+
+
+def _read_off(df, ctx: DiffContext) -> tuple:
+    """The gradients a linear form ``df`` gives, in textbook form."""
+    terms = [TraceTerm(S.One, None, df)] if df.is_Matrix else terms_of(df)
+    for terms, _ in exhaust(_rewrite_terms, (terms, [])):
+        pass
+    return tuple(name_known_functions(gradient_of(terms, d), ctx.functions)[0]
+                 if any(t.inner == d for t in terms) else None
+                 for d in ctx.differentials.values())
 
 
 def _rewrite_terms(state):

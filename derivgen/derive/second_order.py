@@ -15,9 +15,9 @@ from sympy import MatAdd, MatMul, Mul, S, ZeroMatrix
 
 from derivgen.derive.convexity import convexity_fact
 from derivgen.derive.facts import GradientDifferential, GradientNamed, HessianAsArray, QuadraticForm
-from derivgen.derive.core import expansion_steps, merge_silent, rule_step
+from derivgen.derive.core import expansion_steps, merge_silent, rule_step, symmetry_rules
 from derivgen.errors import DerivgenError
-from derivgen.ir.nodes import D, DiffScalar, DiffSymbol, differential_symbol, is_zero
+from derivgen.ir.nodes import D, DiffScalar, DiffSymbol, differential_symbol, is_zero, noting_symmetry
 from derivgen.model import Result, Section, Step
 from derivgen.derive.rules.differential import DiffContext
 from derivgen.derive.rules.hessian import (GRADIENT_NAMED, HESSIAN, KRONECKER_SUM, collect_kronecker,
@@ -61,10 +61,11 @@ def hessian_sections(gradient, var, scope):
         vectorized, hessian = vectorization(differential.end, var, dvar)
         return [differential, vectorized], HessianArray(hessian, *var.shape)
     dgrad = steps[-1].after if steps else start
-    hessian = read_off(dgrad, var, dvar)
+    with noting_symmetry() as used:   # (dx)^T A x = x^T A dx for a symmetric A
+        hessian = read_off(dgrad, var, dvar)
     after = MatMul(hessian, dvar) if var.is_Matrix else Mul(hessian, dvar)
     if after != dgrad:
-        steps.append(Step(HESSIAN.name, HESSIAN.identity, dgrad, after))
+        steps.append(rule_step([HESSIAN] + symmetry_rules(used), dgrad, after))
     conclusion = (QuadraticForm(var),) if var.is_Matrix else ()
     named = in_terms_of_gradient(hessian, gradient, free_name(scope)) if var.is_Matrix else None
     if named is not None:
