@@ -9,9 +9,11 @@ must give (``# expect: :LINE: message``), as in ``fixtures/errors``.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -45,6 +47,7 @@ def test_a_bad_preamble_is_reported_at_its_line(path, tmp_path, capsys):
     assert main(["check", str(folder)]) == 1
     err = capsys.readouterr().err
     assert f"{folder / 'set.yaml'}{expectation(path)}" in err, err
+    assert err.count(expectation(path)) == 1      # one mistake, said once (not per problem)
     assert "Traceback" not in err and "internal error" not in err
     # A file of the set checked alone is read with the set's preamble: the same error.
     assert main(["check", str(folder / "a.yaml")]) == 1
@@ -298,13 +301,17 @@ def test_exports_carry_the_macros_expanded(macro_set, tmp_path):
 
 def test_the_package_commands_typeset_in_the_browser(macro_set, tmp_path):
     from test_export_html import rendered    # the browser helpers of the web export's tests
+    math = " ".join(f"\\{name}" + "{x}" * count for commands in PACKAGES.values()
+                    for name, count in commands.items())
+    (macro_set / "03-all.yaml").write_text(VALID + f"statement: 'All of them: ${math}$.'\n")
     site = tmp_path / "site"
     assert main(["export", "html", str(macro_set), "-o", str(site), "-q"]) == 0
-    page_path = site / "01-ls.html"
-    source = page_path.read_text(encoding="utf-8")
-    assert r"\mathscr{L}" in source and r"\coloneqq" in source and r"\succeq" in source
-    page, _ = rendered(tmp_path, page_path)
-    assert page.rendered_flag and page.katex > 5 and page.errors == 0
+    for name in ("01-ls", "03-all"):
+        page_path = site / f"{name}.html"
+        source = page_path.read_text(encoding="utf-8")
+        assert r"\mathscr{" in source and r"\succeq" in source
+        page, _ = rendered(tmp_path, page_path)
+        assert page.rendered_flag and page.katex > 5 and page.errors == 0
 
 
 def test_variants_of_a_set_with_a_preamble(tmp_path):
@@ -327,3 +334,48 @@ def test_variants_of_a_set_with_a_preamble(tmp_path):
 def test_load_set_keeps_the_preamble_out_of_the_printed_meta(macro_set):
     meta, _ = load_set(macro_set)
     assert "preamble" not in meta and meta["course"] == "SI231"
+
+
+def test_the_same_file_in_two_sets_gets_each_sets_macros_even_built_at_once(tmp_path):
+    """The shared store is keyed by content: the same problem file (name and bytes) in two
+    sets whose \\vx differ must not get the other set's entry, also when both build at the
+    same time into the same store."""
+    problem = ("title: q\nvariables:\n  x: {shape: [n]}\n  A: {shape: [n, n]}\n"
+               "function: '\\vx^T\\mathbf{A}\\vx'\nwrt: x\n")
+    bodies = {"one": r"\mathbf{x}", "two": r"\boldsymbol{x}"}
+    for name, body in bodies.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "set.yaml").write_text(f"preamble:\n  macros:\n    vx: '{body}'\n")
+        (tmp_path / name / "q.yaml").write_text(problem)
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    runs = [subprocess.Popen([sys.executable, "-m", "derivgen", "build", str(tmp_path / name),
+                              "-o", str(tmp_path / f"out-{name}"), "-q"], env=env,
+                             stderr=subprocess.PIPE, text=True) for name in bodies]
+    assert [run.wait(timeout=300) for run in runs] == [0, 0], [r.stderr.read() for r in runs]
+    for name, body in bodies.items():     # the function as written: with the set's \vx
+        tex = (tmp_path / f"out-{name}" / "worksheet.tex").read_text(encoding="utf-8")
+        tex = tex[tex.index(r"\begin{document}"):]
+        assert f"{body}^T\\mathbf{{A}}{body}" in tex
+        assert ("boldsymbol" in tex) == (name == "two")
+
+
+def test_at_most_a_hundred_macros(tmp_path):
+    many = {f"q{chr(97 + i // 26)}{chr(97 + i % 26)}": "x" for i in range(101)}
+    with pytest.raises(DerivgenError, match="has 101 macros; at most 100"):
+        read_preamble({"macros": many})
+    assert len(read_preamble({"macros": dict(list(many.items())[:100])}).macros) == 100
+
+
+def test_every_command_of_every_package_typesets(tmp_path):
+    """Each package's commands, all in one statement, compile with the set's packages."""
+    folder = tmp_path / "set"
+    folder.mkdir()
+    (folder / "set.yaml").write_text(f"preamble:\n  packages: [{', '.join(PACKAGES)}]\n")
+    math = " ".join(f"\\{name}" + "{x}" * count for commands in PACKAGES.values()
+                    for name, count in commands.items())
+    (folder / "p.yaml").write_text(VALID + f"statement: 'All of them: ${math}$.'\n")
+    out = tmp_path / "out"
+    assert main(["build", str(folder), "-o", str(out), "-q"]) == 0
+    log = (out / "worksheet.log").read_text(encoding="latin-1")
+    assert "Undefined control sequence" not in log and "Overfull" not in log
+    assert math in (out / "worksheet.tex").read_text(encoding="utf-8")
