@@ -19,14 +19,17 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import VALID
 from derivgen.build.cache import BuildCache
 from derivgen.cli import main
 from derivgen.errors import DerivgenError
-from derivgen.problem.commands import MATH_COMMANDS, PACKAGES, RESERVED
+from derivgen.problem.commands import (MATH_COMMANDS, PACKAGES, control_sequences,
+                                       first_disallowed)
 from derivgen.problem.load import expand_paths, load_problem, load_set, preamble_key
-from derivgen.problem.preamble import read_preamble
+from derivgen.problem.preamble import MAX_EXPANDED_TEXT, read_preamble
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "preamble").glob("*.yaml"))
 PACKAGE = Path(__file__).resolve().parent.parent / "derivgen"
@@ -49,9 +52,14 @@ def test_a_bad_preamble_is_reported_at_its_line(path, tmp_path, capsys):
     assert f"{folder / 'set.yaml'}{expectation(path)}" in err, err
     assert err.count(expectation(path)) == 1      # one mistake, said once (not per problem)
     assert "Traceback" not in err and "internal error" not in err
-    # A file of the set checked alone is read with the set's preamble: the same error.
-    assert main(["check", str(folder / "a.yaml")]) == 1
-    assert f"{folder / 'set.yaml'}{expectation(path)}" in capsys.readouterr().err
+    # A file of the set checked alone is read with the set's preamble: the same error (the
+    # set's instructions are the documents', not the file's).
+    alone = main(["check", str(folder / "a.yaml")])
+    err = capsys.readouterr().err
+    if path.stem.startswith("instructions"):
+        assert alone == 0 and err == ""
+    else:
+        assert alone == 1 and f"{folder / 'set.yaml'}{expectation(path)}" in err
 
 
 # --- expansion, TeX's way ------------------------------------------------------------------
@@ -379,3 +387,44 @@ def test_every_command_of_every_package_typesets(tmp_path):
     log = (out / "worksheet.log").read_text(encoding="latin-1")
     assert "Undefined control sequence" not in log and "Overfull" not in log
     assert math in (out / "worksheet.tex").read_text(encoding="utf-8")
+
+
+PIECES = [r"\mathbf{x}", r"\alpha", "x", "+", "^T", "{", "}", " ", "#1", "#2", r"\frac{a}{b}",
+          r"\left(", r"\right)", r"\aa", r"\bb", r"\cc", r"\input", "$", "%", r"\\", "^^5c"]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(bodies=st.lists(st.lists(st.sampled_from(PIECES), max_size=8).map("".join),
+                       min_size=1, max_size=3),
+       text=st.lists(st.sampled_from(PIECES + [r"\aa", r"\bb", r"\cc"] * 3), max_size=40)
+       .map("".join))
+def test_expansion_never_lets_a_disallowed_command_through(bodies, text):
+    """Any macros (valid or not) and any text: a DerivgenError, or a result whose commands
+    are the allowlist's or the text's own (macros add nothing outside the allowlist)."""
+    try:
+        preamble = read_preamble({"macros": dict(zip(["aa", "bb", "cc"], bodies))})
+    except DerivgenError:
+        return
+    for macro in preamble.macros:
+        assert first_disallowed("".join(macro.body).replace("#", "")) is None
+    try:
+        expanded = preamble.expand(text)
+    except DerivgenError as err:
+        assert err.fragment == text and 0 <= err.column <= len(text)
+        return
+    assert len(expanded) <= MAX_EXPANDED_TEXT
+    own = {name for name, _ in control_sequences(text)}
+    found = {name for name, _ in control_sequences(expanded)}
+    assert found <= set(MATH_COMMANDS) | set(",;:! |{}%&#_$") | own
+    assert not found & {macro.name for macro in preamble.macros}
+
+
+def test_a_build_reports_bad_instructions_at_their_line_in_set_yaml(tmp_path, capsys):
+    folder = tmp_path / "set"
+    folder.mkdir()
+    (folder / "set.yaml").write_text("title: t\ninstructions: 'Mind $\\norm{x}$ and $\\csname$.'\n"
+                                     "preamble:\n  macros:\n    norm: '\\left\\|#1\\right\\|'\n")
+    (folder / "a.yaml").write_text(VALID, encoding="utf-8")
+    assert main(["build", str(folder), "-o", str(tmp_path / "out"), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert f"{folder / 'set.yaml'}:2: LaTeX command \\csname is not allowed" in err, err
