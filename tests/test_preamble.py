@@ -9,22 +9,27 @@ must give (``# expect: :LINE: message``), as in ``fixtures/errors``.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import VALID
 from derivgen.build.cache import BuildCache
 from derivgen.cli import main
 from derivgen.errors import DerivgenError
-from derivgen.problem.commands import MATH_COMMANDS, PACKAGES, RESERVED
+from derivgen.problem.commands import (MATH_COMMANDS, PACKAGES, control_sequences,
+                                       first_disallowed)
 from derivgen.problem.load import expand_paths, load_problem, load_set, preamble_key
-from derivgen.problem.preamble import read_preamble
+from derivgen.problem.preamble import MAX_EXPANDED_TEXT, read_preamble
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "preamble").glob("*.yaml"))
 PACKAGE = Path(__file__).resolve().parent.parent / "derivgen"
@@ -45,10 +50,16 @@ def test_a_bad_preamble_is_reported_at_its_line(path, tmp_path, capsys):
     assert main(["check", str(folder)]) == 1
     err = capsys.readouterr().err
     assert f"{folder / 'set.yaml'}{expectation(path)}" in err, err
+    assert err.count(expectation(path)) == 1      # one mistake, said once (not per problem)
     assert "Traceback" not in err and "internal error" not in err
-    # A file of the set checked alone is read with the set's preamble: the same error.
-    assert main(["check", str(folder / "a.yaml")]) == 1
-    assert f"{folder / 'set.yaml'}{expectation(path)}" in capsys.readouterr().err
+    # A file of the set checked alone is read with the set's preamble: the same error (the
+    # set's instructions are the documents', not the file's).
+    alone = main(["check", str(folder / "a.yaml")])
+    err = capsys.readouterr().err
+    if path.stem.startswith("instructions"):
+        assert alone == 0 and err == ""
+    else:
+        assert alone == 1 and f"{folder / 'set.yaml'}{expectation(path)}" in err
 
 
 # --- expansion, TeX's way ------------------------------------------------------------------
@@ -298,13 +309,17 @@ def test_exports_carry_the_macros_expanded(macro_set, tmp_path):
 
 def test_the_package_commands_typeset_in_the_browser(macro_set, tmp_path):
     from test_export_html import rendered    # the browser helpers of the web export's tests
+    math = " ".join(f"\\{name}" + "{x}" * count for commands in PACKAGES.values()
+                    for name, count in commands.items())
+    (macro_set / "03-all.yaml").write_text(VALID + f"statement: 'All of them: ${math}$.'\n")
     site = tmp_path / "site"
     assert main(["export", "html", str(macro_set), "-o", str(site), "-q"]) == 0
-    page_path = site / "01-ls.html"
-    source = page_path.read_text(encoding="utf-8")
-    assert r"\mathscr{L}" in source and r"\coloneqq" in source and r"\succeq" in source
-    page, _ = rendered(tmp_path, page_path)
-    assert page.rendered_flag and page.katex > 5 and page.errors == 0
+    for name in ("01-ls", "03-all"):
+        page_path = site / f"{name}.html"
+        source = page_path.read_text(encoding="utf-8")
+        assert r"\mathscr{" in source and r"\succeq" in source
+        page, _ = rendered(tmp_path, page_path)
+        assert page.rendered_flag and page.katex > 5 and page.errors == 0
 
 
 def test_variants_of_a_set_with_a_preamble(tmp_path):
@@ -327,3 +342,78 @@ def test_variants_of_a_set_with_a_preamble(tmp_path):
 def test_load_set_keeps_the_preamble_out_of_the_printed_meta(macro_set):
     meta, _ = load_set(macro_set)
     assert "preamble" not in meta and meta["course"] == "SI231"
+
+
+def test_the_same_file_in_two_sets_gets_each_sets_macros_even_built_at_once(tmp_path):
+    """The shared store is keyed by content: the same problem file (name and bytes) in two
+    sets whose \\vx differ must not get the other set's entry, also when both build at the
+    same time into the same store."""
+    problem = ("title: q\nvariables:\n  x: {shape: [n]}\n  A: {shape: [n, n]}\n"
+               "function: '\\vx^T\\mathbf{A}\\vx'\nwrt: x\n")
+    bodies = {"one": r"\mathbf{x}", "two": r"\boldsymbol{x}"}
+    for name, body in bodies.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "set.yaml").write_text(f"preamble:\n  macros:\n    vx: '{body}'\n")
+        (tmp_path / name / "q.yaml").write_text(problem)
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    runs = [subprocess.Popen([sys.executable, "-m", "derivgen", "build", str(tmp_path / name),
+                              "-o", str(tmp_path / f"out-{name}"), "-q"], env=env,
+                             stderr=subprocess.PIPE, text=True) for name in bodies]
+    assert [run.wait(timeout=300) for run in runs] == [0, 0], [r.stderr.read() for r in runs]
+    for name, body in bodies.items():     # the function as written: with the set's \vx
+        tex = (tmp_path / f"out-{name}" / "worksheet.tex").read_text(encoding="utf-8")
+        tex = tex[tex.index(r"\begin{document}"):]
+        assert f"{body}^T\\mathbf{{A}}{body}" in tex
+        assert ("boldsymbol" in tex) == (name == "two")
+
+
+def test_at_most_a_hundred_macros(tmp_path):
+    many = {f"q{chr(97 + i // 26)}{chr(97 + i % 26)}": "x" for i in range(101)}
+    with pytest.raises(DerivgenError, match="has 101 macros; at most 100"):
+        read_preamble({"macros": many})
+    assert len(read_preamble({"macros": dict(list(many.items())[:100])}).macros) == 100
+
+
+def test_every_command_of_every_package_typesets(tmp_path):
+    """Each package's commands, all in one statement, compile with the set's packages."""
+    folder = tmp_path / "set"
+    folder.mkdir()
+    (folder / "set.yaml").write_text(f"preamble:\n  packages: [{', '.join(PACKAGES)}]\n")
+    math = " ".join(f"\\{name}" + "{x}" * count for commands in PACKAGES.values()
+                    for name, count in commands.items())
+    (folder / "p.yaml").write_text(VALID + f"statement: 'All of them: ${math}$.'\n")
+    out = tmp_path / "out"
+    assert main(["build", str(folder), "-o", str(out), "-q"]) == 0
+    log = (out / "worksheet.log").read_text(encoding="latin-1")
+    assert "Undefined control sequence" not in log and "Overfull" not in log
+    assert math in (out / "worksheet.tex").read_text(encoding="utf-8")
+
+
+PIECES = [r"\mathbf{x}", r"\alpha", "x", "+", "^T", "{", "}", " ", "#1", "#2", r"\frac{a}{b}",
+          r"\left(", r"\right)", r"\aa", r"\bb", r"\cc", r"\input", "$", "%", r"\\", "^^5c"]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(bodies=st.lists(st.lists(st.sampled_from(PIECES), max_size=8).map("".join),
+                       min_size=1, max_size=3),
+       text=st.lists(st.sampled_from(PIECES + [r"\aa", r"\bb", r"\cc"] * 3), max_size=40)
+       .map("".join))
+def test_expansion_never_lets_a_disallowed_command_through(bodies, text):
+    """Any macros (valid or not) and any text: a DerivgenError, or a result whose commands
+    are the allowlist's or the text's own (macros add nothing outside the allowlist)."""
+    try:
+        preamble = read_preamble({"macros": dict(zip(["aa", "bb", "cc"], bodies))})
+    except DerivgenError:
+        return
+    for macro in preamble.macros:
+        assert first_disallowed("".join(macro.body).replace("#", "")) is None
+    try:
+        expanded = preamble.expand(text)
+    except DerivgenError as err:
+        assert err.fragment == text and 0 <= err.column <= len(text)
+        return
+    assert len(expanded) <= MAX_EXPANDED_TEXT
+    own = {name for name, _ in control_sequences(text)}
+    found = {name for name, _ in control_sequences(expanded)}
+    assert found <= set(MATH_COMMANDS) | set(",;:! |{}%&#_$") | own
+    assert not found & {macro.name for macro in preamble.macros}

@@ -75,3 +75,16 @@ def test_each_variables_terms_come_together_in_the_order_written():
         if r"d\mathbf{W}" in line and r"d\mathbf{b}" in line:
             assert line.index(r"d\mathbf{W}") < line.index(r"d\mathbf{b}"), line
     assert r"d\mathbf{b}" in last_line
+
+
+def test_terms_keep_their_place_while_their_differentials_are_expanded():
+    variables = {"x": {"shape": ["n"], "index": "i"}, "mu": {"shape": ["n"]},
+                 "S": {"shape": ["n", "n"], "symmetric": True}}
+    function = (r"\frac{N}{2}\log\det\mathbf{S} + \frac{1}{2}\sum_{i=1}^{N}(\mathbf{x}_i - "
+                r"\mathbf{mu})^T\mathbf{S}^{-1}(\mathbf{x}_i - \mathbf{mu})")
+    text = derivgen.solve(_problem(variables, function, "S")).latex()
+    differential = text[:text.index("Trace form")]
+    rows = [row for row in differential.splitlines() if r"\sum" in row and "N" in row]
+    assert len(rows) >= 3
+    for row in rows:     # the log det term first on every row, as written
+        assert row.index("N") < row.index(r"\sum"), row

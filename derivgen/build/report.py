@@ -45,6 +45,7 @@ class Report:
         self.failed = 0
         self.other_errors = 0     # failures that are not one problem's: a set.yaml, the PDFs
         self._progress_shown = False
+        self._said: set[str] = set()
 
     def ok(self, path, note: str = "ok"):
         self.succeeded += 1
@@ -59,7 +60,7 @@ class Report:
         self.failed += 1
         if trace and debug_enabled():
             self._print(trace.rstrip("\n"), sys.stderr)
-        self._print(error.located(file=None if path is None else str(path)).format(), sys.stderr)
+        self._say_once(error.located(file=None if path is None else str(path)).format())
 
     def retract(self, error: DerivgenError):
         """A problem reported ``ok`` that failed later (its text broke LaTeX): count it failed."""
@@ -68,7 +69,14 @@ class Report:
 
     def fail_other(self, error: DerivgenError):
         self.other_errors += 1
-        self._print(error.format(), sys.stderr)
+        self._say_once(error.format())
+
+    def _say_once(self, text: str):
+        """An error at the same place with the same words is printed once: a broken
+        ``set.yaml`` preamble fails every problem of its set, but is one mistake."""
+        if text not in self._said:
+            self._said.add(text)
+            self._print(text, sys.stderr)
 
     def internal(self, exc: BaseException, path) -> DerivgenError:
         """A bug, not the user's fault: reported like a failure, traceback only when debugging."""

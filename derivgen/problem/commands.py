@@ -53,9 +53,10 @@ MATH_COMMANDS = frozenset(GREEK) | {
 # \, \; \: \! \  \| \{ \} \% \& \# \_ \$ : spacing, norms, braces and escaped specials.
 MATH_SYMBOL_COMMANDS = frozenset(",;:! |{}%&#_$")
 
-#: What each package a set may load adds: command -> number of mandatory arguments.
-#: ``bm`` and ``mathtools`` also give ``\bm`` and ``\coloneqq``, which every document
-#: defines anyway (``render.prose.PREAMBLE_DEFINITIONS``); with the package they are its own.
+#: What each package a set may load adds: command -> number of mandatory arguments; each
+#: typesets in KaTeX and in the MathJax of course platforms too.  ``bm`` and ``mathtools``
+#: give ``\bm`` and ``\coloneqq`` their own forms; every document defines the two anyway
+#: (``render.prose.PREAMBLE_DEFINITIONS``).
 PACKAGES = {
     "amssymb": {name: 0 for name in (
         "succ", "prec", "succeq", "preceq", "succcurlyeq", "preccurlyeq", "leqslant",
@@ -64,8 +65,8 @@ PACKAGES = {
         "checkmark", "circledast", "boxplus", "boxtimes", "lhd", "rhd", "trianglelefteq",
         "trianglerighteq")},
     "bm": {},
-    "mathtools": {"eqqcolon": 0, "Coloneqq": 0, "Eqqcolon": 0, "vcentcolon": 0,
-                  "mathclap": 1, "mathllap": 1, "mathrlap": 1},
+    # mathtools' own commands are left out: MathJax, in Moodle and Canvas, does not load it
+    "mathtools": {},
     "mathrsfs": {"mathscr": 1},
 }
 #: The package each package-only command needs.

@@ -550,13 +550,12 @@ _PREAMBLES: dict = {}
 def folder_preamble(folder) -> Preamble:
     """The ``preamble:`` of the ``set.yaml`` in ``folder`` (``EMPTY`` if there is none):
     what every problem file in that folder is read with, also alone (``solve``, ``check``
-    of one file).  Read once per version of the file."""
+    of one file).  Read once per content of the file."""
     set_file = _set_file(Path(folder))
     if set_file is None:
         return EMPTY
-    try:
-        stat = set_file.stat()
-        memo = (str(set_file.resolve()), stat.st_mtime_ns, stat.st_size)
+    try:    # by content, not by time: an edit within the clock's granularity counts too
+        memo = (str(set_file.resolve()), hashlib.sha256(set_file.read_bytes()).hexdigest())
     except OSError:
         memo = None
     if memo is not None and memo in _PREAMBLES:

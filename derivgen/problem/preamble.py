@@ -246,7 +246,7 @@ def _argument(pending: list, macro: Macro, text: str, column: int) -> list:
     """One undelimited argument, TeX's way: a ``{group}`` (without its braces) or one token."""
     while pending and pending[-1][0].isspace():
         pending.pop()
-    if not pending or pending[-1][0] == "}":
+    if not pending or pending[-1][0] in ("}", "$"):     # $: the end of the math, in prose
         count = macro.arguments
         raise DerivgenError(f"\\{macro.name} needs {count} argument{'s' if count > 1 else ''} "
                             "in braces", fragment=text, column=column)

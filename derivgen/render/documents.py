@@ -398,14 +398,6 @@ class RuleNotes:
         return (r"\rulelist{" + ";\\quad ".join(items) + "}\n") if items else ""
 
 
-def marker_width(marker: str) -> float:
-    """Printed width of ``=`` or of ``\\overset{(1,2)}{=}`` (its label set small)."""
-    if marker == "=":
-        return latex_width("=")
-    label = marker[len(r"\overset{"):marker.index("}{=}")]
-    return max(latex_width("="), 0.7 * latex_width(label) + 0.55)
-
-
 def section_latex(section, scope, notes: RuleNotes | None = None, *, skip_start=False) -> str:
     """A small heading, the chain of equalities as ``align*``, the rules it numbered first,
     then the conclusion.
@@ -434,7 +426,7 @@ def pack_rows(lhs: str, items) -> list[str]:
     budget = LINE_EM - ROW_SLACK - latex_width(lhs)
     rows, current, width = [], "", 0.0
     for marker, expr in items:
-        piece_width = marker_width(marker) + latex_width(expr)
+        piece_width = latex_width(marker) + latex_width(expr)
         if current and width + piece_width <= budget:
             current += f" {marker} {expr}"
             width += piece_width

@@ -464,7 +464,8 @@ class LectureLatexPrinter:
 
         def key(term):
             ranks = {rank.get(name, unseen) for name in names_in(term) or [CONSTANT]}
-            differentials = [rank.get(name, unseen) for d in term.atoms(*DIFFERENTIALS)
+            differentials = [rank.get(name, unseen)
+                             for d in term.atoms(*DIFFERENTIALS, MatD, ScalarD)
                              for name in names_in(d)]
             return min(differentials, default=-1), max(ranks), len(ranks)
         return sorted(terms, key=key)

@@ -109,13 +109,18 @@ def _running_widths(latex: str) -> dict[int, float]:
 
 
 def _stacked(latex: str, at: int, command):
-    """``(width, end)`` of ``\\frac{a}{b}`` (its wider part) or ``\\sum_{..}^{..}`` (its sign
-    or its limits, set under and over it in a display) whose command ends at ``at``."""
+    """``(width, end)`` of ``\\frac{a}{b}`` (its wider part), ``\\overset{(1)}{=}`` (its label
+    set small, or the sign) or ``\\sum_{..}^{..}`` (its sign or its limits, set under and over
+    it in a display) whose command ends at ``at``."""
     if command in ("frac", "tfrac", "dfrac"):
         parts, end = _groups(latex, at, 2)
         if len(parts) == 2:
             scale = 0.7 if command == "tfrac" else 1.0
             return scale * max(latex_width(p) for p in parts) + 0.3, end
+    if command == "overset":   # a rule's number over an equals sign, set small
+        parts, end = _groups(latex, at, 2)
+        if len(parts) == 2:
+            return max(0.7 * latex_width(parts[0]) + 0.55, latex_width(parts[1])), end
     if command == "sum" and latex.startswith("_", at):
         parts, end = _groups(latex, at + 1, 1)
         if latex.startswith("^", end):
