@@ -18,8 +18,7 @@ import pytest
 from derivgen.cli import main
 from derivgen.pipeline import solve
 from derivgen.problem.load import load_problem
-from derivgen.render.documents import (document_latex, marker_width, placeholder_problem,
-                                       render_problem)
+from derivgen.render.documents import document_latex, placeholder_problem, render_problem
 from derivgen.render.layout import LINE_EM, ROW_SLACK, latex_width
 
 from conftest import PROBLEMS
@@ -100,13 +99,10 @@ def test_derivations_are_as_long_as_the_lecture(built):
         assert rows[number][1] <= lecture, (number, rows[number])
 
 
-MARKER = re.compile(r"\\overset\{\([\d,]+\)\}\{=\}")
-
-
 def test_row_widths_are_estimated_within_the_slack(built, tmp_path):
     """Each display row of the solutions, set alone by TeX (``\\settowidth``): the estimate
-    rows are packed by (``latex_width``, ``marker_width``) is never short by as much as the
-    room ``ROW_SLACK`` keeps free, so a row packed to the budget stays in the text block."""
+    rows are packed by (``latex_width``) is never short by as much as the room ``ROW_SLACK``
+    keeps free, so a row packed to the budget stays in the text block."""
     tex = (built / "solutions.tex").read_text()
     rows = [row.strip().replace("&", "")
             for env in re.findall(r"\\begin\{align\*\}(.*?)\\end\{align\*\}", tex, re.S)
@@ -121,7 +117,7 @@ def test_row_widths_are_estimated_within_the_slack(built, tmp_path):
               re.findall(r"^W(\d+):([\d.]+)pt", (tmp_path / "rows.log").read_text(), re.M)}
     assert len(widths) == len(rows) > 300
     for k, row in enumerate(rows):
-        estimate = latex_width(MARKER.sub("", row)) + sum(map(marker_width, MARKER.findall(row)))
+        estimate = latex_width(row)
         assert widths[k] - estimate < ROW_SLACK - 0.5, (row, widths[k], estimate)
         assert widths[k] < LINE_EM - 1.0, row
 
