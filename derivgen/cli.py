@@ -283,7 +283,13 @@ def _positive(text: str) -> int:
 def run_check(args) -> int:
     from derivgen.build.batch import check_file
     report = Report(verb="ok", quiet=args.quiet)
-    _meta, files = _problem_files(args.paths, report)
+    meta, files = _problem_files(args.paths, report)
+    if meta.get("instructions"):        # what build would stop on in the documents' title
+        from derivgen.render.prose import set_instructions
+        try:
+            set_instructions(meta)
+        except DerivgenError as exc:
+            report.fail_other(exc)
     if args.variants:
         from derivgen.build.variants import derive_variants
         from derivgen.variants.classbuild import folder_names

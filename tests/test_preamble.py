@@ -417,3 +417,14 @@ def test_expansion_never_lets_a_disallowed_command_through(bodies, text):
     found = {name for name, _ in control_sequences(expanded)}
     assert found <= set(MATH_COMMANDS) | set(",;:! |{}%&#_$") | own
     assert not found & {macro.name for macro in preamble.macros}
+
+
+def test_a_build_reports_bad_instructions_at_their_line_in_set_yaml(tmp_path, capsys):
+    folder = tmp_path / "set"
+    folder.mkdir()
+    (folder / "set.yaml").write_text("title: t\ninstructions: 'Mind $\\norm{x}$ and $\\csname$.'\n"
+                                     "preamble:\n  macros:\n    norm: '\\left\\|#1\\right\\|'\n")
+    (folder / "a.yaml").write_text(VALID, encoding="utf-8")
+    assert main(["build", str(folder), "-o", str(tmp_path / "out"), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert f"{folder / 'set.yaml'}:2: LaTeX command \\csname is not allowed" in err, err

@@ -535,6 +535,7 @@ def load_set(folder) -> tuple[dict, list[Path]]:
             meta[key] = check.text(data, key, latex=False)
         if key == "instructions":
             meta[key] = _expanded(preamble, meta[key], path, data.line(key))
+            meta["instructions_at"] = [path, data.line(key)]   # for an error in its math
     ordered = _ordered(check, data, files) if "order" in data else []
     rest = [p for p in files if p not in ordered]
     return meta, ordered + rest

@@ -35,8 +35,8 @@ from derivgen.render.facts import conclusion_prose, fact_prose, math_latex
 from derivgen.render.layout import LINE_EM, ROW_SLACK, break_rows, latex_width
 from derivgen.render.text import result_lhs, shown_result, where_pairs
 from derivgen.render.prose import (PREAMBLE_DEFINITIONS, check_math, escape_text,
-                                   restyle_transposes, sanitize_prose, set_packages,
-                                   statement_latex, statement_with_function, transpose_style)
+                                   restyle_transposes, sanitize_prose, set_instructions,
+                                   set_packages, statement_latex, statement_with_function, transpose_style)
 
 KINDS = ("worksheet", "solutions", "answers")
 SUBTITLES = {"worksheet": "Worksheet", "solutions": "Solutions", "answers": "Answers"}
@@ -287,7 +287,7 @@ def _title_block(title: str, subtitle: str, meta: dict) -> str:
     block = "\\begin{center}\n" + "\n".join(lines) + "\n\\end{center}\n"
     if meta.get("instructions") and subtitle != SUBTITLES["answers"]:
         # its own paragraph: the first problem's minipage must not join its last line
-        block += sanitize_prose(str(meta["instructions"])) + "\n\n"
+        block += set_instructions(meta) + "\n\n"
     return block + "\\bigskip\n"
 
 

@@ -53,6 +53,14 @@ def set_packages(meta: dict | None) -> list[str]:
     return [name for name in names if name in PACKAGES]
 
 
+def set_instructions(meta: dict) -> str:
+    """``set.yaml``'s ``instructions:`` as safe LaTeX; an error is at its line in set.yaml."""
+    try:
+        return sanitize_prose(str(meta["instructions"]))
+    except DerivgenError as err:
+        raise err.located(*(meta.get("instructions_at") or (None, None))) from None
+
+
 _TEXT_ESCAPES = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "#": r"\#",
     "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "$": r"\$",
