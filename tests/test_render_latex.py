@@ -199,3 +199,23 @@ def test_printed_latex_parses_back_to_the_same_expression(source):
     scope = scope_of(problem)
     expr = parse.parse_latex(source, scope)
     assert parse.parse_latex(to_latex(expr, scope), scope) == expr
+
+
+TRANSPOSED_SUMS = [
+    # fewer transposes as the transpose of a sum, as a textbook writes it
+    (Y.T - (S * Y).T, r"(\mathbf{Y} - \mathbf{S}\mathbf{Y})^T"),
+    (x.T * A.T - y.T, r"(\mathbf{A}\mathbf{x} - \mathbf{y})^T"),
+    # as many either way: left as it is
+    (S.T + S, r"\mathbf{S} + \mathbf{S}^T"),
+    # the inverse of a product is never split (true only for square factors)
+    (Transpose(MatMul(X, Inverse(A.T * S * A))) + Transpose(MatMul(A, Inverse(A.T * S * A))),
+     None),
+]
+
+
+@pytest.mark.parametrize("expr, expected", TRANSPOSED_SUMS)
+def test_a_sum_of_transposes_prints_as_a_transposed_sum(expr, expected):
+    text = to_latex(expr)
+    if expected is not None:
+        assert text == expected
+    assert r"\mathbf{S}^{-1}" not in text and r"\mathbf{A}^{-1}" not in text

@@ -24,7 +24,7 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy import (Abs, Add, Determinant, Float, HadamardPower, HadamardProduct, Identity,
                    Inverse, KroneckerProduct, MatAdd, MatMul, MatPow, MatrixExpr, MatrixSymbol,
                    Mul, Number, OneMatrix, Pow, S, Sum, Symbol, Trace, Transpose, ZeroMatrix,
-                   exp, fraction, log)
+                   exp, fraction, log, preorder_traversal)
 from sympy import conjugate as Conjugate
 from sympy import im, re as Re
 from sympy.matrices.expressions.adjoint import Adjoint
@@ -32,8 +32,9 @@ from sympy.core.function import Function
 from sympy.core.sorting import default_sort_key
 from sympy.printing.latex import LatexPrinter
 
-from derivgen.ir.nodes import (DIFFERENTIALS, AsScalar, DiffScalar, DiffSymbol, Elementwise, Gradient, MatD,
-                  ScalarD, ScalarFunc, Softmax, conjugated_name)
+from derivgen.ir.nodes import (DIFFERENTIALS, AsScalar, ConjugateScalar, ConjugateSymbol, DiffScalar,
+                               DiffSymbol, Elementwise, Gradient, MatD, ScalarD, ScalarFunc, Softmax,
+                               conjugated_name)
 from derivgen.ir.sums import MatSampleSum, Sample, SampleDiff, SampleScalar, SampleSum
 from derivgen.ir.vec import Commutation, HessianArray, Named, Vec
 from derivgen.problem.commands import GREEK
@@ -427,6 +428,9 @@ class LectureLatexPrinter:
     # --- sums ----------------------------------------------------------------------------
 
     def _print_add(self, expr):
+        folded = transposed_sum(expr)
+        if folded is not None:
+            return self.wrap(folded, ATOM) + "^T", POSTFIX
         terms = list(expr.as_ordered_terms()) if isinstance(expr, Add) else list(expr.args)
         terms = self._in_reading_order(terms)
         # A sum that starts with a minus reads better with a positive term first.
@@ -604,6 +608,37 @@ class LectureLatexPrinter:
         return self._fallback.doprint(expr), ATOM
 
     _dispatch = ()
+
+
+def transposed_sum(expr):
+    """``\\mathbf{Y}^T - \\mathbf{X}^T\\mathbf{W}^T`` as the transpose of ``\\mathbf{Y} -
+    \\mathbf{W}\\mathbf{X}``, as a textbook writes it (``(\\mathbf{Y} - \\mathbf{W}\\mathbf{X})^T``);
+    None unless that writes fewer transposes. Sums with a conjugate are left alone: ``^H``
+    and ``^T`` are not mixed."""
+    if not isinstance(expr, MatAdd) or expr.atoms(Adjoint, Conjugate) or \
+            any(isinstance(a, (ConjugateSymbol, ConjugateScalar)) for a in expr.free_symbols):
+        return None
+    flipped = [flipped_transpose(t) for t in expr.args]
+    if count_transposes(flipped) + 1 >= count_transposes(expr.args):
+        return None
+    return MatAdd(*flipped, evaluate=False)
+
+
+def flipped_transpose(expr):
+    """``expr^T`` written out by ``(AB)^T = B^T A^T`` and ``(A^T)^T = A`` only: no other
+    rewrite (SymPy's own ``.T`` would also split ``(X^TAX)^{-1}``, true only for square X)."""
+    if isinstance(expr, Transpose):
+        return expr.arg
+    if isinstance(expr, MatMul):
+        scalars = [a for a in expr.args if not isinstance(a, MatrixExpr)]
+        matrices = [flipped_transpose(a) for a in reversed(expr.args)
+                    if isinstance(a, MatrixExpr)]
+        return MatMul(*scalars, *matrices)
+    return Transpose(expr)
+
+
+def count_transposes(exprs) -> int:
+    return sum(1 for e in exprs for node in preorder_traversal(e) if isinstance(node, Transpose))
 
 
 def hadamard_order(expr):
