@@ -1,5 +1,6 @@
 """Known functions recognised by their definitions in a result: $\\frac{e^{u}}{1 + e^{u}} =
-\\sigma(u)$, so that a gradient reads $\\mathbf{A}^T(\\sigma(\\mathbf{A}\\mathbf{w}) - \\mathbf{b})$.
+\\sigma(u)$, so that a gradient reads
+$\\mathbf{A}^T(\\sigma(\\mathbf{A}\\mathbf{w}) - \\mathbf{b})$.
 
 A function is named only when the problem declares it (``functions: {sigma: sigmoid}``) or
 applies it itself (``\\tanh``), and by the problem's own name for it.  Each definition is a
