@@ -440,3 +440,15 @@ def test_a_set_logo_heads_every_document_and_a_new_logo_makes_new_ones(tmp_path)
     (folder / "crest.png").write_bytes(png(20))
     assert cli_main(["build", str(folder), "-o", str(out), "-q"]) == 0
     assert all((out / f"{kind}.pdf").read_bytes() != data for kind, data in first.items())
+
+
+def test_a_declared_function_the_formula_does_not_use_is_offered_for_the_answer(tmp_path):
+    path = tmp_path / "logistic.yaml"
+    path.write_text("title: Logistic\nvariables: {A: {shape: [m, n]}, w: {shape: [n]},"
+                    " b: {shape: [m]}}\nfunctions: {sigma: sigmoid}\n"
+                    "function: '\\mathbf{1}^T\\log(\\mathbf{1} + e^{\\mathbf{A}\\mathbf{w}})"
+                    " - \\mathbf{b}^T\\mathbf{A}\\mathbf{w}'\nwrt: w\n")
+    statement = statement_latex(solve(load_problem(path)))
+    assert r"The answer may use $\sigma(x) = 1/(1 + e^{-x})$, applied element-wise." \
+        in statement
+    assert "is applied element-wise" not in statement

@@ -17,9 +17,10 @@ import re
 
 #: Width of the text block in em (A4, 2.5cm margins, 11pt: 455pt / 10.95pt).
 LINE_EM = 41.5
-#: Room kept free on every row for the estimate's error: over the ~380 display rows of the
-#: layout set, TeX sets a row at most 0.92 em wider than estimated (``tests/test_layout.py``
-#: keeps it under 1.0), so a row packed to the budget ends inside the text block.
+#: Room kept free on every row for the estimate's error: over the ~400 display rows of the
+#: layout set, TeX sets a row at most 0.64 em wider than estimated (letters by their own
+#: widths, scripts at 3/4; ``tests/test_layout.py`` keeps it under 1.0), so a row packed to
+#: the budget ends inside the text block.
 ROW_SLACK = 1.5
 
 _SPACING = {",": 0.17, ";": 0.28, ":": 0.22, "!": -0.17, " ": 0.33, "quad": 1.0,
@@ -30,11 +31,24 @@ _UPRIGHT = {"operatorname", "mathrm", "text"}
 _ZERO = {"mathbf", "boldsymbol", "bm", "operatorname", "mathrm", "text", "mathit", "mathsf",
          "mathbb", "displaystyle", "scriptstyle", "frac", "sqrt", "boxed"}
 #: What a larger delimiter adds to the width of the one after it.
-_SIZED = {"left": 0.2, "right": 0.2, "big": 0.1, "bigl": 0.1, "bigr": 0.1, "Big": 0.2,
-          "Bigl": 0.2, "Bigr": 0.2, "bigg": 0.3, "biggl": 0.3, "biggr": 0.3, "Bigg": 0.4, "Biggl": 0.4, "Biggr": 0.4}
+_SIZED = {"big": 0.1, "bigl": 0.1, "bigr": 0.1, "Big": 0.2, "Bigl": 0.2, "Bigr": 0.2,
+          "bigg": 0.3, "biggl": 0.3, "biggr": 0.3, "Bigg": 0.4, "Biggl": 0.4, "Biggr": 0.4,
+          "left": 0.3, "right": 0.3}   # \left( around a fraction: a \Bigg( or so
 _NAMED = {"det": 1.4, "log": 1.4, "exp": 1.5, "sum": 1.2, "nabla": 0.85, "partial": 0.6,
           "infty": 1.0, "ldots": 1.2, "cdots": 1.2, "tanh": 2.0, "sinh": 2.0, "cosh": 2.0,
           "sin": 1.3, "cos": 1.4, "tan": 1.4, "ln": 1.0, "Re": 1.2, "Im": 1.0}
+#: Letters in display math at 11pt, in em, as TeX sets them (measured with ``\\settowidth``):
+#: bold upright (``\\mathbf``) and math italic.
+_BOLD = dict(zip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", (
+    0.56, 0.64, 0.51, 0.64, 0.53, 0.46, 0.59, 0.64, 0.32, 0.35, 0.61, 0.32, 0.96, 0.64, 0.57,
+    0.64, 0.61, 0.47, 0.45, 0.45, 0.64, 0.62, 0.85, 0.61, 0.62, 0.51, 0.87, 0.82, 0.83, 0.88,
+    0.76, 0.72, 0.90, 0.90, 0.44, 0.59, 0.90, 0.69, 1.09, 0.90, 0.86, 0.79, 0.86, 0.86, 0.64,
+    0.80, 0.88, 0.89, 1.20, 0.87, 0.90, 0.70)))
+_ITALIC = dict(zip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", (
+    0.53, 0.43, 0.43, 0.52, 0.47, 0.60, 0.51, 0.58, 0.34, 0.47, 0.55, 0.32, 0.88, 0.60, 0.48,
+    0.50, 0.48, 0.48, 0.47, 0.36, 0.57, 0.52, 0.74, 0.57, 0.53, 0.51, 0.75, 0.81, 0.79, 0.86,
+    0.80, 0.78, 0.79, 0.91, 0.52, 0.65, 0.92, 0.68, 1.08, 0.91, 0.79, 0.78, 0.79, 0.77, 0.67,
+    0.72, 0.79, 0.81, 1.08, 0.91, 0.80, 0.75)))
 _TOKEN = re.compile(r"\\([A-Za-z]+|.)|(.)", re.S)
 
 
@@ -83,7 +97,7 @@ def _running_widths(latex: str) -> dict[int, float]:
                 stack.pop()
             continue
         if char in ("^", "_"):
-            pending_scale = stack[-1][0] * 0.8  # script fonts are drawn wider than 0.7 of the size
+            pending_scale = stack[-1][0] * 0.75
             continue
         if char == " ":
             continue
@@ -167,38 +181,31 @@ def _token_width(command, char, *, bold: bool = False) -> float:
             return _NAMED[command]
         if command in "{}|":
             return 0.5
-        return 0.65  # a Greek letter or other symbol
+        return _GREEK.get(command, 0.65)  # a Greek letter or other symbol
     if char in "+-":
         return 1.2  # with the medium spaces of a binary operator
     if char in "=<>":
-        return 1.33  # with the thick spaces of a relation
+        return 1.33  # the sign and the thick spaces of a relation
     if char in "()[]|":
         return 0.4
     if char in "'":
         return 0.3
-    if bold:
-        return _BOLD.get(char, 0.6)
     if char.isdigit():
         return 0.5
-    return _ITALIC.get(char, 0.55)
+    if char.isalpha() and char.isascii():
+        return (_BOLD if bold else _ITALIC)[char]
+    return 0.55
 
 
-def _metrics(letters: str, widths: str) -> dict:
-    return dict(zip(letters, map(float, widths.split())))
-
-
-#: Widths in em of Computer Modern's math italic (cmmi) and bold (cmbx) letters, from the
-#: fonts' metrics: a W is twice an l, which a flat width per letter misjudges on long rows.
-_ITALIC = _metrics(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
-    ".53 .43 .43 .52 .47 .49 .48 .58 .35 .41 .52 .30 .88 .60 .49 .50 .45 .45 .47 .36 .57 .49 "
-    ".72 .57 .49 .47 .75 .76 .72 .83 .74 .64 .79 .83 .44 .56 .85 .68 .97 .80 .76 .64 .79 .76 "
-    ".61 .58 .68 .58 .94 .83 .58 .68")
-_BOLD = _metrics(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
-    ".56 .64 .51 .64 .53 .35 .58 .64 .32 .35 .61 .32 .96 .64 .58 .64 .61 .47 .45 .45 .64 .61 "
-    ".83 .61 .61 .51 .87 .82 .83 .88 .76 .72 .90 .90 .44 .59 .90 .69 1.09 .90 .86 .79 .86 .86 "
-    ".64 .80 .89 .87 1.19 .87 .87 .70 .58 .58 .58 .58 .58 .58 .58 .58 .58 .58")
+#: Widths in em of Greek letters (Computer Modern's math italic; capitals upright) and the
+#: like, from the fonts' metrics: most are narrower than the 0.65 of another symbol.
+_GREEK = dict(zip(
+    ("alpha beta gamma delta epsilon varepsilon zeta eta theta iota kappa lambda mu nu xi pi "
+     "rho sigma tau upsilon phi varphi chi psi omega ell partial Gamma Delta Theta Lambda Xi "
+     "Pi Sigma Phi Psi Omega").split(),
+    (.64, .57, .52, .44, .41, .47, .44, .50, .47, .35, .58, .58, .60, .49, .44, .57,
+     .52, .57, .44, .54, .60, .65, .63, .65, .62, .42, .57, .63, .83, .78, .69, .67,
+     .75, .72, .72, .78, .72)))
 
 
 def break_points(latex: str):

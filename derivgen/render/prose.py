@@ -20,6 +20,7 @@ import re
 from sympy import MatrixSymbol, Symbol
 
 from derivgen.errors import DerivgenError
+from derivgen.ir.nodes import AppliedFunction
 from derivgen.ir.sums import Sample, SampleScalar
 from derivgen.problem.commands import MATH_COMMANDS, PACKAGE_OF, PACKAGES, first_disallowed
 from derivgen.problem.load import TRANSPOSE_STYLES
@@ -344,20 +345,28 @@ def _check_name(name: str) -> str:
 
 
 def _functions_sentence(derivation) -> str:
+    """What each declared function is: applied element-wise where the function uses it;
+    one the function does not use (a sigmoid for the result of a logistic loss written with
+    ``e^{\\mathbf{A}\\mathbf{w}}``) is offered for the answer."""
     functions = dict(getattr(derivation.problem, "functions", {}) or {})
-    if not functions:
-        return ""
-    parts = []
+    used = {f.name for f in getattr(derivation.function, "atoms", lambda *_: ())(AppliedFunction)}
+    applied, offered = [], []
     for name, kind in functions.items():
         fname = function_name_latex(_check_name(name))
         definition = KIND_DEFINITIONS.get(kind)
         if definition and not definition.startswith(fname + "("):  # not tanh(x) = tanh(x)
-            parts.append(f"${fname}(x) = {definition}$")
+            text = f"${fname}(x) = {definition}$"
         else:
-            parts.append(f"${fname}$")
-    verb = "is" if len(parts) == 1 else "are"
-    return f" The function{'s' if len(parts) > 1 else ''} {_and_list(parts)} {verb} " \
-           "applied element-wise."
+            text = f"${fname}$"
+        (applied if name in used or not used else offered).append(text)
+    sentence = ""
+    if applied:
+        verb = "is" if len(applied) == 1 else "are"
+        sentence += f" The function{'s' if len(applied) > 1 else ''} {_and_list(applied)} " \
+                    f"{verb} applied element-wise."
+    if offered:
+        sentence += f" The answer may use {_and_list(offered)}, applied element-wise."
+    return sentence
 
 
 def _and_list(items: list[str]) -> str:
