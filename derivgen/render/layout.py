@@ -18,7 +18,7 @@ import re
 #: Width of the text block in em (A4, 2.5cm margins, 11pt: 455pt / 10.95pt).
 LINE_EM = 41.5
 #: Room kept free on every row for the estimate's error: over the ~400 display rows of the
-#: layout set, TeX sets a row at most 0.64 em wider than estimated (letters by their own
+#: layout set, TeX sets a row at most 0.91 em wider than estimated (letters by their own
 #: widths, scripts at 3/4; ``tests/test_layout.py`` keeps it under 1.0), so a row packed to
 #: the budget ends inside the text block.
 ROW_SLACK = 1.5
