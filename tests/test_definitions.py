@@ -122,10 +122,12 @@ def test_a_declared_sigmoid_is_named_in_the_logistic_gradient():
              if any(name == "definition of the sigmoid" for name, _ in s.named)]
     assert len(named) == 1 and "gradient form" in named[0].rule
     # the instructor's sigma and the closed form are both right answers, compared numerically
+    closed = r"(\mathbf{1} + e^{-\mathbf{A}\mathbf{w}})^{\odot -1}"
     for answer in (r"\mathbf{A}^T(\sigma(\mathbf{A}\mathbf{w}) - \mathbf{b})",
-                   r"\mathbf{A}^T((\mathbf{1} + e^{-\mathbf{A}\mathbf{w}})^{\odot -1} - \mathbf{b})"):
+                   rf"\mathbf{{A}}^T({closed} - \mathbf{{b}})"):
         assert grade(derivation, answer).correct, answer
-    assert not grade(derivation, r"\mathbf{A}^T(\sigma(-\mathbf{A}\mathbf{w}) - \mathbf{b})").correct
+    wrong = r"\mathbf{A}^T(\sigma(-\mathbf{A}\mathbf{w}) - \mathbf{b})"
+    assert not grade(derivation, wrong).correct
 
 
 def test_without_the_declaration_the_gradient_keeps_its_exponentials():

@@ -178,9 +178,9 @@ def trace_section(df, ctx: DiffContext):
     before = steps[-1].after if steps else start
     with noting_symmetry() as used:
         shown = _show_gradients(collected)
+    symmetric = used_reading_off + [s for s in used if s not in used_reading_off]
     _append(steps, start, [gradient_form] + closed_form_rules(before, gradients.values())
-            + definitions + symmetry_rules(used_reading_off + [s for s in used if s not in used_reading_off]),
-            shown, ctx)
+            + definitions + symmetry_rules(symmetric), shown, ctx)
     return Section("Trace form", Symbol("df"), start, tuple(steps)), gradients
 
 

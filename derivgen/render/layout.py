@@ -18,7 +18,7 @@ import re
 #: Width of the text block in em (A4, 2.5cm margins, 11pt: 455pt / 10.95pt).
 LINE_EM = 41.5
 #: Room kept free on every row for the estimate's error: over the ~400 display rows of the
-#: layout set, TeX sets a row at most 0.64 em wider than estimated (letters by their own
+#: layout set, TeX sets a row at most 0.91 em wider than estimated (letters by their own
 #: widths, scripts at 3/4; ``tests/test_layout.py`` keeps it under 1.0), so a row packed to
 #: the budget ends inside the text block.
 ROW_SLACK = 1.5
@@ -181,11 +181,11 @@ def _token_width(command, char, *, bold: bool = False) -> float:
             return _NAMED[command]
         if command in "{}|":
             return 0.5
-        return 0.65  # a Greek letter or other symbol
+        return _GREEK.get(command, 0.65)  # a Greek letter or other symbol
     if char in "+-":
         return 1.2  # with the medium spaces of a binary operator
     if char in "=<>":
-        return 1.5
+        return 1.33  # the sign and the thick spaces of a relation
     if char in "()[]|":
         return 0.4
     if char in "'":
@@ -195,6 +195,17 @@ def _token_width(command, char, *, bold: bool = False) -> float:
     if char.isalpha() and char.isascii():
         return (_BOLD if bold else _ITALIC)[char]
     return 0.55
+
+
+#: Widths in em of Greek letters (Computer Modern's math italic; capitals upright) and the
+#: like, from the fonts' metrics: most are narrower than the 0.65 of another symbol.
+_GREEK = dict(zip(
+    ("alpha beta gamma delta epsilon varepsilon zeta eta theta iota kappa lambda mu nu xi pi "
+     "rho sigma tau upsilon phi varphi chi psi omega ell partial Gamma Delta Theta Lambda Xi "
+     "Pi Sigma Phi Psi Omega").split(),
+    (.64, .57, .52, .44, .41, .47, .44, .50, .47, .35, .58, .58, .60, .49, .44, .57,
+     .52, .57, .44, .54, .60, .65, .63, .65, .62, .42, .57, .63, .83, .78, .69, .67,
+     .75, .72, .72, .78, .72)))
 
 
 def break_points(latex: str):

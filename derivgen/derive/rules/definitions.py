@@ -1,5 +1,6 @@
 """Known functions recognised by their definitions in a result: $\\frac{e^{u}}{1 + e^{u}} =
-\\sigma(u)$, so that a gradient reads $\\mathbf{A}^T(\\sigma(\\mathbf{A}\\mathbf{w}) - \\mathbf{b})$.
+\\sigma(u)$, so that a gradient reads
+$\\mathbf{A}^T(\\sigma(\\mathbf{A}\\mathbf{w}) - \\mathbf{b})$.
 
 A function is named only when the problem declares it (``functions: {sigma: sigmoid}``) or
 applies it itself (``\\tanh``), and by the problem's own name for it.  Each definition is a
@@ -87,7 +88,7 @@ def name_known_functions(expr, functions) -> tuple:
     ``functions`` (``((kind, name), ...)``) written as that function, largest parts first;
     ``rules`` names the definitions used."""
     table = [(d, dict(functions)[d.kind]) for d in DEFINITIONS if d.kind in dict(functions)]
-    if not table or not expr.atoms(Elementwise, exp):
+    if not table:
         return expr, []
     used: list = []
     named = _top_down(expr, table, used)
@@ -96,7 +97,9 @@ def name_known_functions(expr, functions) -> tuple:
 
 def _top_down(expr, table, used):
     """Name what ``expr`` is as a whole (again, while a sum still holds another definition),
-    then what its parts are."""
+    then what its parts are; a part without exponentials is left as it is."""
+    if not _exponents(expr):
+        return expr
     while True:
         found = next(((definition, named) for definition, name in table
                       for named in [_named(expr, definition, name)] if named is not None), None)
