@@ -467,7 +467,9 @@ class LectureLatexPrinter:
         unseen = len(rank)
 
         def key(term):
-            ranks = {rank.get(name, unseen) for name in names_in(term) or [CONSTANT]}
+            # a name the formula does not write (the N of an N-fold term) does not place it
+            ranks = {rank[name] for name in names_in(term) if name in rank} or \
+                {rank.get(CONSTANT, unseen)}
             differentials = [rank.get(name, unseen)
                              for d in term.atoms(*DIFFERENTIALS, MatD, ScalarD)
                              for name in names_in(d)]

@@ -375,11 +375,17 @@ def gradient_of(terms, differential):
         groups.setdefault(t.sums, []).append(scaled(t.coeff, left_t))
     if not groups:
         return None
-    # one sum over the samples for all the terms under it: \sum_i (A_i + B_i); the
-    # gradient by a sample's own differential da_i is that sample's, not summed
+    # one sum over the samples for all the terms under it that use them: \sum_i (A_i + B_i);
+    # a term that does not stays N-fold (N X^{-T} + \sum_i A_i); the gradient by a sample's
+    # own differential da_i is that sample's, not summed
     own = free_indices(differential)
-    totals = [summed(_total(parts, differential), [b for b in sums if b[0] not in own])
-              for sums, parts in groups.items()]
+    totals = []
+    for sums, parts in groups.items():
+        bindings = [b for b in sums if b[0] not in own]
+        varying = [p for p in parts if any(uses_index(p, index) for index, _ in bindings)]
+        totals += [summed(p, bindings) for p in parts if p not in varying]
+        if varying:
+            totals.append(summed(_total(varying, differential), bindings))
     return textbook(_total(totals, differential))
 
 
