@@ -12,9 +12,11 @@ import shutil
 import subprocess
 
 import pytest
+
 from sympy import HadamardProduct, MatMul, Trace, Transpose
 
 from derivgen.errors import DerivgenError
+from derivgen.render.terminal import terminal_math
 from derivgen.render import documents as documents_module
 from derivgen.ir.nodes import D, DiffScalar, Elementwise, MatD, differential_symbol
 from derivgen.model import Derivation, Problem, Result, Section, Step, VarSpec
@@ -370,6 +372,7 @@ def test_derivation_text_reads_as_unicode_in_a_terminal():
     assert not any("\\" in line for line in lines)
     two_layer = derivation_text(solve(load_problem(PROBLEMS / "60-two-layer-network.yaml")))
     assert "∂ℓ/∂W₂ = Σᵢ₌₁ᴺ ∂ℓ/∂a₂,ᵢ h₁,ᵢᵀ" in two_layer and "\\" not in two_layer
+    assert terminal_math(r"(\mathbf{1} + e^{\mathbf{a}})^{\odot -1}") == "(1 + e^a)^(⊙-1)"
 
 
 def test_unsafe_text_is_reported_at_the_problem_file():

@@ -4,6 +4,8 @@
     'tr((a bᵀ)ᵀ dX)'
     >>> terminal_math(r"\\frac{\\partial \\ell}{\\partial \\mathbf{W}_1} = \\sum_{i=1}^{N} \\mathbf{x}_i^T")
     '∂ℓ/∂W₁ = Σᵢ₌₁ᴺ xᵢᵀ'
+    >>> terminal_math(r"(\\mathbf{1} + e^{\\mathbf{a}})^{\\odot -1}")
+    '(1 + e^a)^(⊙-1)'
 
 Only the subset of LaTeX that derivgen's printer and rules write is read (bold and upright
 names, fractions, scripts, ``\\sum``, ``\\sqrt``, sized delimiters, named operators, Greek
@@ -142,8 +144,5 @@ def _script(arg: str, table: dict, mark: str) -> str:
     arg = arg.replace(" ", "")
     if arg and all(ch in table or ch == "′" for ch in arg):
         return "".join(table.get(ch, ch) for ch in arg)
-    if arg and all(ch in table for ch in arg):
-        return "".join(table[ch] for ch in arg)
-    if arg.startswith("⊙") and mark == "^":
-        return "^" + arg
-    return f"{mark}{arg}" if len(arg) == 1 else f"{mark}({arg})"
+    visible = arg.replace(BOLD_START, "").replace(BOLD_END, "")
+    return f"{mark}{arg}" if len(visible) == 1 else f"{mark}({arg})"   # ^(⊙-1), e^(A x)
