@@ -93,6 +93,8 @@ NOT_A_DEFINITION = [
     _e(u),
     Pow(1 + exp(t) + exp(2 * t), -1),
     Add(t, exp(t)),
+    exp(t) * Pow(1 + exp(t), -100000),        # hostile: never multiplied out
+    HadamardProduct(_e(u), HadamardPower(MatAdd(ONES, _e(u)), -90000)),
 ]
 
 

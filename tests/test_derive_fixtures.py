@@ -91,39 +91,44 @@ def test_a_used_symmetry_is_a_named_step(write, variables, function, wrt, named)
         assert any("symmetry" in step.rule for s in shown_sections(derivation) for step in s.steps)
 
 
-def _general_twins(derivation, count=2):
-    """Instances of ``derivation`` whose symmetric matrices get a random skew part: values
-    at which ``M^T = M`` fails (kept near the symmetric draw, so inverses stay defined)."""
+def _twins_without(derivation, flag, count=2):
+    """Instances of ``derivation`` at which the variables declared ``flag`` lose it: a
+    symmetric matrix gets a random skew part (kept near its draw, so inverses stay
+    defined), a one-hot label becomes any vector."""
     from copy import copy
     import numpy as np
     from derivgen.verify.instances import random_instances
     rng = np.random.default_rng(11)
-    symmetric = [n for n, spec in derivation.problem.variables.items() if spec.symmetric]
+    names = [n for n, spec in derivation.problem.variables.items() if getattr(spec, flag)]
     twins = []
     for inst in list(random_instances(derivation, 0))[:count]:
         twin = copy(inst)
         twin.values = dict(inst.values)
-        for name in symmetric:
-            skew = rng.standard_normal(np.shape(inst.values[name]))
-            twin.values[name] = inst.values[name] + 0.3 * (skew - skew.T)
+        for name in names:
+            noise = rng.standard_normal(np.shape(inst.values[name]))
+            twin.values[name] = (inst.values[name] + 0.3 * (noise - noise.T)
+                                 if flag == "symmetric" else noise)
         twins.append(twin)
     return twins
 
 
-SYMMETRIC_PROBLEMS = [p for p in sorted(PROBLEM_FILES + EXERCISE_FILES + FIXTURES)
-                      if "symmetric: true" in p.read_text()]
+#: Each assumption a variable may carry, and the fact a step names when it uses it.
+ASSUMPTIONS = {"symmetric": "symmetry", "onehot": "one-hot labels"}
+ASSUMING = [(p, flag) for p in sorted(PROBLEM_FILES + EXERCISE_FILES + FIXTURES)
+            for flag in ASSUMPTIONS if f"{flag}: true" in p.read_text()]
 
 
-@pytest.mark.parametrize("path", SYMMETRIC_PROBLEMS, ids=[p.stem for p in SYMMETRIC_PROBLEMS])
-def test_symmetry_is_named_exactly_where_the_shown_equality_needs_it(path):
-    """With a non-symmetric M, a step that names ``M^T = M`` must fail (else the fact is
-    spurious there) and a step that does not name it must still hold (else it is silent);
-    both in the lecture-length form and with every step shown."""
+@pytest.mark.parametrize("path, flag", ASSUMING, ids=[f"{p.stem}-{f}" for p, f in ASSUMING])
+def test_an_assumption_is_named_exactly_where_the_shown_equality_needs_it(path, flag):
+    """Where the assumption fails (a non-symmetric M, a label that is not one-hot), a step
+    that names it must fail (else the fact is spurious there) and a step that does not name
+    it must still hold (else it is used silently); in the lecture-length form and with every
+    step shown."""
     import numpy as np
     from derivgen.derive.facts import WrittenDifferential
     from derivgen.verify.instances import close
     derivation = solve(load_problem(path))
-    twins = _general_twins(derivation)
+    twins = _twins_without(derivation, flag)
     for sections in (derivation.sections, shown_sections(derivation)):
         for section in sections:
             before = section.start
@@ -131,6 +136,6 @@ def test_symmetry_is_named_exactly_where_the_shown_equality_needs_it(path):
                 start = before.expr if isinstance(before, WrittenDifferential) else before
                 holds = all(close(np.asarray(t.value(start)), np.asarray(t.value(step.after)),
                                   1e-6) for t in twins)
-                named = any(name == "symmetry" for name, _ in step.named)
+                named = any(name == ASSUMPTIONS[flag] for name, _ in step.named)
                 assert holds != named, (section.title, step.rule, step.after)
                 before = step.after

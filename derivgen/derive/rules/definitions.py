@@ -240,7 +240,7 @@ def _entrywise(expr, u, t):
         return (Mul if isinstance(expr, HadamardProduct) else Add)(*parts)
     if isinstance(expr, HadamardPower):
         base = _entrywise(expr.base, u, t)
-        return None if base is None or not expr.exp.is_Number else Pow(base, expr.exp)
+        return None if base is None or not _small(expr.exp) else Pow(base, expr.exp)
     if isinstance(expr, MatMul):
         coeff, matrices = expr.as_coeff_matrices()
         if len(matrices) != 1 or not coeff.is_Number:
@@ -248,6 +248,12 @@ def _entrywise(expr, u, t):
         inner = _entrywise(matrices[0], u, t)
         return None if inner is None else coeff * inner
     return None
+
+
+def _small(exponent) -> bool:
+    """A power a definition may hold ($(1 + e^{u})^{-1}$): a whole number up to 4, so that
+    ``cancel`` never multiplies out $(1 + t)^{-100000}$."""
+    return exponent.is_Integer and abs(exponent) <= 4
 
 
 def _scalar(expr, u, t):
@@ -260,7 +266,7 @@ def _scalar(expr, u, t):
         return None if any(p is None for p in parts) else expr.func(*parts)
     if isinstance(expr, Pow):
         base = _scalar(expr.base, u, t)
-        return None if base is None or not expr.exp.is_Number else Pow(base, expr.exp)
+        return None if base is None or not _small(expr.exp) else Pow(base, expr.exp)
     if not expr.is_Matrix and not _holds(expr, u):
         return expr   # a factor free of t (a label y_i): the match below decides
     return None
