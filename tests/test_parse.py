@@ -606,3 +606,12 @@ def test_division_by_zero():
     assert error_of(r"\frac{t}{0}").message == "division by zero"
     assert error_of(r"\frac10").message == "division by zero"
     assert error_of(r"t/(1-1)").column == 2
+
+
+def test_a_power_written_on_a_function_name_is_a_power_of_its_value():
+    tanh = lambda arg: Elementwise("tanh", "tanh", arg, 0)   # noqa: E731
+    assert parse(r"\tanh^2(\mathbf{w}^T\mathbf{x})") == parse(r"(\tanh(\mathbf{w}^T\mathbf{x}))^2")
+    assert parse(r"\mathbf{1}^T\sigma^{3}(\mathbf{X}\mathbf{b})") == \
+        parse(r"\mathbf{1}^T\sigma(\mathbf{X}\mathbf{b})^{\odot 3}")
+    assert parse(r"\tanh^2 \mathbf{x}") == HadamardPower(tanh(x), 2)
+    assert "whole number" in str(error_of(r"\mathbf{1}^T\tanh^{t}(\mathbf{x})"))

@@ -89,12 +89,3 @@ def test_terms_keep_their_place_while_their_differentials_are_expanded():
     for row in rows:     # the log det term first on every row, as written
         assert row.index("N") < row.index(r"\sum"), row
 
-
-def test_a_term_that_does_not_use_the_samples_stays_n_fold():
-    variables = {"X": {"shape": ["n", "n"]}, "a": {"shape": ["n"], "index": "i"}}
-    function = (r"\sum_{i=1}^{N} \left(\log\det\mathbf{X} + "
-                r"\mathbf{a}_i^T\mathbf{X}\mathbf{a}_i\right)")
-    solution = derivgen.solve(_problem(variables, function, "X"))
-    assert solution.verified
-    assert solution.results[0]["latex"] == \
-        r"N\mathbf{X}^{-T} + \sum_{i=1}^{N} \mathbf{a}_i\mathbf{a}_i^T"

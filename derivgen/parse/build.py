@@ -308,6 +308,22 @@ class Builder:
                              f" after {self.latex(piece)}: no such variable is declared", post)
         return Piece(value, piece.start, post.end)
 
+    def function_power(self, piece: Piece, post: Postfix) -> Piece:
+        """``\\tanh^2(x) = (\\tanh x)^2``: a whole power of a function's value, element by
+        element when the function is applied element-wise."""
+        x = self.unifier.resolve(piece.value)
+        exponent = self._exponent(post)
+        if not (exponent.is_integer and exponent >= 2):
+            raise self.error(f"a power written on a function name must be a whole number "
+                             f"from 2 up; write ({self.latex(piece)})^{{...}} instead", post)
+        if is_scalar(x) or is_one_by_one(x):
+            value = as_scalar(x) ** exponent
+        elif isinstance(x, Elementwise):
+            value = HadamardPower(x, exponent)
+        else:
+            raise self.error(f"cannot raise {self.described(piece)} to a power", post)
+        return Piece(value, piece.start, piece.end)
+
     def _inverse(self, piece, x):
         if is_scalar(x):
             return 1 / x

@@ -15,7 +15,7 @@ from derivgen.ir.nodes import is_one_by_one
 from derivgen.parse.build import Builder
 from derivgen.parse.names import NameTable
 from derivgen.parse.pieces import (ExpBase, Factor, Group, Head, HoleAtom, NameAtom, NormAtom, Piece,
-                     SumHead, Unit)
+                     Postfix, SumHead, Unit)
 from derivgen.parse.shapes import as_scalar, is_scalar
 
 
@@ -87,16 +87,18 @@ class ProductFolder:
             return self.summation(units, i), len(units)
         if not isinstance(unit.thing, Head):
             return self.evaluate(unit), i + 1
-        head = self.head(unit)
+        head, power = self.head(unit)
         if i + 1 == len(units) or units[i + 1].divide:
             raise self.builder.error(f"{head.latex} needs an argument", head)
         following = units[i + 1]
         if isinstance(following.thing, Group):
             group = following.thing
             applied = self.builder.apply(head, group.inner, end=group.end)
+            applied = self.builder.function_power(applied, power) if power else applied
             return self.with_postfixes(applied, following.postfixes), i + 2
         argument, j = self.take(units, i + 1)
-        return self.builder.apply(head, argument), j
+        applied = self.builder.apply(head, argument)
+        return (self.builder.function_power(applied, power) if power else applied), j
 
     def summation(self, units: list[Unit], i: int) -> Piece:
         """``\\sum_{i=1}^{N}`` sums the rest of its product, as a textbook reads it."""
@@ -108,10 +110,14 @@ class ProductFolder:
             raise self.builder.error(r"\sum needs something to sum", head)
         return self.builder.sample_sum(head, self.fold_from(units, i + 1))
 
-    def head(self, unit: Unit) -> Head:
-        """A function name with its primes: ``\\sigma''`` has order 2."""
-        head = unit.thing
+    def head(self, unit: Unit) -> tuple[Head, Postfix | None]:
+        """A function name with its primes (``\\sigma''`` has order 2) and the power written
+        on it, as in ``\\tanh^2(x)``: a power of the value, never of the function."""
+        head, power = unit.thing, None
         for post in unit.postfixes:
+            if post.kind in ("power", "power_char") and power is None:
+                power = post
+                continue
             if post.kind == "subscript" and head.kind == "log" and not head.base \
                     and _is_log_base(post.arg):
                 head = replace(head, base=post.arg.strip("{} "), end=post.end)
@@ -121,7 +127,7 @@ class ProductFolder:
                 raise self.builder.error(f"cannot apply {written} to the function {head.latex}"
                                          f"; write it after the argument", post)
             head = replace(head, order=head.order + post.arg, end=post.end)
-        return head
+        return head, power
 
     def evaluate(self, unit: Unit) -> Piece:
         thing, postfixes = unit.thing, list(unit.postfixes)

@@ -83,7 +83,7 @@ def _read(tokens, i, stop):
         else:
             text, i = _command(command, tokens, i + 1)
             before = "".join(out[-1:]).rstrip(BOLD)[-1:]
-            if command in OPERATORS and before and before not in " (-+":
+            if command in OPERATORS and before and before not in " (-+|‖[":
                 text = " " + text     # yᵢᵀ log(...), λ tr(...)
             out.append(text)
     return "".join(out), i

@@ -54,7 +54,7 @@ KRONECKER = Rule("Kronecker product rule",
 SCALAR_CHAIN = Rule("chain rule", r"d\,g(u) = g'(u)\,du")
 SCALAR_POWER = Rule("power rule", r"d(u^p) = p\,u^{p-1}\,du")
 SCALAR_LOG = Rule("logarithm rule", r"d\log u = \frac{du}{u}")
-SCALAR_ABS = Rule("absolute value rule", r"d|u| = \frac{u}{|u|}\,du")
+SCALAR_ABS = Rule("absolute value rule", r"d|u| = \frac{|u|}{u}\,du")
 SCALAR_EXP = Rule("exponential rule", r"d\,e^{u} = e^{u}\,du")
 SCALAR = Rule("", "")
 
@@ -237,10 +237,10 @@ def diff_log(expr: log, ctx):
 
 @expand_differential.register
 def diff_abs(expr: Abs, ctx):
-    """$d|u| = \\frac{u}{|u|}\\,du$ for a real $u \\neq 0$ (a complex $|z|$ is rewritten
-    as $\\sqrt{z z^*}$ before this)."""
+    """$d|u| = \\frac{|u|}{u}\\,du$ for a real $u \\neq 0$ (the sign of $u$, written so that
+    $d\\log|u| = du/u$ cancels; a complex $|z|$ is rewritten as $\\sqrt{z z^*}$ before this)."""
     u = expr.args[0]
-    return Mul(u, Pow(expr, -1), differential(u, ctx)), SCALAR_ABS
+    return Mul(expr, Pow(u, -1), differential(u, ctx)), SCALAR_ABS
 
 
 @expand_differential.register
