@@ -293,7 +293,8 @@ def run_check(args) -> int:
     if args.variants:
         from derivgen.build.variants import derive_variants
         from derivgen.variants.classbuild import folder_names
-        derive_variants(files, folder_names(args.variants), args.seed, report, args.jobs)
+        derive_variants(files, folder_names(args.variants), args.seed, report, args.jobs,
+                        timeout=args.timeout)
         report.summary()
         return report.exit_code
     _derive_all(check_file, files, report, args.jobs, verb="checked", timeout=args.timeout)
@@ -376,7 +377,7 @@ def run_build_variants(args) -> int:
         try:
             build_variants(files, folder_names(args.variants, roster), args.seed, out_dir,
                            title=meta.get("title", DEFAULT_TITLE), meta=meta, report=report,
-                           jobs=args.jobs, cache=not args.no_cache)
+                           jobs=args.jobs, cache=not args.no_cache, timeout=args.timeout)
         except OSError as exc:      # a read-only or full output folder
             report.fail_other(DerivgenError(f"cannot write the documents: {exc.strerror or exc}",
                                             file=str(exc.filename or out_dir), line=1))

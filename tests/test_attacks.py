@@ -548,6 +548,19 @@ def test_a_problem_past_its_time_is_reported_and_the_rest_go_on(capsys, tmp_path
     assert f"{good}: ok" in out and "2 ok, 1 failed" in out
 
 
+def test_a_variant_past_its_time_is_reported_and_the_rest_go_on(capsys, tmp_path):
+    good = tmp_path / "a.yaml"
+    good.write_text(VALID)
+    slow = slow_problem(tmp_path / "b.yaml")
+    assert run(capsys, "check", good)[0] == 0    # warm: imports do not count against it
+    started = time.monotonic()
+    code, out, err = run(capsys, "check", "--variants", "2", "--timeout", "1.5", tmp_path)
+    assert time.monotonic() - started < 30
+    assert code == 1
+    assert f"{slow}:5: deriving and checking this problem took longer than 1.5 s" in err
+    assert f"{good}: ok" in out
+
+
 def _stuck(path):
     """A job stuck where no signal reaches Python, as in a long NumPy call."""
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})

@@ -23,7 +23,7 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from derivgen.build.batch import Outcome, run, usable_cpus
+from derivgen.build.batch import DEFAULT_TIMEOUT, Outcome, run, usable_cpus
 from derivgen.build.cache import BuildCache
 from derivgen.build.report import Report, internal_error
 from derivgen.errors import DerivgenError
@@ -47,7 +47,7 @@ def variant_job(item: VariantItem) -> Outcome:
 
 
 def derive_variants(files, folders, seed: int, report: Report, jobs=None,
-                    cache: BuildCache | None = None):
+                    cache: BuildCache | None = None, timeout: float | None = DEFAULT_TIMEOUT):
     """Derive every distinct variant the folders need (those the shared store of ``cache``
     does not hold); report each file once it is ok, and every variant that fails. Returns
     the plan and the outcomes of its items."""
@@ -56,7 +56,7 @@ def derive_variants(files, folders, seed: int, report: Report, jobs=None,
         report.fail(error, path)
     if cache is None:          # `check`: derive every variant
         cache = BuildCache(Path("."), enabled=False)
-    outcomes = _derive(work.items, cache, report, jobs)
+    outcomes = _derive(work.items, cache, report, jobs, timeout)
     failed_files = set()
     for outcome in outcomes:
         if not outcome.ok:
@@ -69,14 +69,15 @@ def derive_variants(files, folders, seed: int, report: Report, jobs=None,
 
 
 def build_variants(files, folders, seed: int, out_dir, *, title: str, meta: dict,
-                   report: Report, jobs=None, cache: bool = True) -> None:
+                   report: Report, jobs=None, cache: bool = True,
+                   timeout: float | None = DEFAULT_TIMEOUT) -> None:
     """Write ``out_dir/<folder>/`` for every folder, ``variants.json`` and ``key.pdf``.
 
     ``cache``: use the shared store of derivations and skip documents already compiled
     (``--no-cache``: neither read nor written)."""
     out_dir = Path(out_dir)
     work, outcomes = derive_variants(files, folders, seed, report, jobs,
-                                     BuildCache(out_dir, enabled=cache))
+                                     BuildCache(out_dir, enabled=cache), timeout)
     entries = _entries(work, outcomes)
     write_atomically(out_dir / "variants.json",
                      manifest_text(manifest(seed, work.folders, entries)))
@@ -116,7 +117,7 @@ def build_variants(files, folders, seed: int, out_dir, *, title: str, meta: dict
                 f"{out_dir / 'key.pdf'}")
 
 
-def _derive(items, cache: BuildCache, report: Report, jobs) -> list[Outcome]:
+def _derive(items, cache: BuildCache, report: Report, jobs, timeout) -> list[Outcome]:
     """Each item's outcome: from the shared store, or derived (and then stored)."""
     keys = [cache.problem_key(item.path, repr(item.picks), preamble_key(item.path))
             for item in items]
@@ -140,7 +141,7 @@ def _derive(items, cache: BuildCache, report: Report, jobs) -> list[Outcome]:
                                 outcome.value.rendered.parts, extra=_to_entry(outcome.value))
         report.progress(known, len(items), f"derived {outcome.path.name}")
 
-    run(variant_job, [items[index] for index in todo], jobs=jobs, done=done)
+    run(variant_job, [items[index] for index in todo], jobs=jobs, done=done, timeout=timeout)
     cache.prune()
     return outcomes
 
