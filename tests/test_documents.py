@@ -415,6 +415,28 @@ def test_the_box_shows_the_instructors_answer_and_the_derived_form_beside_it(tmp
     assert "derived:" not in latex and latex.count(r"\boxed") == 1
 
 
+
+def test_an_answer_written_with_braced_scripts_is_not_shown_twice(tmp_path):
+    """``^\\top`` and ``^{\\top}``, ``^2`` and ``^{2}`` are one spelling: no ``derived:``."""
+    path = tmp_path / "braces.yaml"
+    path.write_text("title: t\nvariables:\n  A: {shape: [m, n]}\n  X: {shape: [n, n]}\n"
+                    "  B: {shape: [m, n]}\nfunction: '\\tfrac{1}{2}\\|\\mathbf{A}\\mathbf{X}"
+                    "-\\mathbf{B}\\|_F^2 + \\operatorname{tr}(\\mathbf{X}^\\top)'\nwrt: X\n"
+                    "answer: '\\mathbf{A}^\\top(\\mathbf{A}\\mathbf{X}-\\mathbf{B}) + \\mathbf{I}'\n")
+    latex = results_latex(solve(load_problem(path)))
+    assert r"\mathbf{A}^\top(\mathbf{A}\mathbf{X}-\mathbf{B}) + \mathbf{I}}" in latex
+    assert "derived:" not in latex and latex.count(r"\boxed") == 1
+
+
+def test_a_named_function_names_its_matrix_hessian(tmp_path):
+    path = tmp_path / "named.yaml"
+    path.write_text("title: t\nvariables: {A: {shape: [n, n]}, X: {shape: [n, n]}}\n"
+                    "function: 'J = \\operatorname{tr}(\\mathbf{X}^T\\mathbf{A}\\mathbf{X})'\n"
+                    "wrt: X\nhessian: true\n")
+    latex = results_latex(solve(load_problem(path)))
+    assert r"\nabla^2_{\operatorname{vec}(\mathbf{X})} J = " in latex and " f " not in latex
+
+
 def test_a_set_logo_heads_every_document_and_a_new_logo_makes_new_ones(tmp_path):
     import zlib
 
