@@ -373,6 +373,8 @@ def test_derivation_text_reads_as_unicode_in_a_terminal():
     two_layer = derivation_text(solve(load_problem(PROBLEMS / "60-two-layer-network.yaml")))
     assert "∂ℓ/∂W₂ = Σᵢ₌₁ᴺ ∂ℓ/∂a₂,ᵢ h₁,ᵢᵀ" in two_layer and "\\" not in two_layer
     assert terminal_math(r"(\mathbf{1} + e^{\mathbf{a}})^{\odot -1}") == "(1 + e^a)^(⊙-1)"
+    # every Greek letter a variable's latex: may name, the variant forms too
+    assert terminal_math(r"\varepsilon\mathbf{1} + \varphi + \epsilon") == "ε1 + φ + ε"
 
 
 def test_unsafe_text_is_reported_at_the_problem_file():
