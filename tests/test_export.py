@@ -501,3 +501,13 @@ def test_an_output_that_cannot_be_written_is_a_usage_error_before_any_work(
     assert code == 2 and says in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert (tmp_path / "a-file").read_text() == "keep me"
+
+
+def test_the_pdfs_shorthands_reach_mathjax_spelled_out():
+    html = prose_html(r"Find $\hat{\mathbf{x}} = \argmax_{\mathbf{x}} \tr(\bm{X}) - \diag(t)$"
+                      r" and $\mathbf{y} \coloneqq \argmin \rank(\mathbf{A})$.")
+    for shorthand in (r"\argmax", r"\argmin", r"\tr(", r"\bm{", r"\diag", r"\rank",
+                      r"\coloneqq"):
+        assert shorthand not in html, shorthand
+    assert r"\operatorname*{arg\,max}_{\mathbf{x}}" in html and r"\boldsymbol{X}" in html
+    assert r"\operatorname{tr}(\boldsymbol{X})" in html
