@@ -80,6 +80,15 @@ class NameTable:
         if name == "pi":        # \pi is the number unless a variable is called pi
             return [Piece(pi, atom.start, atom.end)], False
         if name in GREEK:
+            abbreviation = self._abbreviation_of(name)
+            if abbreviation is not None:
+                spec = self.scope.specs[abbreviation]
+                shape = list(spec.shape)
+                raise DerivgenError(
+                    f"unknown symbol '{self._source(atom)}': the variable `{abbreviation}` is "
+                    f"written as its name; to write it '\\{name}', give it a latex key "
+                    f"(`{abbreviation}: {{shape: {shape}, latex: '\\{name}'}}`) or name it "
+                    f"`{name}`", column=atom.start, fragment=self.text)
             kind = "sigmoid" if name == "sigma" else "generic"
             if self.text[atom.end:].lstrip().startswith(("(", "\\left", "\\big", "\\Big")):
                 raise DerivgenError(f"unknown function '{self._source(atom)}': declare it under "
@@ -157,6 +166,17 @@ class NameTable:
             raise DerivgenError(f"function {latex} is not declared: add it under functions:, "
                                 f"e.g. `functions: {{{name}: generic}}`",
                                 column=atom.start, fragment=self.text)
+        return None
+
+    def _abbreviation_of(self, greek):
+        """The declared variable without a ``latex:`` key that abbreviates the Greek letter
+        ``greek`` (``lam`` for ``\\lambda``, ``eps`` for ``\\varepsilon``): an instructor
+        who declares ``lam`` and writes ``\\lambda`` means it."""
+        letter = greek.removeprefix("var")
+        for name, spec in self.scope.specs.items():
+            if spec.latex is None and len(name) >= 2 and name != letter \
+                    and letter.startswith(name):
+                return name
         return None
 
     def _subscripted(self, name, sub):

@@ -1,0 +1,40 @@
+"""Problems as instructors take them from textbook exercise lists (The Matrix Cookbook,
+Magnus & Neudecker, Boyd & Vandenberghe, Bishop, Goodfellow et al., Hjørungnes), written
+in their own LaTeX: each derives, verifies numerically, agrees with its ``answer:``, and
+grades its answer right and the negated answer wrong."""
+
+from pathlib import Path
+
+import pytest
+
+import derivgen
+from derivgen.pipeline import solve
+from derivgen.problem.load import load_problem
+
+TEXTBOOK = sorted((Path(__file__).parent / "fixtures" / "textbook").glob("*.yaml"))
+WITH_ANSWER = [p for p in TEXTBOOK if "\nanswer: '" in p.read_text(encoding="utf-8")]
+
+
+def test_the_set_is_the_textbook_list():
+    assert len(TEXTBOOK) >= 30 and len(WITH_ANSWER) >= 15
+
+
+@pytest.mark.parametrize("path", TEXTBOOK, ids=[p.stem for p in TEXTBOOK])
+def test_textbook_problem_derives_and_verifies(path):
+    problem = load_problem(path)
+    derivation = solve(problem)     # raises on a failed numerical check or a wrong answer
+    assert derivation.verified and all(r.verified for r in derivation.results)
+    complex_wrt = sum(problem.variables[name].complex for name in problem.wrt)
+    orders = sorted(r.order for r in derivation.results)
+    assert orders == sorted([1] * (len(problem.wrt) + complex_wrt)
+                            + ([2] * len(problem.wrt) if problem.hessian else []))
+
+
+@pytest.mark.parametrize("path", WITH_ANSWER, ids=[p.stem for p in WITH_ANSWER])
+def test_the_instructors_answer_grades_right_and_its_negation_wrong(path):
+    problem = load_problem(path)
+    solution = derivgen.solve(path)
+    right = solution.grade(problem.answer, wrt=problem.wrt[0])
+    assert right["correct"] and right["score"] == 1, right
+    wrong = solution.grade(f"-\\left({problem.answer}\\right)", wrt=problem.wrt[0])
+    assert not wrong["correct"] and wrong["diagnosis"] == "sign", wrong
