@@ -521,3 +521,13 @@ def test_a_symmetric_variable_exports_to_every_target(tmp_path, target, out, cap
         with zipfile.ZipFile(tmp_path / out) as package:
             assert any(r"\mathbf{D} = \begin{bmatrix}" in package.read(name).decode()
                        for name in package.namelist() if name.endswith(".xml"))
+
+
+def test_the_pdfs_shorthands_reach_mathjax_spelled_out():
+    html = prose_html(r"Find $\hat{\mathbf{x}} = \argmax_{\mathbf{x}} \tr(\bm{X}) - \diag(t)$"
+                      r" and $\mathbf{y} \coloneqq \argmin \rank(\mathbf{A})$.")
+    for shorthand in (r"\argmax", r"\argmin", r"\tr(", r"\bm{", r"\diag", r"\rank",
+                      r"\coloneqq"):
+        assert shorthand not in html, shorthand
+    assert r"\operatorname*{arg\,max}_{\mathbf{x}}" in html and r"\boldsymbol{X}" in html
+    assert r"\operatorname{tr}(\boldsymbol{X})" in html

@@ -22,7 +22,7 @@ from derivgen.derive.compact import shown_sections
 from derivgen.render.documents import detail_of, math_of, result_lhs
 from derivgen.render.facts import conclusion_prose, fact_prose
 from derivgen.render.json import derivation_json
-from derivgen.render.prose import prose_segments, statement_latex
+from derivgen.render.prose import PREAMBLE_DEFINITIONS, prose_segments, statement_latex
 from derivgen.render.text import shown_result, where_pairs
 from derivgen.export.question import NumericQuestion, numeric_question
 
@@ -141,9 +141,29 @@ def question_uuid(problem) -> uuid.UUID:
 ENSUREMATH = re.compile(r"\\ensuremath\{([^{}]*)\}")
 
 
+def _shorthands() -> dict:
+    """``\\tr`` -> ``\\operatorname{tr}``, ``\\bm`` -> ``\\boldsymbol``, ...: the commands the PDFs'
+    preamble defines (``PREAMBLE_DEFINITIONS``), as MathJax and KaTeX know them unaided."""
+    table = {}
+    for definition in PREAMBLE_DEFINITIONS:
+        found = re.fullmatch(r"\\providecommand\{\\(\w+)\}(\[1\])?\{(.*)\}", definition)
+        name, one_argument, body = found.groups()
+        if one_argument:            # \bm{#1} = \boldsymbol{#1}: the command itself
+            body = re.fullmatch(r"(\\\w+)\{#1\}", body).group(1)
+        table[name] = body
+    table["coloneqq"] = r"\mathrel{:}="     # MathJax knows it only with mathtools loaded
+    return table
+
+
+SHORTHANDS = _shorthands()
+_SHORTHAND = re.compile(r"\\(" + "|".join(SHORTHANDS) + r")(?![A-Za-z])")
+
+
 def math_html(latex: str, display: bool = False) -> str:
-    """``\\(latex\\)`` or ``\\[latex\\]``, HTML-escaped (``<`` in math must not open a tag)."""
-    body = html.escape(ENSUREMATH.sub(r"\1", latex), quote=False)
+    """``\\(latex\\)`` or ``\\[latex\\]``, HTML-escaped (``<`` in math must not open a tag);
+    the PDFs' own shorthands spelled out, so that any LMS's MathJax reads them."""
+    latex = _SHORTHAND.sub(lambda m: SHORTHANDS[m.group(1)], ENSUREMATH.sub(r"\1", latex))
+    body = html.escape(latex, quote=False)
     return f"\\[{body}\\]" if display else f"\\({body}\\)"
 
 

@@ -41,8 +41,8 @@ ol.dg-index li { margin: 0.4rem 0; }
 details { margin-top: 1.5rem; }
 """
 
-#: KaTeX shows an unknown command in ERROR_COLOR (tests look for it); the macros are what
-#: the PDFs' preamble defines for problem text (render/prose.py).
+#: KaTeX shows an unknown command in ERROR_COLOR (tests look for it); the PDFs' own
+#: shorthands (\argmax, \tr, ...) are spelled out by ``common.math_html`` before KaTeX sees them.
 ERROR_COLOR = "#cc0000"
 RENDER_JS = r"""
 document.addEventListener("DOMContentLoaded", function () {
@@ -50,9 +50,7 @@ document.addEventListener("DOMContentLoaded", function () {
     delimiters: [{left: "\\[", right: "\\]", display: true},
                  {left: "\\(", right: "\\)", display: false}],
     throwOnError: false, trust: false, strict: "ignore", errorColor: "@ERROR_COLOR@",
-    macros: {"\\argmax": "\\operatorname*{arg\\,max}",
-             "\\argmin": "\\operatorname*{arg\\,min}",
-             "\\ensuremath": "#1"}
+    macros: {"\\ensuremath": "#1"}
   });
   document.body.setAttribute("data-math", "rendered");
 });
