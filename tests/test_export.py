@@ -531,3 +531,30 @@ def test_the_pdfs_shorthands_reach_mathjax_spelled_out():
         assert shorthand not in html, shorthand
     assert r"\operatorname*{arg\,max}_{\mathbf{x}}" in html and r"\boldsymbol{X}" in html
     assert r"\operatorname{tr}(\boldsymbol{X})" in html
+
+
+@pytest.mark.parametrize("name", ["06-quadratic-form", "14-ridge-regression",
+                                  "40-logistic-hessian"])
+def test_a_hessian_by_a_vector_is_asked_and_keyed_by_second_differences_of_f(name):
+    """Independent of the derivation: second central differences of f, entry by entry."""
+    derivation = solve(load_problem(PROBLEMS / f"{name}.yaml"))
+    question = numeric_question(derivation)
+    hessians = [p for p in question.parts if p.lhs.startswith(r"\nabla^2")]
+    assert len(hessians) == 1
+    part, values = hessians[0], question.values
+    base = np.asarray(values[part.wrt], dtype=float).reshape(-1)
+    n, h = base.size, 1e-3
+    assert len(part.cells) == n and all(len(row) == n for row in part.cells)
+
+    def f(shift):
+        return _f(derivation, {**values, part.wrt: (base + shift).reshape(
+            np.shape(values[part.wrt]))}).real
+    for i in range(n):
+        for j in range(n):
+            ei, ej = np.eye(n)[i] * h, np.eye(n)[j] * h
+            second = (f(ei + ej) - f(ei - ej) - f(-ei + ej) + f(-ei - ej)) / (4 * h * h)
+            key = part.cells[i][j][0].key
+            assert abs(second - key) <= 1e-3 * (1 + abs(second)), (i, j, second, key)
+    assert "d2f/d" in part.cells[0][0][0].label
+    xml = moodle_xml([exported(derivation)])
+    assert xml.count(b"NUMERICAL") >= n * n + n

@@ -3,11 +3,13 @@
 Moodle and Canvas compare numbers, not matrix expressions.  So the exported question
 states a point -- sizes and values drawn by the verifier's own well-posed sampler
 (``verify.instances``), rounded to one decimal so that a student can copy them -- and asks
-for the entries of each gradient there, each accepted within a stated tolerance.
+for the entries of each gradient there (and of each Hessian by a vector or a scalar), each
+accepted within a stated tolerance.
 
 A point is used only if, at the rounded values, ``f`` is defined and the gradients still
-predict the finite-difference slope of ``f`` (``verify.checks.slopes``): rounding never
-makes a key that a right answer would miss.  Of a few candidate points the one with the
+predict the finite-difference slope of ``f`` (``verify.checks.slopes``), and the Hessians
+that of the gradients (``hessian_slopes``): rounding never makes a key that a right answer
+would miss.  Of a few candidate points the one with the
 fewest numbers to read and type is kept.
 
 Where the entries are not unique the question asks for something that is: the gradient by
@@ -27,7 +29,7 @@ from derivgen.ir.sums import Sample, SampleScalar
 from derivgen.render.documents import result_lhs
 from derivgen.render.latex import name_latex, to_latex, with_index
 from derivgen.render.prose import function_name_latex
-from derivgen.verify.checks import slopes
+from derivgen.verify.checks import hessian_slopes, slopes
 from derivgen.verify.instances import GENERIC_STAND_INS, close, defined_instance
 
 #: Decimals of the values a question states.
@@ -180,7 +182,25 @@ def _rounded(inst, derivation):
         return None
     if any(not np.any(inst.directions[name]) for name in symmetric):
         return None
-    return inst if close(predicted, expected, 1e-5) else None
+    if not close(predicted, expected, 1e-5):
+        return None
+    for result in _asked_hessians(derivation):
+        with np.errstate(all="ignore"):
+            try:
+                second_expected, second_predicted = hessian_slopes(derivation, result, inst)
+            except (ArithmeticError, ValueError, np.linalg.LinAlgError, DerivgenError):
+                return None
+        if not close(second_predicted, second_expected, 1e-5):
+            return None
+    return inst
+
+
+def _asked_hessians(derivation) -> list:
+    """The Hessians a question asks for: by a vector or a scalar (an ``n x n`` array to fill
+    in); a matrix variable's ``(m, n, m, n)`` array is shown in the solution, not asked."""
+    return [r for r in derivation.results if r.order == 2
+            and len(derivation.scope.specs[r.wrt].shape) <= 1
+            and not _is_symmetric(derivation, r.wrt)]
 
 
 def _round(value):
@@ -199,8 +219,14 @@ def _is_symmetric(derivation, name) -> bool:
 def _question(derivation, inst, seed) -> NumericQuestion:
     scope = derivation.scope
     parts = []
+    hessians = _asked_hessians(derivation)
     for result in derivation.results:
         if result.order != 1:
+            if result in hessians:
+                grid = np.asarray(inst.value(result.expr, False), dtype=float).reshape(
+                    (np.size(inst.values[result.wrt]),) * 2)
+                parts.append(Part(result_lhs(result, derivation),
+                                  _cells(grid, f"d2f/d{result.wrt}2", False), result.wrt))
             continue
         lhs = result_lhs(result, derivation)
         gradient = np.asarray(inst.value(result.expr, False))

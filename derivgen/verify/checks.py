@@ -88,9 +88,11 @@ def _gradient_derivative(derivation, wrt, inst):
                                                   inst.functions))
 
 
-def _check_hessian(derivation, result, inst):
-    """$H\\,v$ must equal the directional derivative of the gradient along $v$; for a
-    matrix variable, the ``(m, n, m, n)`` array contracted with the direction."""
+def hessian_slopes(derivation, result, inst) -> tuple:
+    """``(expected, predicted)``: the directional derivative of the gradient by
+    ``result.wrt`` along its direction, by finite differences and as the Hessian ``result``
+    predicts it ($H\\,v$; for a matrix variable the ``(m, n, m, n)`` array contracted with
+    the direction)."""
     _, expected = _gradient_derivative(derivation, result.wrt, inst)
     hessian = np.asarray(inst.value(result.expr, False))
     direction = np.asarray(inst.directions[result.wrt])
@@ -98,7 +100,12 @@ def _check_hessian(derivation, result, inst):
         predicted = np.tensordot(hessian, direction, axes=2)
     else:
         predicted = hessian @ direction if hessian.ndim == 2 else hessian * direction
-    if not close(predicted, expected.reshape(np.shape(predicted)), 1e-5 * inst.slack):
+    return expected.reshape(np.shape(predicted)), predicted
+
+
+def _check_hessian(derivation, result, inst):
+    expected, predicted = hessian_slopes(derivation, result, inst)
+    if not close(predicted, expected, 1e-5 * inst.slack):
         raise _failure(derivation.problem, f"verification failed: the Hessian by {result.wrt} "
                                            f"does not match finite differences of the gradient")
 
