@@ -373,6 +373,8 @@ def test_derivation_text_reads_as_unicode_in_a_terminal():
     two_layer = derivation_text(solve(load_problem(PROBLEMS / "60-two-layer-network.yaml")))
     assert "∂ℓ/∂W₂ = Σᵢ₌₁ᴺ ∂ℓ/∂a₂,ᵢ h₁,ᵢᵀ" in two_layer and "\\" not in two_layer
     assert terminal_math(r"(\mathbf{1} + e^{\mathbf{a}})^{\odot -1}") == "(1 + e^a)^(⊙-1)"
+    # every Greek letter a variable's latex: may name, the variant forms too
+    assert terminal_math(r"\varepsilon\mathbf{1} + \varphi + \epsilon") == "ε1 + φ + ε"
 
 
 def test_unsafe_text_is_reported_at_the_problem_file():
@@ -413,6 +415,28 @@ def test_the_box_shows_the_instructors_answer_and_the_derived_form_beside_it(tmp
     same.write_text(base + "answer: '(\\mathbf{A} + \\mathbf{A}^T)\\mathbf{x}'\n")
     latex = results_latex(solve(load_problem(same)))
     assert "derived:" not in latex and latex.count(r"\boxed") == 1
+
+
+
+def test_an_answer_written_with_braced_scripts_is_not_shown_twice(tmp_path):
+    """``^\\top`` and ``^{\\top}``, ``^2`` and ``^{2}`` are one spelling: no ``derived:``."""
+    path = tmp_path / "braces.yaml"
+    path.write_text("title: t\nvariables:\n  A: {shape: [m, n]}\n  X: {shape: [n, n]}\n"
+                    "  B: {shape: [m, n]}\nfunction: '\\tfrac{1}{2}\\|\\mathbf{A}\\mathbf{X}"
+                    "-\\mathbf{B}\\|_F^2 + \\operatorname{tr}(\\mathbf{X}^\\top)'\nwrt: X\n"
+                    "answer: '\\mathbf{A}^\\top(\\mathbf{A}\\mathbf{X}-\\mathbf{B}) + \\mathbf{I}'\n")
+    latex = results_latex(solve(load_problem(path)))
+    assert r"\mathbf{A}^\top(\mathbf{A}\mathbf{X}-\mathbf{B}) + \mathbf{I}}" in latex
+    assert "derived:" not in latex and latex.count(r"\boxed") == 1
+
+
+def test_a_named_function_names_its_matrix_hessian(tmp_path):
+    path = tmp_path / "named.yaml"
+    path.write_text("title: t\nvariables: {A: {shape: [n, n]}, X: {shape: [n, n]}}\n"
+                    "function: 'J = \\operatorname{tr}(\\mathbf{X}^T\\mathbf{A}\\mathbf{X})'\n"
+                    "wrt: X\nhessian: true\n")
+    latex = results_latex(solve(load_problem(path)))
+    assert r"\nabla^2_{\operatorname{vec}(\mathbf{X})} J = " in latex and " f " not in latex
 
 
 def test_a_set_logo_heads_every_document_and_a_new_logo_makes_new_ones(tmp_path):

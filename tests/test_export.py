@@ -114,9 +114,10 @@ def test_a_symmetric_variable_is_asked_its_directional_derivative():
     (part,) = question.parts
     (blank,) = part.blanks
     assert "symmetric" in part.prompt and r"\mathbf{D}" in part.lhs
+    assert r"\mathbf{D} = \begin{bmatrix}" in part.shown and "&" not in part.prompt
     values = question.values
     direction = np.array(eval("[" + re.search(r"\\begin\{bmatrix\}(.*)\\end\{bmatrix\}",  # noqa
-                                              part.prompt).group(1)
+                                              part.shown).group(1)
                               .replace(r" \\ ", "], [").replace("&", ",") + "]"))
     direction = np.atleast_2d(direction)
     assert np.allclose(direction, direction.T)
@@ -501,6 +502,25 @@ def test_an_output_that_cannot_be_written_is_a_usage_error_before_any_work(
     assert code == 2 and says in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert (tmp_path / "a-file").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("target,out", [("moodle", "q.xml"), ("qti", "q.zip"),
+                                        ("prairielearn", "pl"), ("html", "site")])
+def test_a_symmetric_variable_exports_to_every_target(tmp_path, target, out, capsys):
+    """The direction D of a symmetric variable's question is a matrix (its & once made the
+    Moodle and Canvas exports refuse every problem by a symmetric matrix)."""
+    problem = tmp_path / "logdet.yaml"
+    problem.write_text("title: Log-determinant\nvariables: {S: {shape: [n, n], symmetric: true}}"
+                       "\nfunction: '\\log\\det\\mathbf{S}'\nwrt: S\n", encoding="utf-8")
+    assert main(["export", target, str(problem), "-o", str(tmp_path / out)]) == 0, \
+        capsys.readouterr().err
+    if target == "moodle":
+        text = (tmp_path / out).read_text(encoding="utf-8")
+        assert r"\mathbf{D} = \begin{bmatrix}" in text and "NUMERICAL" in text
+    if target == "qti":
+        with zipfile.ZipFile(tmp_path / out) as package:
+            assert any(r"\mathbf{D} = \begin{bmatrix}" in package.read(name).decode()
+                       for name in package.namelist() if name.endswith(".xml"))
 
 
 def test_the_pdfs_shorthands_reach_mathjax_spelled_out():

@@ -65,6 +65,8 @@ def question_text(ex: Exported) -> str:
     for part in ex.question.parts:
         if part.prompt:
             parts.append(f"<p>{prose_html(part.prompt)}</p>")
+        if part.shown:
+            parts.append(f"<p>{math_html(part.shown, display=True)}</p>")
         parts.append(grid_html(part))
     return "\n".join(parts)
 

@@ -91,6 +91,8 @@ def problem_items(ex: Exported, number: int) -> list[ET.Element]:
                 [f"<p>Problem {number} ({html.escape(name)}), continued.</p>"]
             if part.prompt:
                 text.append(f"<p>{prose_html(part.prompt)}</p>")
+            if part.shown:
+                text.append(f"<p>{math_html(part.shown, display=True)}</p>")
             text.append(f"<p>{math_html(part.lhs)}: give the {html.escape(blank.label)}.</p>")
             items.append(_item(f"i{base}_{k}", f"{name}: {blank.label}", "\n".join(text),
                                blank, solution_html(ex) if first else None))

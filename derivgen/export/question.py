@@ -88,6 +88,8 @@ class Part:
     cells: tuple[tuple[tuple[Blank, ...], ...], ...]
     wrt: str
     prompt: str = ""                       # prose with $math$, said before the array
+    shown: str = ""                        # LaTeX displayed after the prompt (a matrix: its
+                                           # & is no prose math, which refuses &)
 
     @property
     def blanks(self) -> list[Blank]:
@@ -249,12 +251,13 @@ def _directional_part(derivation, result, gradient, inst, lhs) -> Part:
     slope = np.sum(gradient.reshape(np.shape(direction)) * direction)
     prompt = (f"The gradient by the symmetric ${variable}$ is defined only up to a skew part, "
               f"so give the directional derivative along the symmetric "
-              f"$\\mathbf{{D}} = {matrix_latex(direction)}$:")
+              f"$\\mathbf{{D}}$:")
+    shown = rf"\mathbf{{D}} = {matrix_latex(direction)}"
     lhs = (rf"\left.\frac{{d}}{{dt}} {f}({variable} + t\mathbf{{D}})\right|_{{t=0}} = "
            rf"\operatorname{{tr}}\Big(\Big({lhs}\Big)^T \mathbf{{D}}\Big)")
     blank = _blanks(slope, "the directional derivative along D",
                     inst.is_complex and np.iscomplexobj(slope))
-    return Part(lhs, ((blank,),), name, prompt)
+    return Part(lhs, ((blank,),), name, prompt, shown)
 
 
 def _plain(result) -> str:

@@ -487,7 +487,11 @@ def _boxed(lhs: str, math: str) -> str:
 
 
 def _plain(latex: str) -> str:
-    return re.sub(r"\s+|\\[,;!: ]", "", latex)
+    """``latex`` without spacing, every transpose spelled ``^T`` (the documents restyle the
+    derived form to the problem's), and a one-token script unbraced (``^{2}`` is ``^2``):
+    two spellings of one formula compare equal."""
+    latex = restyle_transposes(re.sub(r"\s+|\\[,;!: ]", "", latex), "T")
+    return re.sub(r"([\^_])\{(\\[A-Za-z]+|[^{}\\])\}", r"\1\2", latex)
 
 
 def instructors_answer(derivation, result) -> str | None:

@@ -25,6 +25,7 @@ SUBSCRIPTS = dict(zip("0123456789+-=()aehijklmnoprstuvx,", "₀₁₂₃₄₅�
 COMMANDS = {name: char for char, name in GREEK_LETTERS.items() if char not in "ϕϵµ"}
 COMMANDS.update({command[1:]: char for char, command in MATH_SYMBOLS.items()
                  if char not in "⋅√"})
+COMMANDS.update({"varepsilon": "ε", "varphi": "φ"})   # the variants no character above names
 COMMANDS.update({"ell": "ℓ", "prime": "′", "top": "T", "intercal": "T", "lVert": "‖", "rVert": "‖",
                  "|": "‖", "{": "{", "}": "}", ",": " ", ";": " ", ":": " ", "!": "",
                  " ": " ", "quad": "  ", "qquad": "    ", "ldots": "…", "cdots": "⋯",

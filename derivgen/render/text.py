@@ -76,7 +76,7 @@ def result_lhs(result, derivation) -> str:
     wrt = check_math(math_latex(symbol, scope)) if symbol is not None \
         else escape_text(result.wrt)
     if result.order >= 2 and symbol is not None and symbol.is_Matrix and symbol.cols != 1:
-        return rf"\nabla^2_{{\operatorname{{vec}}({wrt})}} f"  # the mn x mn form
+        return rf"\nabla^2_{{\operatorname{{vec}}({wrt})}} {f}"  # the mn x mn form
     if result.order >= 2:
         several = len(derivation.problem.wrt) > 1
         return rf"\nabla^2_{{{wrt}}} {f}" if several else rf"\nabla^2 {f}"
