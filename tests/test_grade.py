@@ -363,3 +363,35 @@ def test_grading_keeps_a_callers_alarm_running():
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+ELEMENTWISE = [
+    # (problem, answer as students write it, right?)
+    ("18-logistic-regression", r"\mathbf{X}^T(\frac{1}{1+e^{-\mathbf{X}\mathbf{w}}} - \mathbf{y})",
+     True),
+    ("18-logistic-regression",
+     r"\mathbf{X}^T(\frac{e^{\mathbf{X}\mathbf{w}}}{1 + e^{\mathbf{X}\mathbf{w}}} - \mathbf{y})",
+     True),
+    ("19-sigmoid-layer", r"(\mathbf{v} \odot \sigma(\mathbf{W}\mathbf{x} + \mathbf{b}) \odot "
+                         r"(1 - \sigma(\mathbf{W}\mathbf{x} + \mathbf{b})))\mathbf{x}^T", True),
+    ("18-logistic-regression", r"\mathbf{X}^T(\frac{1}{2+e^{-\mathbf{X}\mathbf{w}}} - \mathbf{y})",
+     False),
+    ("19-sigmoid-layer", r"(\mathbf{v} \odot (1 - \sigma(\mathbf{W}\mathbf{x} + \mathbf{b})))"
+                         r"\mathbf{x}^T", False),
+    ("05-log-determinant", r"1/\mathbf{X}", False),    # entry by entry: not X^{-T}
+]
+
+
+@pytest.mark.parametrize("stem, answer, right", ELEMENTWISE)
+def test_a_number_added_to_or_divided_by_a_matrix_is_read_entry_by_entry(stem, answer, right):
+    verdict = grade(solved(stem), answer)
+    assert verdict.correct is right, verdict.feedback
+    assert "Read entry by entry" in verdict.feedback
+
+
+def test_problem_files_still_say_where_a_vector_of_ones_is_meant(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("title: p\nvariables: {A: {shape: [m, n]}, w: {shape: [n]}}\n"
+                    "function: '\\mathbf{1}^T\\log(1 + e^{\\mathbf{A}\\mathbf{w}})'\nwrt: w\n")
+    with pytest.raises(DerivgenError, match="cannot add 1"):
+        solve(load_problem(path))

@@ -137,7 +137,7 @@ def _judge(derivation, answer, result, name, seed) -> Verdict:
     scope = derivation.scope
     try:
         text = screen(answer, _known_commands(scope))
-        expr = _parse_answer(_without_lhs(text), derivation, result)
+        expr, elementwise = _parse_answer(_without_lhs(text), derivation, result)
     except AnswerRejected as error:
         return _unreadable(error.message, answer, error.column)
     except DerivgenError as error:
@@ -149,6 +149,8 @@ def _judge(derivation, answer, result, name, seed) -> Verdict:
     comparison = compare(derivation, expr, result, seed=seed)
     feedback = comparison_feedback(comparison, name, lambda term: _symbols_in(term, scope,
                                                                               expr))
+    if elementwise:
+        feedback += ELEMENTWISE_NOTE
     return Verdict(comparison.agrees, 1.0 if comparison.agrees else 0.0,
                    comparison.diagnosis, feedback, comparison=comparison)
 
@@ -169,19 +171,39 @@ def _without_lhs(text: str) -> str:
     return " " * (cut + 1) + text[cut + 1:]
 
 
-def _parse_answer(text, derivation, result):
-    """Parse with a copy of the scope; ``\\mathbf{I}`` alone takes the derivative's size."""
+#: What a student reads when a number added to (or divided by) a matrix was read entry by entry.
+ELEMENTWISE_NOTE = (" (Read entry by entry: a number added to, or divided by, a vector or "
+                    "matrix applies to each of its entries.)")
+
+
+def _parse_answer(text, derivation, result) -> tuple:
+    """``(expression, read_elementwise)``: parsed with a copy of the scope; ``\\mathbf{I}``
+    alone takes the derivative's size; ``1 - \\sigma(\\mathbf{x})`` and
+    ``\\frac{1}{1 + e^{-\\mathbf{x}}}``, which do not parse as matrix algebra, entry by entry."""
+    try:
+        return _parse_sized(text, derivation, result, elementwise=False), False
+    except DerivgenError as error:
+        if not error.message.startswith(("cannot add", "cannot divide")):
+            raise
+        try:
+            return _parse_sized(text, derivation, result, elementwise=True), True
+        except DerivgenError:
+            raise error from None
+
+
+def _parse_sized(text, derivation, result, *, elementwise):
     scope = replace(derivation.scope, dims=dict(derivation.scope.dims),
                     counts=dict(derivation.scope.counts))
     try:
-        return parse_latex(text, scope)
+        return parse_latex(text, scope, elementwise=elementwise)
     except DerivgenError as error:
         shape = getattr(result.expr, "shape", None)
         if not error.message.startswith("cannot infer the size") or shape is None:
             raise
         rows, cols = (str(d) for d in shape)
         try:   # adding zeros of the right size lets the parser infer the rest
-            return parse_latex(rf"0 \cdot \mathbf{{1}}_{{{rows} \times {cols}}} + ({text})", scope)
+            return parse_latex(rf"0 \cdot \mathbf{{1}}_{{{rows} \times {cols}}} + ({text})", scope,
+                               elementwise=elementwise)
         except DerivgenError:
             raise error from None
 

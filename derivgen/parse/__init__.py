@@ -32,12 +32,14 @@ from derivgen.parse.transform import ToSympy, sample_counts
 __all__ = ["parse_latex", "parse_function"]
 
 
-def parse_latex(text: str, scope, *, indexed: bool = False):
+def parse_latex(text: str, scope, *, indexed: bool = False, elementwise: bool = False):
     """The SymPy expression for ``text``; raises ``DerivgenError`` (with a column).
 
     ``indexed``: a sample such as ``x_i`` may stand outside a sum over ``i`` (in ``where:``).
+    ``elementwise``: a scalar added to or divided by a matrix means entry by entry
+    (``1 - \\sigma(\\mathbf{x})``), as students write; problems write ``\\mathbf{1}``.
     """
-    value = _parse(text, scope, allow_prefix=False)
+    value = _parse(text, scope, allow_prefix=False, elementwise=elementwise)
     return value if indexed else _bound(value, text)
 
 
@@ -58,7 +60,7 @@ def _bound(value, text):
 
 # ---- pipeline ---------------------------------------------------------------------------
 
-def _parse(text: str, scope, allow_prefix: bool):
+def _parse(text: str, scope, allow_prefix: bool, elementwise: bool = False):
     if not isinstance(text, str) or not text.strip():
         raise DerivgenError("empty formula", column=0, fragment=str(text or ""))
     work = _blank_decoration(text)
@@ -77,11 +79,12 @@ def _parse(text: str, scope, allow_prefix: bool):
         scope.dim(count)          # N of \sum_{i=1}^{N} is a number the formula may use
     tree = _syntax_tree(work, text)
     names = NameTable(scope, text, placeholders)
-    first = Builder(text, scope)
+    first = Builder(text, scope, elementwise=elementwise)
     result = _run(ToSympy(first, names), tree, text)
     holes = first.hole_shapes()
     if holes:
-        result = _run(ToSympy(Builder(text, scope, fixed_holes=holes), names), tree, text)
+        again = Builder(text, scope, fixed_holes=holes, elementwise=elementwise)
+        result = _run(ToSympy(again, names), tree, text)
     return result.value
 
 

@@ -36,10 +36,14 @@ class Builder:
     reports what they were inferred to be.
     """
 
-    def __init__(self, source: str, scope, fixed_holes: dict | None = None):
+    def __init__(self, source: str, scope, fixed_holes: dict | None = None, *,
+                 elementwise: bool = False):
         self.source = source
         self.scope = scope
         self.fixed_holes = fixed_holes
+        # ``1 - \sigma(\mathbf{x})``, ``\frac{1}{1 + e^{-\mathbf{x}}}``: a scalar added to
+        # or divided by a matrix, entry by entry (how students write; problems say \mathbf{1})
+        self.elementwise = elementwise
         self.unifier = Unifier()
         self.holes: dict[int, tuple[HoleAtom, tuple]] = {}
 
@@ -77,6 +81,8 @@ class Builder:
     def divide(self, a: Piece, b: Piece, start=None, end=None) -> Piece:
         """``a / b`` and ``\\frac{a}{b}``: ``b`` must be a scalar (or ``1 x 1``)."""
         x, y = self._settle(a, b)
+        if not is_scalar(y) and not is_one_by_one(y) and self.elementwise:
+            return self._divide_entries(a, b, x, y, start, end)
         if not is_scalar(y):
             if not is_one_by_one(y):
                 raise self.error(f"cannot divide by {self.described(b)}: the denominator must "
@@ -89,11 +95,27 @@ class Builder:
         start = a.start if start is None else start
         return Piece(times(1 / y, x), start, b.end if end is None else end)
 
+    def _divide_entries(self, a, b, x, y, start, end) -> Piece:
+        """``a / b`` entry by entry: $a \\odot b^{\\odot -1}$ (``a`` a scalar or of ``b``'s shape)."""
+        if is_one_by_one(x):
+            x = as_scalar(x)
+        if not is_scalar(x) and not (self.unifier.unify(x.rows, y.rows)
+                                     and self.unifier.unify(x.cols, y.cols)):
+            raise self.error(f"cannot divide {self.described(a)} by {self.described(b)}", b)
+        x, y = self._settle(a, b)
+        reciprocal = HadamardPower(y, -1)
+        value = times(x, reciprocal) if is_scalar(x) else \
+            canonical_hadamard(HadamardProduct(x, reciprocal))
+        return Piece(value, a.start if start is None else start, b.end if end is None else end)
+
     def add(self, a: Piece, b: Piece, sign: int) -> Piece:
         x, y = self._settle(a, b)
         if is_scalar(x) != is_scalar(y):
             if is_one_by_one(x) or is_one_by_one(y):
                 x, y = as_scalar(x), as_scalar(y)
+            elif self.elementwise:    # c + A = c 1 1^T + A
+                x, y = (times(x, OneMatrix(*y.shape)), y) if is_scalar(x) else \
+                    (x, times(y, OneMatrix(*x.shape)))
             else:
                 raise self._cannot_add(a, b)
         elif not is_scalar(x):
