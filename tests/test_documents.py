@@ -419,14 +419,15 @@ def test_the_box_shows_the_instructors_answer_and_the_derived_form_beside_it(tmp
 
 
 def test_an_answer_written_with_braced_scripts_is_not_shown_twice(tmp_path):
-    """``^\\top`` and ``^{\\top}``, ``^2`` and ``^{2}`` are one spelling: no ``derived:``."""
+    """``^\\top`` and ``^{\\top}``, ``^2`` and ``^{2}``, ``\\left(`` and ``(`` are one spelling:
+    no ``derived:``."""
     path = tmp_path / "braces.yaml"
     path.write_text("title: t\nvariables:\n  A: {shape: [m, n]}\n  X: {shape: [n, n]}\n"
                     "  B: {shape: [m, n]}\nfunction: '\\tfrac{1}{2}\\|\\mathbf{A}\\mathbf{X}"
                     "-\\mathbf{B}\\|_F^2 + \\operatorname{tr}(\\mathbf{X}^\\top)'\nwrt: X\n"
-                    "answer: '\\mathbf{A}^\\top(\\mathbf{A}\\mathbf{X}-\\mathbf{B}) + \\mathbf{I}'\n")
+                    "answer: '\\mathbf{A}^\\top\\left(\\mathbf{A}\\mathbf{X}-\\mathbf{B}\\right) + \\mathbf{I}'\n")
     latex = results_latex(solve(load_problem(path)))
-    assert r"\mathbf{A}^\top(\mathbf{A}\mathbf{X}-\mathbf{B}) + \mathbf{I}}" in latex
+    assert r"\mathbf{A}^\top\left(\mathbf{A}\mathbf{X}-\mathbf{B}\right) + \mathbf{I}}" in latex
     assert "derived:" not in latex and latex.count(r"\boxed") == 1
 
 

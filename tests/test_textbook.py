@@ -54,3 +54,12 @@ def test_a_scalar_leaves_a_hadamard_product(stem, written):
     latex = math_latex(derivation.results[0].expr, derivation.scope)
     latex = restyle_transposes(latex, r"\top")
     assert written in latex and r"\frac{1}{2}" not in latex and not latex.startswith("2"), latex
+
+
+def test_a_sum_held_twice_keeps_its_sign():
+    """-Σ⁻¹(x - μ)(x - μ)ᵀΣ⁻¹, symmetric to the eye (was Σ⁻¹(μ - x)(x - μ)ᵀΣ⁻¹)."""
+    derivation = solve(load_problem(Path(__file__).parent / "fixtures" / "textbook"
+                                    / "t19-mahalanobis.yaml"))
+    latex = math_latex(derivation.results[0].expr, derivation.scope)
+    assert latex == (r"-\boldsymbol{\Sigma}^{-1}(\mathbf{x} - \boldsymbol{\mu})"
+                     r"(\mathbf{x} - \boldsymbol{\mu})^T\boldsymbol{\Sigma}^{-1}")

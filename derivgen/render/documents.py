@@ -487,10 +487,11 @@ def _boxed(lhs: str, math: str) -> str:
 
 
 def _plain(latex: str) -> str:
-    """``latex`` without spacing, every transpose spelled ``^T`` (the documents restyle the
+    """``latex`` without spacing or delimiter sizes, every transpose spelled ``^T`` (the documents restyle the
     derived form to the problem's), and a one-token script unbraced (``^{2}`` is ``^2``):
     two spellings of one formula compare equal."""
-    latex = restyle_transposes(re.sub(r"\s+|\\[,;!: ]", "", latex), "T")
+    latex = re.sub(r"\s+|\\[,;!: ]|\\(?:left|right|[bB]igg?[lr]?)(?![a-zA-Z])", "", latex)
+    latex = restyle_transposes(latex, "T")
     return re.sub(r"([\^_])\{(\\[A-Za-z]+|[^{}\\])\}", r"\1\2", latex)
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from sympy import (Add, Dummy, HadamardPower, HadamardProduct, Identity, MatAdd, MatMul, Mul,
-                   Number, OneMatrix, Pow, Rational, S, Symbol, cos, count_ops, exp, expand,
-                   preorder_traversal, sin, sqrt)
+                   Number, OneMatrix, Pow, Rational, S, Symbol, Transpose, cos, count_ops, exp,
+                   expand, preorder_traversal, sin, sqrt)
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from derivgen.ir.nodes import Elementwise, ScalarFunc
@@ -151,18 +151,27 @@ def _negative(term) -> bool:
     return bool(coeff.could_extract_minus_sign())
 
 
+def _repeated(factor, others) -> bool:
+    """Whether ``factor`` or its transpose is among ``others``."""
+    flipped = push_transposes(Transpose(factor))
+    return any(other in (factor, flipped) or push_transposes(Transpose(other)) == factor
+               for other in others)
+
+
 def minus_into_sum(expr):
     r"""$-c\,A(B - C)D = c\,A(C - B)D$: a minus sign in front of a product goes into a sum
     it multiplies when that sum then has no more minus signs than before, so a result
     reads $(\mathbf{W}\mathbf{X} - \mathbf{Y})\mathbf{X}^T$, not
-    $-(\mathbf{Y} - \mathbf{W}\mathbf{X})\mathbf{X}^T$."""
+    $-(\mathbf{Y} - \mathbf{W}\mathbf{X})\mathbf{X}^T$. A sum the product holds twice keeps
+    its sign: $-\Sigma^{-1}(\mathbf{x} - \boldsymbol\mu)(\mathbf{x} - \boldsymbol\mu)^T\Sigma^{-1}$
+    stays symmetric to the eye."""
     if not isinstance(expr, MatMul):
         return expr
     coeff, matrices = expr.as_coeff_matrices()
     if not coeff.could_extract_minus_sign():
         return expr
     for k, factor in enumerate(matrices):
-        if isinstance(factor, MatAdd):
+        if isinstance(factor, MatAdd) and not _repeated(factor, matrices[:k] + matrices[k + 1:]):
             negated = MatAdd(*[MatMul(-1, t).doit(deep=False) for t in factor.args]).doit(deep=False)
             if (isinstance(negated, MatAdd)
                     and sum(map(_negative, negated.args)) <= sum(map(_negative, factor.args))):
