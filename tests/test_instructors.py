@@ -169,6 +169,8 @@ def test_json_has_names_for_every_variable(tmp_path, capsys):
     (r"\mathcal{L}(\mathbf{x}) =", r"\mathcal{L}"), (r"J(\boldsymbol\theta) =", "J"),
     (r"R(\mathbf{x}) =", "R"), (r"\ell =", r"\ell"), ("F =", "F"), ("Q(x) :=", "Q"),
     (r"\operatorname{MSE}(\mathbf{x}) =", r"\operatorname{MSE}"), ("f_1(x) =", "f_1"),
+    (r"D_{\mathrm{KL}} =", r"D_{\mathrm{KL}}"), (r"J_\text{reg}(\mathbf{x}) =", r"J_\text{reg}"),
+    (r"E_D(\mathbf{x}) =", "E_D"),
     ("", "f"),
 ])
 def test_the_function_keeps_its_name(prefix, name):

@@ -247,6 +247,15 @@ def test_norms():
     assert parse(r"\lVert \mathbf{X} \rVert_{F}^2") == Trace(X.T * X)
 
 
+
+@pytest.mark.parametrize("written", [r"\|\mathbf{X}\|_{\mathrm{F}}^{2}", r"\|\mathbf{X}\|_\mathrm{F}^2",
+                                     r"\|\mathbf{X}\|_{\text{F}}^2", r"\|\mathbf{X}\|_{ \rm F}^2",
+                                     r"\left\|\mathbf{X}\right\|_{\textrm{F}}^{2}"])
+def test_a_norm_label_in_a_text_font(written):
+    """Instructors set the F of the Frobenius norm upright: ``_{\\mathrm{F}}``."""
+    assert parse(written) == Trace(X.T * X)
+
+
 def test_norm_with_latex_override():
     assert parse(r"\lambda\|\mathbf{w}\|_2^2") == lam * w.T * w
 

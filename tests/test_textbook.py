@@ -10,6 +10,8 @@ import pytest
 import derivgen
 from derivgen.pipeline import solve
 from derivgen.problem.load import load_problem
+from derivgen.render.facts import math_latex
+from derivgen.render.prose import restyle_transposes
 
 TEXTBOOK = sorted((Path(__file__).parent / "fixtures" / "textbook").glob("*.yaml"))
 WITH_ANSWER = [p for p in TEXTBOOK if "\nanswer: '" in p.read_text(encoding="utf-8")]
@@ -38,3 +40,17 @@ def test_the_instructors_answer_grades_right_and_its_negation_wrong(path):
     assert right["correct"] and right["score"] == 1, right
     wrong = solution.grade(f"-\\left({problem.answer}\\right)", wrt=problem.wrt[0])
     assert not wrong["correct"] and wrong["diagnosis"] == "sign", wrong
+
+
+@pytest.mark.parametrize("stem,written", [
+    ("t09-pseudo-huber", r"\mathbf{A}^{\top}((\mathbf{A}\mathbf{x} - \mathbf{b}) \odot "),
+    ("t16-smooth-lasso", r"\lambda(\mathbf{x} \odot "),
+])
+def test_a_scalar_leaves_a_hadamard_product(stem, written):
+    """(c A) ⊙ B = c (A ⊙ B): the 1/2 of sqrt' meets the 2 of the square (was
+    2Aᵀ((Ax - b) ⊙ (1/2 √(...)^⊙-1)))."""
+    derivation = solve(load_problem(Path(__file__).parent / "fixtures" / "textbook"
+                                    / f"{stem}.yaml"))
+    latex = math_latex(derivation.results[0].expr, derivation.scope)
+    latex = restyle_transposes(latex, r"\top")
+    assert written in latex and r"\frac{1}{2}" not in latex and not latex.startswith("2"), latex

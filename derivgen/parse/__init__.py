@@ -198,10 +198,25 @@ _SPACING = re.compile(r"(?<!\\)\\(?:[,;:! ]|q?quad(?![a-zA-Z])|displaystyle(?![a
                       r"|textstyle(?![a-zA-Z]))")
 
 
+#: A subscript label in a text font: ``\\|X\\|_{\\mathrm{F}}``, ``\\mathbf{x}_\\text{new}``.
+_TEXT_SUBSCRIPT = re.compile(r"_(\s*\{?)(\s*\\(?:mathrm|text|textrm|textnormal|rm|mathsf"
+                             r"|operatorname)\s*\{)(\s*[A-Za-z0-9]+\s*)\}")
+
+
+def _plain_subscript(match) -> str:
+    """``_{\\mathrm{F}}`` -> ``_{        F }``, ``_\\text{F}`` -> ``_{     F}``: the label as
+    plain letters (its font says only that it is a label), every column kept."""
+    braced, font, label = match.group(1), match.group(2), match.group(3)
+    if "{" in braced:
+        return "_" + braced + " " * len(font) + label + " "
+    return "_" + braced + "{" + " " * (len(font) - 1) + label + "}"
+
+
 def _blank_decoration(text: str) -> str:
     """Blank ``$`` delimiters, spacing commands and one trailing ``.``/``,``/``;`` (copied
-    from prose)."""
+    from prose); a subscript label's font (``_{\\mathrm{F}}`` reads ``_F``)."""
     work = _SPACING.sub(lambda m: " " * len(m.group()), text.replace("$", " "))
+    work = _TEXT_SUBSCRIPT.sub(_plain_subscript, work)
     stripped = work.rstrip()
     if stripped and stripped[-1] in ".,;" and not stripped[-2:-1] == "\\":
         work = _blank(work, len(stripped) - 1, len(stripped))

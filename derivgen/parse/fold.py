@@ -8,6 +8,8 @@ content, and the group's postfixes apply to the result: ``\\sigma(\\mathbf{Z})^T
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import replace
 
 from derivgen.errors import DerivgenError
@@ -17,6 +19,11 @@ from derivgen.parse.names import NameTable
 from derivgen.parse.pieces import (ExpBase, Factor, Group, Head, HoleAtom, NameAtom, NormAtom, Piece,
                      Postfix, SumHead, Unit)
 from derivgen.parse.shapes import as_scalar, is_scalar
+
+#: What a norm's label may carry beside its letters: braces, spaces, a text font
+#: (``\\|X\\|_{\\mathrm{F}}`` is ``\\|X\\|_F``).
+_NORM_LABEL_DECORATION = re.compile(r"\\(?:mathrm|text|textrm|textnormal|rm|mathsf"
+                                    r"|operatorname)(?![a-zA-Z])|[{}\s]")
 
 
 class ProductFolder:
@@ -154,7 +161,7 @@ class ProductFolder:
         kind, end = None, atom.end
         if postfixes and postfixes[0].kind == "subscript":
             post = postfixes.pop(0)
-            kind, end = post.arg.strip("{} "), post.end
+            kind, end = _NORM_LABEL_DECORATION.sub("", post.arg), post.end
         squared = bool(postfixes) and _is_square(postfixes[0])
         if squared:
             end = postfixes.pop(0).end

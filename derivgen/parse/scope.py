@@ -168,13 +168,17 @@ def indexed_name(name: str, index) -> str:
     return f"{name}{',' if '_' in name else '_'}{index}"
 
 
+#: A subscript label in a text font, as in ``D_{\\mathrm{KL}}``.
+_TEXT_LABEL = r"\\(?:mathrm|text|textrm|textnormal|mathsf|operatorname)\s*\{\s*[A-Za-z0-9]+\s*\}"
+
 #: The name of the function in an ``f(\\mathbf{X}) =`` prefix, as LaTeX: a letter, a Greek
 #: letter (``\\ell``, ``\\phi``) or a styled name (``\\mathcal{L}``, ``\\operatorname{MSE}``),
-#: optionally subscripted (``f_1``, ``J_{\\text{reg}}`` is not: letters and digits only).
+#: optionally subscripted (``f_1``, ``E_D``, ``J_{\\text{reg}}``, ``D_{\\mathrm{KL}}``).
 FUNCTION_NAME = (r"(?:[A-Za-z]|\\(?:" + "|".join(sorted(GREEK, key=len, reverse=True))
                  + r")(?![A-Za-z])|\\(?:mathcal|mathscr|mathbb|mathrm|mathit|mathsf|mathbf"
                  r"|operatorname|text)\s*\{\s*[A-Za-z]+\s*\})"
-                 r"(?:\s*_\s*(?:\{\s*[A-Za-z0-9]+\s*\}|[A-Za-z0-9]))?")
+                 r"(?:\s*_\s*(?:\{\s*(?:[A-Za-z0-9]+|" + _TEXT_LABEL + r")\s*\}|[A-Za-z0-9]"
+                 r"|" + _TEXT_LABEL + r"))?")
 
 _NAMED = re.compile(r"\s*(" + FUNCTION_NAME + r")\s*(?:\(|\\left\s*\(|\[|:?=)")
 

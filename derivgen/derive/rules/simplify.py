@@ -23,6 +23,25 @@ def hadamard_drop_ones(expr):
     return kept[0] if len(kept) == 1 else HadamardProduct(*kept)
 
 
+def hadamard_scalars_out(expr):
+    """$(c A) \\odot B = c\\,(A \\odot B)$ for a scalar $c$: a factor such as the
+    $\\frac{1}{2}$ of $\\sqrt{u}\\,' = \\frac{1}{2}\\sqrt{u}^{\\odot -1}$ leaves the product
+    and meets the factors outside it ($2 \\cdot \\frac{1}{2} = 1$)."""
+    if not isinstance(expr, HadamardProduct):
+        return expr
+    scalars, operands = [], []
+    for arg in expr.args:
+        if isinstance(arg, MatMul) and not arg.args[0].is_Matrix:
+            coefficient, *rest = arg.args
+            scalars.append(coefficient)
+            operands.append(rest[0] if len(rest) == 1 else MatMul(*rest))
+        else:
+            operands.append(arg)
+    if not scalars:
+        return expr
+    return MatMul(Mul(*scalars), HadamardProduct(*operands)).doit(deep=False)
+
+
 def diag_of_ones(expr):
     """$\\operatorname{diag}(\\mathbf{1}) = I$."""
     if isinstance(expr, DiagMatrix) and isinstance(expr.args[0], OneMatrix):
@@ -208,7 +227,8 @@ def _factor_hadamard(terms):
     return HadamardProduct(factor_common(MatAdd(*parts).doit(deep=False)), *common)
 
 
-TEXTBOOK_RULES = (known_derivative, hadamard_drop_ones, flatten_node, diag_of_ones,
+TEXTBOOK_RULES = (known_derivative, hadamard_drop_ones, hadamard_scalars_out, flatten_node,
+                  diag_of_ones,
                   softmax_named, scalar_expanded, factor_common, minus_into_sum)
 
 
