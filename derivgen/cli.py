@@ -409,6 +409,8 @@ def run_solve(args) -> int:
             print(derivation_text(derivation, latex=args.latex))
     except DerivgenError as exc:
         report.fail(exc, path)
+    except BrokenPipeError:   # the reader went away (`derivgen solve F | head`): main's
+        raise
     except Exception as exc:  # noqa: BLE001 -- a renderer bug must not become a traceback
         report.internal(exc, path)
     return report.exit_code

@@ -443,16 +443,23 @@ def test_build_shipped_problems_writes_pdfs(run_cli, tmp_path):
         assert (out_dir / f"{name}.tex").exists()
 
 
-def test_a_reader_that_goes_away_ends_no_command_in_a_traceback():
-    """`derivgen check problems | head -1`: the rest is not read, and no traceback follows."""
+@pytest.mark.parametrize("command, first_line", [
+    (["check", "problems", "-j", "1"], b": ok\n"),
+    (["solve", "problems/60-two-layer-network.yaml"], b"(lecture Example 5)\n"),
+    (["solve", "problems/60-two-layer-network.yaml", "--json"], b"{\n"),
+])
+def test_a_reader_that_goes_away_ends_no_command_in_a_traceback(command, first_line):
+    """`derivgen check problems | head -1`, `derivgen solve F | head -1`: the rest is not
+    read, and no traceback or internal error follows."""
     import subprocess
     root = Path(__file__).resolve().parent.parent
-    proc = subprocess.Popen([sys.executable, "-m", "derivgen", "check", "problems", "-j", "1"],
-                            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([sys.executable, "-m", "derivgen", *command],
+                            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            bufsize=0)
     first = proc.stdout.readline()
     proc.stdout.close()
     err = proc.stderr.read().decode()
     code = proc.wait(timeout=300)
-    assert first.endswith(b": ok\n")
+    assert first.endswith(first_line)
     assert "Traceback" not in err and "internal error" not in err
     assert code in (0, 141)

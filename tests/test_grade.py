@@ -395,3 +395,11 @@ def test_problem_files_still_say_where_a_vector_of_ones_is_meant(tmp_path):
                     "function: '\\mathbf{1}^T\\log(1 + e^{\\mathbf{A}\\mathbf{w}})'\nwrt: w\n")
     with pytest.raises(DerivgenError, match="cannot add 1"):
         solve(load_problem(path))
+
+
+def test_grading_answers_leaves_the_problems_scope_as_it_was():
+    derivation = solved("04-least-squares")
+    before = {text: dict(names) for text, names in derivation.scope.mentions.items()}
+    for k in range(20):
+        grade(derivation, rf"{k + 2}\mathbf{{A}}^T(\mathbf{{A}}\mathbf{{x}} - \mathbf{{y}})")
+    assert derivation.scope.mentions == before

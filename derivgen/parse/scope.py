@@ -88,7 +88,11 @@ class Scope:
 
     def mention(self, text: str, value, start: int):
         """Note that the formula ``text`` mentions ``value`` (a symbol, an intermediate, or a
-        constant term: ``CONSTANT``) at offset ``start``."""
+        constant term: ``CONSTANT``) at offset ``start``; only the problem's own formulas
+        are noted (a graded answer, parsed in a copy of the scope, is not)."""
+        function, definitions = self.reading or ("", {})
+        if text != function and text not in definitions.values():
+            return
         seen = self.mentions.setdefault(text, {})
         for name in names_in(value) if value is not CONSTANT else [CONSTANT]:
             seen[name] = min(seen.get(name, start), start)

@@ -457,10 +457,9 @@ class LectureLatexPrinter:
 
         With several variables, each variable's terms come together (``dW`` before ``db``
         when the instructor writes ``W`` first). A term belongs where the last of its names
-        is first mentioned (``\\lambda W`` to
-        the regularizer: a constant term where the instructor first wrote one); among
-        those, fewer names first (``Wx + b`` before ``-\\mathbf{1}\\log(\\ldots)``), and
-        SymPy's order breaks the remaining ties."""
+        is first mentioned (``\\lambda W`` to the regularizer; a constant term where the
+        instructor first wrote one); among those, fewer names first (``Wx + b`` before
+        ``-\\mathbf{1}\\log(\\ldots)``), and SymPy's order breaks the remaining ties."""
         rank = self._rank()
         if not rank:
             return terms
