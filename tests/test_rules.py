@@ -11,6 +11,7 @@ from derivgen.verify.numeric import evaluate
 from derivgen.render.numpy import dims_code
 from derivgen.derive.rules import differential as rd
 from derivgen.derive.rules import trace as rt
+from derivgen.derive.rules.simplify import diagonal_of_outer_product
 from derivgen.derive.rules.transpose import push_transposes
 
 m, n = Symbol("m", integer=True, positive=True), Symbol("n", integer=True, positive=True)
@@ -269,3 +270,16 @@ def test_textbook_form_is_an_exact_equality(given, expected):
     for seed in range(3):
         env = random_env(seed, [])
         np.testing.assert_allclose(value(result, env), value(given(), env), rtol=1e-9)
+
+
+def test_diagonal_of_outer_product_is_a_hadamard_product():
+    n = Symbol("n", integer=True, positive=True)
+    a, b = MatrixSymbol("a", n, 1), MatrixSymbol("b", n, 1)
+    expr = MatMul(HadamardProduct(MatMul(3, a, b.T), Identity(n)), OneMatrix(n, 1))
+    assert diagonal_of_outer_product(expr) == MatMul(3, HadamardProduct(a, b))
+    rng = np.random.default_rng(0)
+    va, vb = rng.standard_normal((4, 1)), rng.standard_normal((4, 1))
+    assert np.allclose((3 * (va @ vb.T) * np.eye(4)) @ np.ones((4, 1)), 3 * va * vb)
+    square = MatrixSymbol("M", n, n)        # not an outer product: kept
+    kept = MatMul(HadamardProduct(square, Identity(n)), OneMatrix(n, 1))
+    assert diagonal_of_outer_product(kept) == kept

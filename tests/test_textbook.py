@@ -56,10 +56,14 @@ def test_a_scalar_leaves_a_hadamard_product(stem, written):
     assert written in latex and r"\frac{1}{2}" not in latex and not latex.startswith("2"), latex
 
 
-def test_a_sum_held_twice_keeps_its_sign():
-    """-Σ⁻¹(x - μ)(x - μ)ᵀΣ⁻¹, symmetric to the eye (was Σ⁻¹(μ - x)(x - μ)ᵀΣ⁻¹)."""
+@pytest.mark.parametrize("stem,latex", [
+    # a sum a product holds twice keeps its sign (was Σ⁻¹(μ - x)(x - μ)ᵀΣ⁻¹)
+    ("t19-mahalanobis", r"-\boldsymbol{\Sigma}^{-1}(\mathbf{x} - \boldsymbol{\mu})"
+                        r"(\mathbf{x} - \boldsymbol{\mu})^T\boldsymbol{\Sigma}^{-1}"),
+    # the diagonal of an outer product is a Hadamard product (was (x xᵀ ⊙ I)1)
+    ("t44-diag", r"\mathbf{x} \odot \mathbf{x}"),
+])
+def test_results_read_in_textbook_form(stem, latex):
     derivation = solve(load_problem(Path(__file__).parent / "fixtures" / "textbook"
-                                    / "t19-mahalanobis.yaml"))
-    latex = math_latex(derivation.results[0].expr, derivation.scope)
-    assert latex == (r"-\boldsymbol{\Sigma}^{-1}(\mathbf{x} - \boldsymbol{\mu})"
-                     r"(\mathbf{x} - \boldsymbol{\mu})^T\boldsymbol{\Sigma}^{-1}")
+                                    / f"{stem}.yaml"))
+    assert math_latex(derivation.results[0].expr, derivation.scope) == latex

@@ -42,6 +42,29 @@ def hadamard_scalars_out(expr):
     return MatMul(Mul(*scalars), HadamardProduct(*operands)).doit(deep=False)
 
 
+def diagonal_of_outer_product(expr):
+    """$(\\mathbf{a}\\mathbf{b}^T \\odot I)\\,\\mathbf{1} = \\mathbf{a} \\odot \\mathbf{b}$: the
+    diagonal of an outer product, as the vector a textbook writes
+    ($\\mathbf{x} \\odot \\mathbf{x}$ for $\\partial\\,\\mathbf{x}^T\\operatorname{diag}(\\mathbf{w})
+    \\mathbf{x} / \\partial\\mathbf{w}$)."""
+    if not (isinstance(expr, MatMul) and len(expr.args) == 2
+            and isinstance(expr.args[1], OneMatrix) and expr.args[1].shape[1] == 1):
+        return expr
+    masked = expr.args[0]
+    if not (isinstance(masked, HadamardProduct) and len(masked.args) == 2):
+        return expr
+    outer = next((a for a in masked.args if not isinstance(a, Identity)), None)
+    if outer is None or not any(isinstance(a, Identity) for a in masked.args) \
+            or not isinstance(outer, MatMul):
+        return expr
+    coeff, matrices = outer.as_coeff_matrices()
+    if len(matrices) != 2 or matrices[0].shape[1] != 1 or matrices[1].shape[0] != 1:
+        return expr
+    column, row = matrices
+    product = HadamardProduct(column, push_transposes(Transpose(row)))
+    return product if coeff == 1 else MatMul(coeff, product)
+
+
 def diag_of_ones(expr):
     """$\\operatorname{diag}(\\mathbf{1}) = I$."""
     if isinstance(expr, DiagMatrix) and isinstance(expr.args[0], OneMatrix):
@@ -237,7 +260,7 @@ def _factor_hadamard(terms):
 
 
 TEXTBOOK_RULES = (known_derivative, hadamard_drop_ones, hadamard_scalars_out, flatten_node,
-                  diag_of_ones,
+                  diag_of_ones, diagonal_of_outer_product,
                   softmax_named, scalar_expanded, factor_common, minus_into_sum)
 
 
