@@ -62,6 +62,8 @@ def test_a_scalar_leaves_a_hadamard_product(stem, written):
                         r"(\mathbf{x} - \boldsymbol{\mu})^T\boldsymbol{\Sigma}^{-1}"),
     # the diagonal of an outer product is a Hadamard product (was (x xᵀ ⊙ I)1)
     ("t44-diag", r"\mathbf{x} \odot \mathbf{x}"),
+    # Hadamard powers of one base merge (was 4(x ⊙ x^⊙2))
+    ("t53-circ-power", r"4\mathbf{x}^{\odot 3}"),
 ])
 def test_results_read_in_textbook_form(stem, latex):
     derivation = solve(load_problem(Path(__file__).parent / "fixtures" / "textbook"

@@ -175,6 +175,11 @@ def _token_error(error, text) -> DerivgenError:
     if token.type in ("_RBAR", "_RNORM") or (token.type in ("_LBAR", "_LNORM")
                                              and "$END" in expected):
         message = f"unexpected '{written}': unbalanced bars"
+    elif re.search(r"(?:\\\||\\[rR]?Vert|\\rVert)\s*_\s*\{?\s*$", text[:at]):
+        message = (f"unexpected '{written}': only the norms \\|x\\|_2 (Euclidean) and "
+                   f"\\|X\\|_F (Frobenius) are supported; a nuclear, spectral, 1- or max-norm "
+                   f"is not differentiable everywhere: write a smooth surrogate, e.g. "
+                   f"\\|X\\|_F^2 or \\mathbf{{1}}^T\\sqrt{{x \\odot x + \\varepsilon\\mathbf{{1}}}}")
     elif token.type == "COMMA":
         message = ("unexpected ',': functions of several arguments such as \\max(a, b) are "
                    "not supported (only \\langle A, B \\rangle takes two)")

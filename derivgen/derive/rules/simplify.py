@@ -65,6 +65,26 @@ def diagonal_of_outer_product(expr):
     return product if coeff == 1 else MatMul(coeff, product)
 
 
+def hadamard_powers_merged(expr):
+    """$A^{\\odot p} \\odot A^{\\odot q} = A^{\\odot (p+q)}$ (and $A \\odot A^{\\odot q} =
+    A^{\\odot (q+1)}$): $4\\mathbf{x}^{\\odot 3}$, not $4(\\mathbf{x} \\odot \\mathbf{x}^{\\odot 2})$.
+    Only where a power is already written: $M \\odot M$ stays as it is."""
+    if not isinstance(expr, HadamardProduct) or \
+            not any(isinstance(a, HadamardPower) for a in expr.args):
+        return expr
+    exponents: dict = {}
+    for arg in expr.args:
+        base, power = (arg.base, arg.exp) if isinstance(arg, HadamardPower) else (arg, S.One)
+        exponents[base] = exponents.get(base, S.Zero) + power
+    if len(exponents) == len(expr.args):
+        return expr
+    merged = [base if power == 1 else HadamardPower(base, power)
+              for base, power in exponents.items() if power != 0]
+    if not merged:
+        return expr
+    return merged[0] if len(merged) == 1 else HadamardProduct(*merged)
+
+
 def diag_of_ones(expr):
     """$\\operatorname{diag}(\\mathbf{1}) = I$."""
     if isinstance(expr, DiagMatrix) and isinstance(expr.args[0], OneMatrix):
@@ -260,6 +280,7 @@ def _factor_hadamard(terms):
 
 
 TEXTBOOK_RULES = (known_derivative, hadamard_drop_ones, hadamard_scalars_out, flatten_node,
+                  hadamard_powers_merged,
                   diag_of_ones, diagonal_of_outer_product,
                   softmax_named, scalar_expanded, factor_common, minus_into_sum)
 
