@@ -11,7 +11,7 @@ from derivgen.verify.numeric import evaluate
 from derivgen.render.numpy import dims_code
 from derivgen.derive.rules import differential as rd
 from derivgen.derive.rules import trace as rt
-from derivgen.derive.rules.simplify import diagonal_of_outer_product
+from derivgen.derive.rules.simplify import diagonal_of_outer_product, power_meets_its_base
 from derivgen.derive.rules.transpose import push_transposes
 
 m, n = Symbol("m", integer=True, positive=True), Symbol("n", integer=True, positive=True)
@@ -283,3 +283,19 @@ def test_diagonal_of_outer_product_is_a_hadamard_product():
     square = MatrixSymbol("M", n, n)        # not an outer product: kept
     kept = MatMul(HadamardProduct(square, Identity(n)), OneMatrix(n, 1))
     assert diagonal_of_outer_product(kept) == kept
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_a_power_meets_its_base(k):
+    """(Bᵏ)⁻¹B = B(Bᵏ)⁻¹ = (Bᵏ⁻¹)⁻¹, on a random well-conditioned B."""
+    n = Symbol("n", integer=True, positive=True)
+    B, C = MatrixSymbol("B", n, n), MatrixSymbol("C", n, n)
+    left = power_meets_its_base(MatMul(C, Inverse(MatPow(B, k)), B))
+    right = power_meets_its_base(MatMul(B, MatPow(B, -k), C))
+    fewer = Inverse(B) if k == 2 else Inverse(MatPow(B, k - 1))
+    assert left == MatMul(C, fewer) and right == MatMul(fewer, C)
+    rng = np.random.default_rng(k)
+    vb = np.eye(4) + 0.3 * rng.standard_normal((4, 4))
+    power = np.linalg.matrix_power(vb, k)
+    assert np.allclose(np.linalg.inv(power) @ vb, np.linalg.inv(np.linalg.matrix_power(vb, k - 1)))
+    assert power_meets_its_base(MatMul(Inverse(MatPow(B, 2)), C)) == MatMul(Inverse(MatPow(B, 2)), C)

@@ -69,3 +69,12 @@ def test_results_read_in_textbook_form(stem, latex):
     derivation = solve(load_problem(Path(__file__).parent / "fixtures" / "textbook"
                                     / f"{stem}.yaml"))
     assert math_latex(derivation.results[0].expr, derivation.scope) == latex
+
+
+def test_an_inverse_power_meets_its_base_in_a_hessian():
+    """(X²)⁻¹X = X⁻¹ in tr(X⁻¹)'s Hessian (was ((X²)⁻¹X ⊗ ((Xᵀ)²)⁻¹)Kₙₙ + ...)."""
+    derivation = solve(load_problem(Path(__file__).parent / "fixtures" / "textbook"
+                                    / "t51-trace-inverse-hessian.yaml"))
+    hessian = next(r for r in derivation.results if r.order == 2)
+    latex = math_latex(hessian.expr, derivation.scope)
+    assert r"\mathbf{X}^{-1} \otimes" in latex and r"^{-1}\mathbf{X}" not in latex, latex

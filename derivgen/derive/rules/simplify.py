@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sympy import (Add, Dummy, HadamardPower, HadamardProduct, Identity, MatAdd, MatMul, Mul,
-                   Number, OneMatrix, Pow, Rational, S, Symbol, Transpose, cos, count_ops, exp,
-                   expand, preorder_traversal, sin, sqrt)
+from sympy import (Add, Dummy, HadamardPower, HadamardProduct, Identity, Inverse, MatAdd, MatMul,
+                   MatPow, Mul, Number, OneMatrix, Pow, Rational, S, Symbol, Transpose, cos,
+                   count_ops, exp, expand, preorder_traversal, sin, sqrt)
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from derivgen.ir.nodes import Elementwise, ScalarFunc
@@ -83,6 +83,37 @@ def hadamard_powers_merged(expr):
     if not merged:
         return expr
     return merged[0] if len(merged) == 1 else HadamardProduct(*merged)
+
+
+def _inverse_power(factor):
+    """``(B, k)`` for $(B^k)^{-1}$ or $B^{-k}$ with a whole $k \\ge 2$, else None."""
+    if isinstance(factor, Inverse) and isinstance(factor.arg, MatPow):
+        base, k = factor.arg.base, factor.arg.exp
+    elif isinstance(factor, MatPow) and factor.exp.is_Integer and factor.exp <= -2:
+        base, k = factor.base, -factor.exp
+    else:
+        return None
+    return (base, k) if k.is_Integer and k >= 2 else None
+
+
+def _inverse_of_power(base, k):
+    return Inverse(base) if k == 1 else Inverse(MatPow(base, k))
+
+
+def power_meets_its_base(expr):
+    """$(B^k)^{-1} B = B (B^k)^{-1} = (B^{k-1})^{-1}$: $\\mathbf{X}^{-1}$, not
+    $(\\mathbf{X}^2)^{-1}\\mathbf{X}$."""
+    if not isinstance(expr, MatMul):
+        return expr
+    args = list(expr.args)
+    for k in range(len(args) - 1):
+        left, right = args[k], args[k + 1]
+        for power, other in ((_inverse_power(left), right), (_inverse_power(right), left)):
+            if power is not None and power[0] == other:
+                merged = _inverse_of_power(power[0], power[1] - 1)
+                return power_meets_its_base(
+                    MatMul(*args[:k], merged, *args[k + 2:]).doit(deep=False))
+    return expr
 
 
 def diag_of_ones(expr):
@@ -280,7 +311,7 @@ def _factor_hadamard(terms):
 
 
 TEXTBOOK_RULES = (known_derivative, hadamard_drop_ones, hadamard_scalars_out, flatten_node,
-                  hadamard_powers_merged,
+                  hadamard_powers_merged, power_meets_its_base,
                   diag_of_ones, diagonal_of_outer_product,
                   softmax_named, scalar_expanded, factor_common, minus_into_sum)
 
