@@ -62,6 +62,9 @@ def test_a_scalar_leaves_a_hadamard_product(stem, written):
                         r"(\mathbf{x} - \boldsymbol{\mu})^T\boldsymbol{\Sigma}^{-1}"),
     # the diagonal of an outer product is a Hadamard product (was (x xᵀ ⊙ I)1)
     ("t44-diag", r"\mathbf{x} \odot \mathbf{x}"),
+    # a constant leaves a sum over samples (was Σᵢ (-(yᵢσ(-(wᵀxᵢ)yᵢ)xᵢ)/N))
+    ("t47-logistic-pm1", r"-\frac{\sum_{i=1}^{N} y_i\sigma(-(\mathbf{w}^T\mathbf{x}_i)y_i)"
+                         r"\mathbf{x}_i}{N}"),
     # Hadamard powers of one base merge (was 4(x ⊙ x^⊙2))
     ("t53-circ-power", r"4\mathbf{x}^{\odot 3}"),
 ])

@@ -88,9 +88,13 @@ def sample_sum(body, index, upper):
         return body * upper
     if isinstance(body, (Mul, MatMul)):
         # constant scalar factors leave the sum: \sum_i 2 a_i = 2 \sum_i a_i
-        outside = [a for a in body.args if not a.is_Matrix and not uses_index(a, index)]
-        if outside:
-            rest = [a for a in body.args if a not in outside]
+        # (a matrix product's scalar is one Mul: -y_i s_i / N leaves -1/N outside)
+        factors = [f for a in body.args
+                   for f in ((a,) if a.is_Matrix or not isinstance(body, MatMul)
+                             else Mul.make_args(a))]
+        outside = [a for a in factors if not a.is_Matrix and not uses_index(a, index)]
+        if outside and len(outside) < len(factors):
+            rest = [a for a in factors if a not in outside]
             inner = body.func(*rest).doit(deep=False) if len(rest) > 1 else rest[0]
             return body.func(*outside, sample_sum(inner, index, upper)).doit(deep=False)
     if body.is_Matrix:

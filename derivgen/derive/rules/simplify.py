@@ -9,6 +9,7 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from derivgen.ir.nodes import Elementwise, ScalarFunc
 from derivgen.ir.strategies import bottom_up, flatten_node
+from derivgen.ir.sums import MatSampleSum, SampleSum, sample_sum
 from derivgen.derive.rules.softmax import name_softmax
 from derivgen.derive.rules.transpose import push_transposes
 
@@ -114,6 +115,15 @@ def power_meets_its_base(expr):
                 return power_meets_its_base(
                     MatMul(*args[:k], merged, *args[k + 2:]).doit(deep=False))
     return expr
+
+
+def constants_leave_sums(expr):
+    """$\\sum_i c\\,\\mathbf{A}_i = c \\sum_i \\mathbf{A}_i$ for $c$ free of $i$:
+    $-\\frac{1}{N}\\sum_i y_i \\sigma(\\cdot)\\mathbf{x}_i$, not
+    $\\sum_i -\\frac{y_i \\sigma(\\cdot)\\mathbf{x}_i}{N}$ (``ir.sums.sample_sum``)."""
+    if not isinstance(expr, (SampleSum, MatSampleSum)):
+        return expr
+    return sample_sum(expr.body, expr.index, expr.upper)
 
 
 def diag_of_ones(expr):
@@ -311,7 +321,7 @@ def _factor_hadamard(terms):
 
 
 TEXTBOOK_RULES = (known_derivative, hadamard_drop_ones, hadamard_scalars_out, flatten_node,
-                  hadamard_powers_merged, power_meets_its_base,
+                  hadamard_powers_merged, power_meets_its_base, constants_leave_sums,
                   diag_of_ones, diagonal_of_outer_product,
                   softmax_named, scalar_expanded, factor_common, minus_into_sum)
 
