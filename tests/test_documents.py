@@ -421,22 +421,25 @@ def test_the_box_shows_the_instructors_answer_and_the_derived_form_beside_it(tmp
 def test_an_answer_written_with_braced_scripts_is_not_shown_twice(tmp_path):
     """``^\\top`` and ``^{\\top}``, ``^2`` and ``^{2}``, ``\\left(`` and ``(`` are one spelling:
     no ``derived:``."""
-    path = tmp_path / "braces.yaml"
-    path.write_text("title: t\nvariables:\n  A: {shape: [m, n]}\n  X: {shape: [n, n]}\n"
-                    "  B: {shape: [m, n]}\nfunction: '\\tfrac{1}{2}\\|\\mathbf{A}\\mathbf{X}"
-                    "-\\mathbf{B}\\|_F^2 + \\operatorname{tr}(\\mathbf{X}^\\top)'\nwrt: X\n"
-                    "answer: '\\mathbf{A}^\\top\\left(\\mathbf{A}\\mathbf{X}-\\mathbf{B}\\right) + \\mathbf{I}'\n")
-    latex = results_latex(solve(load_problem(path)))
+    latex = _results_of(
+        tmp_path, "title: t\nvariables:\n  A: {shape: [m, n]}\n  X: {shape: [n, n]}\n"
+        "  B: {shape: [m, n]}\nfunction: '\\tfrac{1}{2}\\|\\mathbf{A}\\mathbf{X}"
+        "-\\mathbf{B}\\|_F^2 + \\operatorname{tr}(\\mathbf{X}^\\top)'\nwrt: X\n"
+        "answer: '\\mathbf{A}^\\top\\left(\\mathbf{A}\\mathbf{X}-\\mathbf{B}\\right) + \\mathbf{I}'\n")
     assert r"\mathbf{A}^\top\left(\mathbf{A}\mathbf{X}-\mathbf{B}\right) + \mathbf{I}}" in latex
     assert "derived:" not in latex and latex.count(r"\boxed") == 1
 
 
+def _results_of(tmp_path, problem_yaml: str) -> str:
+    path = tmp_path / "problem.yaml"
+    path.write_text(problem_yaml)
+    return results_latex(solve(load_problem(path)))
+
+
 def test_a_named_function_names_its_matrix_hessian(tmp_path):
-    path = tmp_path / "named.yaml"
-    path.write_text("title: t\nvariables: {A: {shape: [n, n]}, X: {shape: [n, n]}}\n"
-                    "function: 'J = \\operatorname{tr}(\\mathbf{X}^T\\mathbf{A}\\mathbf{X})'\n"
-                    "wrt: X\nhessian: true\n")
-    latex = results_latex(solve(load_problem(path)))
+    latex = _results_of(tmp_path, "title: t\nvariables: {A: {shape: [n, n]}, X: {shape: [n, n]}}\n"
+                        "function: 'J = \\operatorname{tr}(\\mathbf{X}^T\\mathbf{A}\\mathbf{X})'\n"
+                        "wrt: X\nhessian: true\n")
     assert r"\nabla^2_{\operatorname{vec}(\mathbf{X})} J = " in latex and " f " not in latex
 
 
