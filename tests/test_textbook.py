@@ -65,6 +65,9 @@ def test_a_scalar_leaves_a_hadamard_product(stem, written):
     # a constant leaves a sum over samples (was Σᵢ (-(yᵢσ(-(wᵀxᵢ)yᵢ)xᵢ)/N))
     ("t47-logistic-pm1", r"-\frac{\sum_{i=1}^{N} y_i\sigma(-(\mathbf{w}^T\mathbf{x}_i)y_i)"
                          r"\mathbf{x}_i}{N}"),
+    # a scalar every term has is taken out (was (softmax(Wx/T)/T - y/T)xᵀ)
+    ("t54-text-softmax", r"\frac{\biggl(\operatorname{softmax}\Bigl(\frac{\mathbf{W}\mathbf{x}}{T}"
+                         r"\Bigr) - \mathbf{y}\biggr)\mathbf{x}^T}{T}"),
     # Hadamard powers of one base merge (was 4(x ⊙ x^⊙2))
     ("t53-circ-power", r"4\mathbf{x}^{\odot 3}"),
 ])

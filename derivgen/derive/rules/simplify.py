@@ -271,6 +271,10 @@ def factor_common(expr):
         return expr
     terms = [t.as_coeff_matrices() if isinstance(t, MatMul) else (S.One, [t])
              for t in expr.args]
+    scalar = _common_scalar([c for c, _ in terms])
+    if scalar is not None:
+        inner = MatAdd(*[MatMul(c / scalar, *m).doit(deep=False) for c, m in terms])
+        return MatMul(scalar, factor_common(inner.doit(deep=False))).doit(deep=False)
     if all(len(matrices) >= 2 for _, matrices in terms):
         for side in (-1, 0):
             common = terms[0][1][side]
@@ -283,6 +287,19 @@ def factor_common(expr):
     if all(len(m) == 1 and isinstance(m[0], HadamardProduct) for _, m in terms):
         return _factor_hadamard(terms) or expr
     return _factor_some(expr, terms)
+
+
+def _common_scalar(coefficients):
+    """The symbolic factors every coefficient of a sum has, as one product, or None:
+    $\\frac{1}{T}\\mathbf{s} - \\frac{1}{T}\\mathbf{y} = \\frac{1}{T}(\\mathbf{s} - \\mathbf{y})$
+    (numbers stay in the terms)."""
+    shared = None
+    for c in coefficients:
+        factors = [f for f in Mul.make_args(c) if not f.is_Number]
+        shared = factors if shared is None else [f for f in shared if f in factors]
+        if not shared:
+            return None
+    return Mul(*shared)
 
 
 def _factor_some(expr, terms):
