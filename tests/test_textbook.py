@@ -84,3 +84,11 @@ def test_an_inverse_power_meets_its_base_in_a_hessian():
     hessian = next(r for r in derivation.results if r.order == 2)
     latex = math_latex(hessian.expr, derivation.scope)
     assert r"\mathbf{X}^{-1} \otimes" in latex and r"^{-1}\mathbf{X}" not in latex, latex
+
+
+def test_a_number_goes_into_a_scalar_sum_it_multiplies():
+    """2λ(1/2 - α/2)β reads λ(1 - α)β."""
+    derivation = solve(load_problem(Path(__file__).parent / "fixtures" / "textbook"
+                                    / "t58-elastic-net-smooth.yaml"))
+    latex = math_latex(derivation.results[0].expr, derivation.scope)
+    assert latex.endswith(r" + \lambda(1 - \alpha)\boldsymbol{\beta}"), latex

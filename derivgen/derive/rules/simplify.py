@@ -230,6 +230,22 @@ def scalar_expanded(expr):
     return expanded.xreplace({d: node for node, d in opaque.items()})
 
 
+def number_into_sum(expr):
+    """$2\\lambda(\\frac{1}{2} - \\frac{\\alpha}{2}) = \\lambda(1 - \\alpha)$: a number that
+    multiplies a scalar sum goes into it when that makes the product shorter."""
+    if not isinstance(expr, Mul) or expr.is_Matrix:
+        return expr
+    number, rest = expr.as_coeff_Mul()
+    sums = [f for f in Mul.make_args(rest) if isinstance(f, Add)]
+    if number in (1, -1) or len(sums) != 1:
+        return expr
+    others = [f for f in Mul.make_args(rest) if f is not sums[0]]
+    spread = expand(number * sums[0], deep=False)
+    if count_ops(spread) >= count_ops(Mul(number, sums[0], evaluate=False)):
+        return expr
+    return Mul(*others, spread)
+
+
 def _negative(term) -> bool:
     coeff = term.as_coeff_matrices()[0] if isinstance(term, MatMul) else S.One
     return bool(coeff.could_extract_minus_sign())
@@ -340,7 +356,7 @@ def _factor_hadamard(terms):
 TEXTBOOK_RULES = (known_derivative, hadamard_drop_ones, hadamard_scalars_out, flatten_node,
                   hadamard_powers_merged, power_meets_its_base, constants_leave_sums,
                   diag_of_ones, diagonal_of_outer_product,
-                  softmax_named, scalar_expanded, factor_common, minus_into_sum)
+                  softmax_named, number_into_sum, scalar_expanded, factor_common, minus_into_sum)
 
 
 def textbook(expr):
