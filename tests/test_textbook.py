@@ -92,3 +92,5 @@ def test_a_number_goes_into_a_scalar_sum_it_multiplies():
                                     / "t58-elastic-net-smooth.yaml"))
     latex = math_latex(derivation.results[0].expr, derivation.scope)
     assert latex.endswith(r" + \lambda(1 - \alpha)\boldsymbol{\beta}"), latex
+    # and sinh(β) ⊙ cosh(β)^⊙-1, the derivative of log cosh, reads tanh(β)
+    assert r"\alpha\lambda\tanh(\boldsymbol{\beta})" in latex and "cosh" not in latex, latex

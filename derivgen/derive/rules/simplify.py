@@ -126,6 +126,36 @@ def constants_leave_sums(expr):
     return sample_sum(expr.body, expr.index, expr.upper)
 
 
+def _applied(node, kind):
+    """The argument of ``node`` when it is the known ``kind`` applied (order 0), else None."""
+    if isinstance(node, (Elementwise, ScalarFunc)) and node.kind == kind and node.order == 0:
+        return node.arg
+    return None
+
+
+def sinh_over_cosh(expr):
+    """$\\sinh(\\mathbf{u}) \\odot \\cosh(\\mathbf{u})^{\\odot -1} = \\tanh(\\mathbf{u})$ (and
+    $\\sinh u / \\cosh u = \\tanh u$ for a scalar): the derivative of
+    $\\log\\cosh$ as a textbook writes it."""
+    if isinstance(expr, HadamardProduct):
+        args, powers = list(expr.args), HadamardPower
+    elif isinstance(expr, Mul) and not expr.is_Matrix:
+        args, powers = list(expr.args), Pow
+    else:
+        return expr
+    for k, top in enumerate(args):
+        u = _applied(top, "sinh")
+        if u is None:
+            continue
+        for j, bottom in enumerate(args):
+            if isinstance(bottom, powers) and bottom.exp == -1 \
+                    and _applied(bottom.base, "cosh") == u:
+                cls = Elementwise if isinstance(expr, HadamardProduct) else ScalarFunc
+                kept = [a for i, a in enumerate(args) if i not in (k, j)]
+                return expr.func(*kept, cls("tanh", "tanh", u)) if kept else cls("tanh", "tanh", u)
+    return expr
+
+
 def diag_of_ones(expr):
     """$\\operatorname{diag}(\\mathbf{1}) = I$."""
     if isinstance(expr, DiagMatrix) and isinstance(expr.args[0], OneMatrix):
@@ -355,6 +385,7 @@ def _factor_hadamard(terms):
 
 TEXTBOOK_RULES = (known_derivative, hadamard_drop_ones, hadamard_scalars_out, flatten_node,
                   hadamard_powers_merged, power_meets_its_base, constants_leave_sums,
+                  sinh_over_cosh,
                   diag_of_ones, diagonal_of_outer_product,
                   softmax_named, number_into_sum, scalar_expanded, factor_common, minus_into_sum)
 
