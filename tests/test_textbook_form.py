@@ -27,3 +27,10 @@ def test_log_abs_det_reads_as_the_textbook_writes_it():
                                "function": r"\log|\det\mathbf{X}|", "wrt": "X"})
     assert solution.results[0]["latex"] == r"\mathbf{X}^{-T}"
     assert r"\frac{d(\det(\mathbf{X}))}{\det(\mathbf{X})}" in solution.latex()
+
+
+def test_a_sum_over_samples_stays_out_of_a_numerator():
+    variables = {"x": {"shape": ["n"], "index": "i"}, "w": {"shape": ["n"]}}
+    function = r"\frac{1}{N}\sum_{i=1}^{N} (\mathbf{w}^T\mathbf{x}_i)^2"
+    latex = derivgen.solve(_problem(variables, function, "w")).results[0]["latex"]
+    assert latex.startswith(r"\frac{2}{N}\sum_{i=1}^{N}"), latex

@@ -536,8 +536,9 @@ class LectureLatexPrinter:
 
     def _product_text(self, coeff, matrices, placed):
         num, den = fraction(coeff)
-        if not den.is_Number:
-            # \frac{\mathbf{a}}{\mathbf{a}^T\mathbf{x}} rather than \frac{1}{...}\mathbf{a}
+        if not den.is_Number and not any(isinstance(m, MatSampleSum) for m in matrices):
+            # \frac{\mathbf{a}}{\mathbf{a}^T\mathbf{x}} rather than \frac{1}{...}\mathbf{a};
+            # a sum stays out of a numerator: \frac{1}{N}\sum_i, as the lecture writes it
             top, _ = self._product_text(num, matrices, placed)
             return f"\\frac{{{top}}}{{{self.text(den)}}}", MUL
         factors = []
