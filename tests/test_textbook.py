@@ -63,8 +63,8 @@ def test_a_scalar_leaves_a_hadamard_product(stem, written):
     # the diagonal of an outer product is a Hadamard product (was (x xᵀ ⊙ I)1)
     ("t44-diag", r"\mathbf{x} \odot \mathbf{x}"),
     # a constant leaves a sum over samples (was Σᵢ (-(yᵢσ(-(wᵀxᵢ)yᵢ)xᵢ)/N))
-    ("t47-logistic-pm1", r"-\frac{\sum_{i=1}^{N} y_i\sigma(-(\mathbf{w}^T\mathbf{x}_i)y_i)"
-                         r"\mathbf{x}_i}{N}"),
+    ("t47-logistic-pm1", r"-\frac{1}{N}\sum_{i=1}^{N} y_i\sigma(-(\mathbf{w}^T\mathbf{x}_i)y_i)"
+                         r"\mathbf{x}_i"),
     # a scalar every term has is taken out (was (softmax(Wx/T)/T - y/T)xᵀ)
     ("t54-text-softmax", r"\frac{\biggl(\operatorname{softmax}\Bigl(\frac{\mathbf{W}\mathbf{x}}{T}"
                          r"\Bigr) - \mathbf{y}\biggr)\mathbf{x}^T}{T}"),
