@@ -89,3 +89,16 @@ def test_terms_keep_their_place_while_their_differentials_are_expanded():
     for row in rows:     # the log det term first on every row, as written
         assert row.index("N") < row.index(r"\sum"), row
 
+
+
+def test_terms_written_as_one_sum_keep_its_order():
+    variables = {"S": {"shape": ["n", "n"], "symmetric": True}, "A": {"shape": ["n", "n"]},
+                 "b": {"shape": ["n"]}}
+    function = (r"\operatorname{tr}(\mathbf{S}^{-1}\mathbf{A}) + \mathbf{b}^T\mathbf{S}^{-1}"
+                r"\mathbf{b} + \log\det\mathbf{S}")
+    text = derivgen.solve(_problem(variables, function, "S")).latex()
+    second = text[:text.index("Trace form")].splitlines()
+    row = next(line for line in second if r"\frac{d(\det" in line)
+    assert row.index(r"\operatorname{tr}(d") < row.index(r"\mathbf{b}^T") < \
+        row.index(r"\frac{d(\det")
+    assert not any("+ -" in line for line in text.splitlines())   # - b^T S^{-1} dS S^{-1} b

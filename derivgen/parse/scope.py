@@ -41,6 +41,8 @@ class Scope:
     #: definition), and the names each mentions where: the order of a printed sum's terms.
     reading: tuple = ()
     mentions: dict[str, dict] = field(default_factory=dict)
+    #: The sums the function writes, at any depth: each a tuple of (offset, names of a term).
+    written: dict[int, tuple] = field(default_factory=dict)
 
     def dim(self, value):
         """The SymPy size of a dimension: a name is a symbol; a number up to ``EXACT_SIZE``
@@ -96,6 +98,23 @@ class Scope:
         seen = self.mentions.setdefault(text, {})
         for name in names_in(value) if value is not CONSTANT else [CONSTANT]:
             seen[name] = min(seen.get(name, start), start)
+
+    def write_terms(self, text: str, terms) -> None:
+        """Note a sum the function writes: its terms ``[(offset, value)]`` (``CONSTANT`` for
+        a term without names)."""
+        if not self.reading or text != self.reading[0]:
+            return
+        self.written[terms[0][0]] = tuple(
+            (start, frozenset(names_in(value)) or frozenset([CONSTANT])) for start, value in terms)
+
+    def written_order(self, names_of_terms) -> list | None:
+        """Where the function writes each of some terms (given by their names), when one sum
+        it writes has a term with exactly the names of each; None otherwise."""
+        for _, sum_terms in sorted(self.written.items()):
+            where = {names: start for start, names in reversed(sum_terms)}
+            if all(names in where for names in names_of_terms):
+                return [where[names] for names in names_of_terms]
+        return None
 
     def reading_rank(self) -> dict:
         """Name -> rank of its first mention when the problem is read: the function, each

@@ -46,9 +46,12 @@ class ToSympy(Transformer):
 
     def terms(self, meta, first, *addends):
         """``a + b - c``: the terms added left to right."""
-        for term in (first, *(term for _, term in addends)):
+        terms = (first, *(term for _, term in addends))
+        for term in terms:
             if not names_in(term.value):     # where the instructor puts a constant term
                 self.names.scope.mention(self.names.text, CONSTANT, term.start)
+        if addends:
+            self.names.scope.write_terms(self.names.text, [(t.start, t.value) for t in terms])
         result = first
         for sign, term in addends:
             result = self.builder.add(result, term, sign)

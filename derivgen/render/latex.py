@@ -465,15 +465,23 @@ class LectureLatexPrinter:
             return terms
         unseen = len(rank)
 
-        def key(term):
+        def names_of(term):
             # a name the formula does not write (the N of an N-fold term) does not place it
-            ranks = {rank[name] for name in names_in(term) if name in rank} or \
-                {rank.get(CONSTANT, unseen)}
-            differentials = [rank.get(name, unseen)
-                             for d in term.atoms(*DIFFERENTIALS, MatD, ScalarD)
-                             for name in names_in(d)]
-            return min(differentials, default=-1), max(ranks), len(ranks)
-        return sorted(terms, key=key)
+            return frozenset(name for name in names_in(term) if name in rank) or \
+                frozenset([CONSTANT])
+
+        def differential(term):
+            return min((rank.get(name, unseen) for d in term.atoms(*DIFFERENTIALS, MatD, ScalarD)
+                        for name in names_in(d)), default=-1)
+        names = [names_of(term) for term in terms]
+        # terms the function writes as one sum (1 + e^{Aw}, tr(.) + log det S): in its order
+        written = getattr(self.scope, "written_order", lambda _: None)(names)
+        if written is not None:
+            keys = [(differential(t), at) for t, at in zip(terms, written)]
+        else:
+            keys = [(differential(t), max(rank.get(n, unseen) for n in ns), len(ns))
+                    for t, ns in zip(terms, names)]
+        return [term for _, term in sorted(zip(keys, terms), key=lambda pair: pair[0])]
 
     def _rank(self):
         if self._ranks is None:
@@ -750,6 +758,8 @@ def is_negative(expr) -> bool:
     if isinstance(expr, Mul):
         coeff = expr.as_coeff_Mul()[0]
         return bool(coeff.is_real and coeff < 0)
+    if isinstance(expr, AsScalar):      # a 1 x 1 product with a minus sign: -b^T S b
+        return is_negative(expr.arg)
     return False
 
 
@@ -761,6 +771,8 @@ def negate(expr):
         coeff = -Mul(*scalars)
         args = ([coeff] if coeff != 1 else []) + matrices
         return MatMul(*args) if len(args) > 1 else args[0]
+    if isinstance(expr, AsScalar):
+        return AsScalar(negate(expr.arg))
     return -expr
 
 
