@@ -58,11 +58,6 @@ class Outcome:
         return self.error is None
 
 
-def derive_file(path) -> Outcome:
-    """Load and derive one file; its Derivation, or the error located in the file."""
-    return _guarded(path, lambda problem, derivation: derivation)
-
-
 def check_file(path) -> Outcome:
     """Load and derive one file; nothing to send back but success or the error."""
     return _guarded(path, lambda problem, derivation: None)

@@ -135,10 +135,6 @@ class Scope:
         spec = self.specs.get(name)
         return spec.latex if spec else None
 
-    def is_vector(self, name: str) -> bool:
-        spec = self.specs.get(name)
-        return spec is not None and len(spec.shape) == 1
-
 
 def names_in(expr):
     """The names of the variables, samples and sizes in ``expr``, in preorder; a
